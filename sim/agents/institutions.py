@@ -1,0 +1,170 @@
+"""The community's institutions, each a small Mesa agent (MODEL_BRIEF, Entities).
+
+They hold the state the brief lists and do what only they do: the party organisation convenes and
+mobilises, grid workers patrol, the property company collects fees and keeps up service. Cases are
+worked by the handlers in `sim.disputes`, whose servers are these institutions' people.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from ..scenario.schema import Site
+
+
+class PartyOrganisation(mesa.Agent):
+    """社区党组织 (S3): leads; convenes joint meetings; runs the red-cell programme."""
+
+    def __init__(self, model, community: int, site: Site):
+        super().__init__(model)
+        fx = model.effects
+        self.community = community
+        self.secretary_capability = fx.secretary_capability_override if fx.secretary_capability_override is not None else site.party.secretary_capability
+        self.mobilisation_effort = fx.mobilisation_effort_override if fx.mobilisation_effort_override is not None else site.party.mobilisation_effort
+        pop = model.population
+        members = np.flatnonzero((pop.community == community) & pop.party_member)
+        self.party_members = len(members)
+        volunteers = members[model.rng.random(len(members)) < fx.red_cell_share]
+        pop.red_cell[volunteers] = True
+        self.red_cell_volunteers = len(volunteers)
+
+    def invitations_per_day(self) -> float:
+        """Invitations the organisation itself sends (mobilisation effort × capability)."""
+        return 10.0 * self.mobilisation_effort * (0.5 + self.secretary_capability) / 30.0
+
+
+class ResidentsCommittee(mesa.Agent):
+    """居委会 with its people's mediation committee, grid workers and service centre."""
+
+    def __init__(self, model, community: int, site: Site):
+        super().__init__(model)
+        self.community = community
+        self.staff = site.residents_committee.staff
+        self.base_skill = site.residents_committee.skill
+        self.service_centre_events_per_month = site.residents_committee.service_centre_events_per_month
+        self.mediators = [Mediator(model, community) for _ in range(site.residents_committee.mediators + model.effects.extra_mediators)]
+        self.grid_workers: list[GridWorker] = []
+
+    def skill(self, effort: float) -> float:
+        """Casework skill today: site skill, cadre training (S6) and post-inspection effort (S2)."""
+        return min(1.0, self.base_skill + self.model.effects.skill_gain + 0.2 * effort)
+
+
+class Mediator(mesa.Agent):
+    """人民调解员: one server of the community's mediation queue."""
+
+    def __init__(self, model, community: int):
+        super().__init__(model)
+        self.community = community
+
+
+class GridWorker(mesa.Agent):
+    """网格员 (S3): patrols the buildings of a grid and notices disputes early."""
+
+    def __init__(self, model, community: int, buildings: np.ndarray):
+        super().__init__(model)
+        self.community = community
+        self.buildings = buildings
+
+    def buildings_patrolled(self, day: int, interval: int) -> np.ndarray:
+        """Each building is visited once every `interval` days, staggered across the grid."""
+        if len(self.buildings) == 0:
+            return self.buildings
+        return self.buildings[(np.arange(len(self.buildings)) + day) % interval == 0]
+
+
+class PropertyCompany(mesa.Agent):
+    """物业服务企业: fee–service spiral; its desk handles property complaints."""
+
+    FLAT_M2 = 70.0  # a typical flat; the fee is per square metre
+
+    def __init__(self, model, community: int, site: Site):
+        super().__init__(model)
+        spec = site.property_company
+        self.community = community
+        self.present = spec.present
+        self.staff = spec.staff
+        self.households = site.households
+        self.initial_quality = spec.service_quality if spec.present else 0.3
+        self.service_quality = self.initial_quality
+        self.responsiveness = min(1.0, spec.responsiveness + model.effects.responsiveness_gain)
+        self.red_property = model.effects.responsiveness_gain > 0
+        self.fee = spec.monthly_fee
+        self.initial_fee = spec.monthly_fee
+        self.cost_month = spec.cost_per_household_month * site.households
+        self.budget = spec.reserve_months * self.cost_month if spec.present else 0.0
+        self.bills = 0
+        self.paid = 0
+        self.revenue = 0.0
+        self.spent = 0.0
+
+    def monthly_bill(self) -> float:
+        return self.fee * self.FLAT_M2
+
+    def collect(self, paid: int, billed: int) -> None:
+        self.bills += billed
+        self.paid += paid
+        income = paid * self.monthly_bill()
+        self.revenue += income
+        self.budget += income
+
+    def provide_service(self) -> None:
+        """Spend up to a day's cost; quality follows funding (no company: a basic level of 0.3)."""
+        if not self.present:
+            self.service_quality += 0.02 * (0.3 - self.service_quality)
+            return
+        need = self.cost_month / 30.0
+        spend = min(self.budget, need)
+        self.budget -= spend
+        self.spent += spend
+        target = self.initial_quality * min(1.25, spend / need) if need > 0 else 0.0
+        self.service_quality += 0.02 * (target - self.service_quality)
+
+    def leave(self) -> None:
+        self.present = False
+        self.budget = 0.0
+
+
+class OwnersCommittee(mesa.Agent):
+    """业委会: represents owners against the property company; convenes assemblies."""
+
+    def __init__(self, model, community: int, site: Site):
+        super().__init__(model)
+        spec = site.owners_committee
+        self.community = community
+        self.present = spec.present
+        self.legitimacy = spec.legitimacy
+        self.assembly_interval = spec.assembly_interval_days
+        self.phase = (7 * community + 15) % spec.assembly_interval_days
+
+    def holds_assembly(self, day: int) -> bool:
+        return self.present and day % self.assembly_interval == self.phase
+
+    def after_assembly(self, turnout: float) -> None:
+        """Turnout lends the committee legitimacy (or drains it)."""
+        self.legitimacy += 0.2 * (min(1.0, 2 * turnout) - self.legitimacy)
+
+
+class SocialOrganisation(mesa.Agent):
+    """社会组织 (S3, S4): volunteer teams and interest groups create activities and invite;
+    legal aid and counselling staff the professional channel."""
+
+    def __init__(self, model, community: int, kind: str, capacity: int, funding: float, incubated: bool = False):
+        super().__init__(model)
+        self.community = community
+        self.kind = kind
+        self.capacity = capacity
+        self.funding = funding
+        self.incubated = incubated
+
+
+class CoLocatedUnit(mesa.Agent):
+    """驻区单位/企业 (S3, S4): money and volunteer hours under co-construction agreements."""
+
+    def __init__(self, model, community: int, money_per_year: float, volunteer_hours_per_year: float, enterprise: bool = False):
+        super().__init__(model)
+        self.community = community
+        self.money_per_year = money_per_year
+        self.volunteer_hours_per_year = volunteer_hours_per_year
+        self.enterprise = enterprise

@@ -1,0 +1,108 @@
+"""Participation (参与): a threshold model (Granovetter 1978) with invitations, trust, cost and
+visible results, run in bulk over the population each day.
+
+A resident offered an activity takes part when
+
+    social signal + drive + noise >= threshold
+
+where the social signal is the share of their ties (or, with ``influence: global``, of everyone)
+who took part in the last ``window_days``, and the drive adds trust in the party organisation,
+a standing invitation (red cells, social organisations), visible results, mobilisation, minus cost.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..disputes.ladder import Institution
+from ..policies.effects import project_boost
+from ..scenario.schema import ACTIVITIES
+
+CONSULTATION, VOLUNTEERING, ASSEMBLY, SERVICE_CENTRE = range(len(ACTIVITIES))
+INVITATION_DAYS = 30
+
+
+def social_signal(model, day: int) -> np.ndarray:
+    pop = model.population
+    spec = model.scenario.behaviour.participation
+    active = pop.active(day - 1, spec.window_days).astype(np.float64)
+    if spec.influence == "global":
+        return np.full(pop.n, active.mean())
+    return np.divide(pop.ties @ active, pop.degree, out=np.zeros(pop.n), where=pop.degree > 0)
+
+
+def invite(model, day: int) -> None:
+    """Red-cell volunteers invite neighbours in their building (S3); the party organisation and
+    volunteer teams / interest groups invite residents of the community (S3, S4)."""
+    pop, rng = model.population, model.rng
+    targets = []
+    volunteers = np.flatnonzero(pop.red_cell)
+    if len(volunteers) and model.effects.red_cell_invitations_per_day > 0:
+        k = rng.poisson(model.effects.red_cell_invitations_per_day, size=len(volunteers))
+        src = np.repeat(volunteers, k)
+        b = pop.building[src]
+        start, stop = model.building_start[b], model.building_start[b + 1]
+        targets.append(start + (rng.random(len(src)) * (stop - start)).astype(np.int64))
+    for c, rows in enumerate(model.community_rows):
+        rate = model.party_orgs[c].invitations_per_day()
+        rate += sum(2.0 * o.capacity / 30.0 for o in model.social_organisations[c] if o.kind in ("volunteer_team", "interest_group"))
+        k = rng.poisson(rate)
+        if k:
+            targets.append(rows[rng.integers(0, len(rows), size=k)])
+    if targets:
+        pop.invited_until[np.concatenate(targets)] = day + INVITATION_DAYS
+
+
+def offer_rates(model, day: int) -> np.ndarray:
+    """Daily chance, per community and activity, that a resident is offered the activity."""
+    fx = model.effects
+    boost = project_boost(model.scenario.policies, day)
+    rates = np.zeros((len(model.community_rows), len(ACTIVITIES)))
+    for c in range(len(model.community_rows)):
+        party, rc = model.party_orgs[c], model.committees[c]
+        orgs = model.social_organisations[c]
+        units = model.co_located_units[c]
+        vol_capacity = sum(o.capacity for o in orgs if o.kind == "volunteer_team")
+        interest = sum(o.capacity for o in orgs if o.kind == "interest_group")
+        hours = sum(u.volunteer_hours_per_year for u in units)
+        households = model.geography.communities[c].households
+        rates[c, CONSULTATION] = (0.5 + party.secretary_capability) * (1.5 if fx.joint_meetings else 1.0) / 30.0
+        rates[c, VOLUNTEERING] = (0.3 + vol_capacity / 10.0 + 2.0 * hours / max(1, households) / 10.0) / 30.0
+        rates[c, SERVICE_CENTRE] = 0.3 * rc.service_centre_events_per_month * (1.3 if fx.need_analytics else 1.0) * (1 + interest / 10.0) / 30.0
+        rates[c, ASSEMBLY] = 0.0  # owners' assemblies are held on their own days
+        rates[c] *= 1.0 + np.asarray(boost)
+    return np.minimum(rates, 1.0)
+
+
+def take_part(model, day: int) -> None:
+    """One day of participation decisions for everyone."""
+    pop, rng = model.population, model.rng
+    spec = model.scenario.behaviour.participation
+    fx = model.effects
+    invite(model, day)
+    signal = social_signal(model, day)
+    comm = pop.community
+    mobilisation = np.array([p.mobilisation_effort for p in model.party_orgs])[comm]
+    visible = model.disputes.visible_results[comm]
+    drive = (
+        spec.weight_trust * (pop.trust[:, Institution.PARTY] - 0.5)
+        + spec.weight_invitation * (pop.invited_until > day)
+        + spec.weight_results * fx.results_visibility * (visible - 0.5)
+        + 0.1 * mobilisation
+        - spec.cost
+    )
+    rates = offer_rates(model, day)[comm]
+    assembly = np.array([oc.holds_assembly(day) for oc in model.owners_committees])
+    rates[:, ASSEMBLY] = assembly[comm] & pop.owner
+    for a in range(len(ACTIVITIES)):
+        offered = rng.random(pop.n) < rates[:, a]
+        threshold = pop.threshold
+        if a == VOLUNTEERING:
+            threshold = np.where(pop.red_cell, 0.0, threshold - fx.volunteer_threshold_shift)
+        noise = rng.normal(0.0, spec.noise, size=pop.n) if spec.noise > 0 else 0.0
+        takes = offered & (signal + drive + noise >= threshold)
+        pop.last_part[takes, a] = day
+        if a == ASSEMBLY:
+            for c in np.flatnonzero(assembly):
+                owners = (comm == c) & pop.owner
+                model.owners_committees[c].after_assembly(float(takes[owners].mean()) if owners.any() else 0.0)

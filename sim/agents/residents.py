@@ -1,0 +1,205 @@
+"""Residents (居民): each one a Mesa agent, their state kept in NumPy arrays updated in bulk.
+
+`Population` owns the arrays (one row per adult resident); `Resident` is the Mesa agent a user
+inspects, draws or selects, and reads its row through properties. Bulk updates (participation,
+trust drift, fees) are array operations over the population, which is what makes a 5,000-resident
+community fast while every resident stays a real agent.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+from scipy import sparse
+
+from ..disputes.ladder import INSTITUTION_NAMES
+from ..scenario.schema import ACTIVITIES, AGE_BANDS, Scenario
+from ..space.geography import Geography
+
+NEVER = -(10**6)  # "last took part" for someone who never did
+
+
+def _beta(rng: np.random.Generator, mean: np.ndarray | float, concentration: float, size: int) -> np.ndarray:
+    mean = np.clip(mean, 1e-3, 1 - 1e-3)
+    return rng.beta(mean * concentration, (1 - mean) * concentration, size=size)
+
+
+class Population:
+    """Every resident's state, one row each."""
+
+    def __init__(self, scenario: Scenario, geo: Geography, rng: np.random.Generator):
+        beh = scenario.behaviour
+        sizes = []
+        for layout in geo.communities:
+            s = layout.site
+            # household sizes: 1 + Poisson so the mean is residents_per_household
+            sizes.append(1 + rng.poisson(s.residents_per_household - 1, size=layout.households))
+        hh_size = np.concatenate(sizes)
+        n = int(hh_size.sum())
+        self.n = n
+        self.household = np.repeat(np.arange(geo.n_households), hh_size)
+        self.building = geo.household_building[self.household]
+        self.community = geo.household_community[self.household]
+        self.grid = geo.building_grid[self.building]
+        self.street = np.array([c.street_index for c in geo.communities])[self.community]
+        self.head = np.r_[True, self.household[1:] != self.household[:-1]]
+
+        # per-community attributes drawn with that community's site
+        self.age_band = np.empty(n, dtype=np.int8)
+        self.owner = np.empty(n, dtype=bool)
+        self.party_member = np.empty(n, dtype=bool)
+        for layout in geo.communities:
+            s = layout.site
+            rows = np.flatnonzero(self.community == layout.index)
+            self.age_band[rows] = rng.choice(len(AGE_BANDS), size=len(rows), p=s.age_shares.as_list())
+            owner_hh = rng.random(layout.households) < s.owner_share
+            self.owner[rows] = owner_hh[self.household[rows] - layout.first_household]
+            self.party_member[rows] = rng.random(len(rows)) < s.party.party_member_share
+
+        t = beh.trust
+        self.trust = np.stack([
+            _beta(rng, t.party, t.concentration, n),
+            _beta(rng, t.residents_committee, t.concentration, n),
+            _beta(rng, t.property_company, t.concentration, n),
+            _beta(rng, t.government, t.concentration, n),
+        ], axis=1)
+        self.trust_target = np.array([t.party, t.residents_committee, t.property_company, t.government])
+
+        p = beh.participation
+        shift = np.asarray(p.age_threshold_shift)[self.age_band] + np.where(self.party_member, p.party_member_threshold_shift, 0.0)
+        self.threshold = np.clip(_beta(rng, p.threshold_mean, p.threshold_concentration, n) + shift, 0.0, 1.0)
+        self.satisfaction = _beta(rng, beh.satisfaction_initial, 10.0, n)
+        self.security = _beta(rng, beh.security_initial, 10.0, n)
+        self.last_part = np.full((n, len(ACTIVITIES)), NEVER, dtype=np.int32)
+        starters = self.threshold < np.quantile(self.threshold, p.initial_share) if p.initial_share > 0 else np.zeros(n, bool)
+        self.last_part[starters, 0] = -rng.integers(1, p.window_days + 1, size=int(starters.sum()))
+        self.invited_until = np.full(n, NEVER, dtype=np.int32)
+        self.red_cell = np.zeros(n, dtype=bool)
+        self.grievance_until = np.full(n, NEVER, dtype=np.int32)
+        self.ties = self._make_ties(rng, p, geo)
+        self.degree = np.asarray(self.ties.sum(axis=1)).ravel()
+
+    def _make_ties(self, rng, p, geo: Geography) -> sparse.csr_matrix:
+        """Household members, plus random neighbours in the building and the community; a share
+        of residents ('almost never talk to neighbours') have household ties only."""
+        n = self.n
+        rows, cols = [], []
+        # household: link each member to the household's first member, and that one back
+        first = np.flatnonzero(self.head)
+        head_of = first[np.searchsorted(first, np.arange(n), side="right") - 1]
+        m = head_of != np.arange(n)
+        rows.append(np.arange(n)[m]); cols.append(head_of[m])
+        social = rng.random(n) >= p.isolated_share
+        for group, mean in ((self.building, p.ties_in_building), (self.community, p.ties_in_community)):
+            k = rng.poisson(mean, size=n) * social
+            src = np.repeat(np.arange(n), k)
+            if len(src) == 0:
+                continue
+            order = np.argsort(group, kind="stable")
+            g_sorted = group[order]
+            start = np.searchsorted(g_sorted, group[src], side="left")
+            stop = np.searchsorted(g_sorted, group[src], side="right")
+            dst = order[start + (rng.random(len(src)) * (stop - start)).astype(np.int64)]
+            keep = social[dst] & (dst != src)
+            rows.append(src[keep]); cols.append(dst[keep])
+        r = np.concatenate(rows); c = np.concatenate(cols)
+        a = sparse.coo_matrix((np.ones(len(r)), (r, c)), shape=(n, n)).tocsr()
+        a = ((a + a.T) > 0).astype(np.float64)
+        return a.tocsr()
+
+    # ----------------------------------------------------------------------------------------
+    def active(self, day: int, window: int) -> np.ndarray:
+        """Took part in any activity within the last `window` days (the participation definition)."""
+        return self.last_part.max(axis=1) > day - window
+
+    def active_in(self, activity: int, day: int, window: int) -> np.ndarray:
+        return self.last_part[:, activity] > day - window
+
+    def knows_neighbours(self, day: int, window: int) -> np.ndarray:
+        """Social capital, 0..1: took part recently, and how many of one's ties did."""
+        act = self.active(day, window).astype(np.float64)
+        frac = np.divide(self.ties @ act, self.degree, out=np.zeros(self.n), where=self.degree > 0)
+        return 0.5 * act + 0.5 * frac
+
+    def learn(self, who: int, institution: int, success: bool, rate_success: float,
+              rate_failure: float, spillover: float) -> None:
+        """Update trust after an outcome; the complainant's ties feel part of it."""
+        start, stop = self.ties.indptr[who], self.ties.indptr[who + 1]
+        idx = np.r_[who, self.ties.indices[start:stop]]
+        weight = np.r_[1.0, np.full(stop - start, spillover)]
+        tr = self.trust[idx, institution]
+        if success:
+            self.trust[idx, institution] = tr + weight * rate_success * (1 - tr)
+        else:
+            self.trust[idx, institution] = tr - weight * rate_failure * tr
+
+
+class Resident(mesa.Agent):
+    """A resident: one row of the population's arrays, readable (and drawable) as an agent."""
+
+    def __init__(self, model: mesa.Model, index: int):
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def _pop(self) -> Population:
+        return self.model.population
+
+    @property
+    def community(self) -> str:
+        return self.model.geography.names[self._pop.community[self.index]]
+
+    @property
+    def building(self) -> int:
+        return int(self._pop.building[self.index])
+
+    @property
+    def grid(self) -> int:
+        return int(self._pop.grid[self.index])
+
+    @property
+    def age_band(self) -> str:
+        return AGE_BANDS[self._pop.age_band[self.index]]
+
+    @property
+    def owner(self) -> bool:
+        return bool(self._pop.owner[self.index])
+
+    @property
+    def party_member(self) -> bool:
+        return bool(self._pop.party_member[self.index])
+
+    @property
+    def red_cell_volunteer(self) -> bool:
+        return bool(self._pop.red_cell[self.index])
+
+    @property
+    def trust(self) -> dict[str, float]:
+        return dict(zip(INSTITUTION_NAMES, map(float, self._pop.trust[self.index])))
+
+    @property
+    def threshold(self) -> float:
+        return float(self._pop.threshold[self.index])
+
+    @property
+    def satisfaction(self) -> float:
+        return float(self._pop.satisfaction[self.index])
+
+    @property
+    def security(self) -> float:
+        return float(self._pop.security[self.index])
+
+    @property
+    def participating(self) -> bool:
+        m = self.model
+        return bool(self._pop.last_part[self.index].max() > m.day - m.scenario.behaviour.participation.window_days)
+
+    @property
+    def volunteer(self) -> bool:
+        m = self.model
+        return bool(self._pop.last_part[self.index, ACTIVITIES.index("volunteering")] > m.day - 90)
+
+    @property
+    def ties(self) -> list[int]:
+        p = self._pop
+        return p.ties.indices[p.ties.indptr[self.index]: p.ties.indptr[self.index + 1]].tolist()

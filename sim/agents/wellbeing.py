@@ -1,0 +1,59 @@
+"""Slow variables, updated in bulk each day: fees and property service (the fee–service spiral),
+satisfaction, sense of security, and trust drifting toward its baseline.
+
+Fees → property budget → service quality → satisfaction → fees (MODEL_BRIEF, Participation).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..disputes.ladder import Institution
+from ..mathx import logistic
+
+BILLING_DAYS = 30
+SATISFACTION_RATE = 0.02
+SECURITY_RATE = 0.01
+TRUST_DRIFT = 0.002
+
+
+def collect_fees(model, day: int) -> None:
+    """Monthly bills: each household head pays with a chance rising with satisfaction and trust in
+    the company, falling with the fee's rise over its starting level."""
+    if day % BILLING_DAYS != BILLING_DAYS - 1:
+        return
+    pop, rng, spec = model.population, model.rng, model.scenario.behaviour.fees
+    for c, company in enumerate(model.property_companies):
+        if not company.present:
+            continue
+        heads = model.community_head_rows[c]
+        x = (spec.base_logit
+             + spec.satisfaction_weight * (pop.satisfaction[heads] - 0.5)
+             + spec.trust_weight * (pop.trust[heads, Institution.PROPERTY_COMPANY] - 0.5)
+             - spec.price_elasticity * (company.fee / company.initial_fee - 1))
+        paid = int((rng.random(len(heads)) < logistic(x)).sum())
+        company.collect(paid, len(heads))
+
+
+def update_wellbeing(model, day: int) -> None:
+    pop = model.population
+    beh = model.scenario.behaviour
+    fx = model.effects
+    comm = pop.community
+    quality = np.array([pc.service_quality for pc in model.property_companies])[comm]
+    fee_rise = np.array([max(0.0, pc.fee / pc.initial_fee - 1) if pc.present else 0.0 for pc in model.property_companies])[comm]
+    aggrieved = pop.grievance_until > day
+    target = (0.35 * quality
+              + 0.25 * pop.trust[:, Institution.RESIDENTS_COMMITTEE]
+              + 0.2 * pop.security
+              + 0.2 * (~aggrieved)
+              + (0.05 if fx.need_analytics else 0.0)
+              - 0.15 * fee_rise)
+    pop.satisfaction += SATISFACTION_RATE * (target - pop.satisfaction)
+    sec_target = np.clip(beh.security_initial + fx.security_gain - 0.1 * aggrieved, 0, 1)
+    pop.security += SECURITY_RATE * (sec_target - pop.security)
+    drift = pop.trust_target + np.array([fx.trust_target_gain, fx.trust_target_gain, 0.0, fx.trust_target_gain])
+    q0 = np.array([pc.initial_quality for pc in model.property_companies])[comm]
+    target_trust = np.broadcast_to(drift, pop.trust.shape).copy()
+    target_trust[:, Institution.PROPERTY_COMPANY] = np.clip(drift[Institution.PROPERTY_COMPANY] + 0.5 * (quality - q0), 0, 1)
+    pop.trust += TRUST_DRIFT * (np.clip(target_trust, 0, 1) - pop.trust)

@@ -1,0 +1,142 @@
+"""Handlers: first-come-first-served queues with a finite number of servers.
+
+Time inside a day is continuous: a case that becomes ready at time t starts on the first server
+free at or after t, works for a random time, and completes at start + work. Backlog and delay
+therefore emerge from capacity; they are never drawn directly.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+
+import numpy as np
+
+from ..scenario.schema import WorkTime
+from .ladder import Channel
+
+
+def draw_work_time(rng: np.random.Generator, spec: WorkTime, scale: float = 1.0) -> float:
+    """One work time in days (mean = spec.mean_days × scale)."""
+    mean = spec.mean_days * scale
+    if spec.distribution == "exponential":
+        return float(rng.exponential(mean))
+    if spec.distribution == "fixed":
+        return mean
+    if spec.distribution == "gamma":
+        shape = 1.0 / spec.cv**2
+        return float(rng.gamma(shape, mean / shape))
+    sigma2 = np.log1p(spec.cv**2)  # lognormal with the given mean and cv
+    return float(rng.lognormal(np.log(mean) - sigma2 / 2, np.sqrt(sigma2)))
+
+
+class Handler:
+    """One channel's queue in one place (a community, a street, a district or the city)."""
+
+    def __init__(self, channel: Channel, servers: int, work_time: WorkTime, place: int):
+        self.channel = channel
+        self.place = place
+        self.work_time = work_time
+        self.free_at = [0.0] * servers  # time each server is next free
+        self.queue: deque[tuple[float, int]] = deque()  # (ready time, dispute id), FCFS
+        self.transit: list[tuple[float, int]] = []  # heap of cases still being handed over
+        self.busy: list[tuple[float, int]] = []  # heap of (finish time, dispute id)
+        self.busy_days = 0.0  # server-days worked, for resources spent
+        self.speed = 1.0  # work-time multiplier, set by policies and supervision each day
+
+    @property
+    def servers(self) -> int:
+        return len(self.free_at)
+
+    @property
+    def open(self) -> bool:
+        return self.servers > 0
+
+    def set_servers(self, n: int, now: float) -> None:
+        """Add or remove servers (a removed server finishes its case first)."""
+        if n > self.servers:
+            self.free_at += [now] * (n - self.servers)
+        elif n < self.servers:
+            self.free_at = sorted(self.free_at)[:n]
+
+    def submit(self, case: int, ready: float) -> None:
+        heapq.heappush(self.transit, (ready, case))
+
+    def take_time_off(self, day: float, staff_days: float) -> None:
+        """Staff time spent elsewhere (e.g. reporting for an inspection) delays the next cases."""
+        if not self.free_at:
+            return
+        per_server = staff_days / self.servers
+        self.free_at = [max(t, day) + per_server for t in self.free_at]
+
+    def waiting(self) -> list[int]:
+        return [c for _, c in self.queue] + [c for _, c in self.transit]
+
+    def remove(self, cases: set[int]) -> None:
+        """Drop cases that left the queue (reneged or handed over)."""
+        self.queue = deque(x for x in self.queue if x[1] not in cases)
+        self.transit = [x for x in self.transit if x[1] not in cases]
+        heapq.heapify(self.transit)
+
+    def work(self, day: int, rng: np.random.Generator) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+        """Run the queue through day `day`; returns (started, completed) as (case, time) pairs."""
+        end = day + 1.0
+        while self.transit and self.transit[0][0] < end:
+            self.queue.append(heapq.heappop(self.transit))
+        started = []
+        while self.queue and self.free_at:
+            s = min(range(len(self.free_at)), key=self.free_at.__getitem__)
+            ready, case = self.queue[0]
+            start = max(self.free_at[s], ready)
+            if start >= end:
+                break
+            self.queue.popleft()
+            w = draw_work_time(rng, self.work_time, self.speed)
+            self.free_at[s] = start + w
+            self.busy_days += w
+            heapq.heappush(self.busy, (start + w, case))
+            started.append((case, start))
+        completed = []
+        while self.busy and self.busy[0][0] < end:
+            finish, case = heapq.heappop(self.busy)
+            completed.append((case, finish))
+        return started, completed
+
+    def drain(self) -> list[int]:
+        """Close the channel: every case it held, in queue order."""
+        cases = [c for _, c in sorted(self.busy)] + [c for _, c in self.queue] + [c for _, c in sorted(self.transit)]
+        self.busy, self.queue, self.transit, self.free_at = [], deque(), [], []
+        return cases
+
+
+class PeriodicHandler(Handler):
+    """A forum that meets every `interval` days and takes up to `servers` cases per meeting
+    (the joint meeting, 联席会议). Cases wait in the queue between meetings."""
+
+    def __init__(self, channel: Channel, servers: int, work_time: WorkTime, place: int, interval: int, phase: int):
+        super().__init__(channel, servers, work_time, place)
+        self.interval = interval
+        self.phase = phase
+        self.meetings = 0
+
+    def meets_on(self, day: int) -> bool:
+        return self.servers > 0 and day % self.interval == self.phase
+
+    def work(self, day: int, rng: np.random.Generator):
+        end = day + 1.0
+        while self.transit and self.transit[0][0] < end:
+            self.queue.append(heapq.heappop(self.transit))
+        started = []
+        if self.meets_on(day):
+            self.meetings += 1
+            for _ in range(min(self.servers, len(self.queue))):
+                _, case = self.queue.popleft()
+                w = draw_work_time(rng, self.work_time, self.speed)
+                self.busy_days += w
+                heapq.heappush(self.busy, (day + 0.5 + w, case))
+                started.append((case, day + 0.5))
+        completed = []
+        while self.busy and self.busy[0][0] < end:
+            finish, case = heapq.heappop(self.busy)
+            completed.append((case, finish))
+        return started, completed

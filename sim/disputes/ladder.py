@@ -1,0 +1,108 @@
+"""The escalation ladder, its channels, and the dispute vocabulary (矛盾纠纷).
+
+Residents climb one rung at a time (MODEL_BRIEF, Disputes): lump it → negotiate bilaterally →
+grid worker / residents' committee mediation (or the property company's desk) → joint meeting or
+professional mediation → street → district or city hotline → court. A rung with no channel in a
+community (no joint meeting, no professionals) is passed over.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from ..scenario.schema import CATEGORIES
+
+
+class Channel(IntEnum):
+    SELF = 0  # 双方协商 bilateral negotiation
+    PROPERTY_DESK = 1  # 物业服务台
+    MEDIATION = 2  # 人民调解 / 网格员 (residents' committee)
+    JOINT_MEETING = 3  # 党建联席会议
+    PROFESSIONAL = 4  # 法律援助、心理疏导
+    STREET = 5  # 街道
+    DISTRICT = 6  # 区
+    CITY_HOTLINE = 7  # 12345 热线 / 信访
+    COURT = 8  # 法院
+
+
+CHANNEL_NAMES = [c.name.lower() for c in Channel]
+
+RUNG = {
+    Channel.SELF: 0,
+    Channel.PROPERTY_DESK: 1,
+    Channel.MEDIATION: 1,
+    Channel.JOINT_MEETING: 2,
+    Channel.PROFESSIONAL: 2,
+    Channel.STREET: 3,
+    Channel.DISTRICT: 4,
+    Channel.CITY_HOTLINE: 4,
+    Channel.COURT: 5,
+}
+TOP_RUNG = 5
+CHANNELS_AT = {r: [c for c in Channel if RUNG[c] == r] for r in range(TOP_RUNG + 1)}
+RUNG_COST_KEY = {1: "community", 2: "joint", 3: "street", 4: "district", 5: "court"}
+
+#: channels inside the community: a case resolved here counts toward "小事不出社区"
+COMMUNITY_CHANNELS = frozenset(c for c in Channel if RUNG[c] <= 2)
+
+#: the level an escalated case reaches, for "escalated (by level)"
+LEVEL_OF = {Channel.STREET: "street", Channel.DISTRICT: "district", Channel.CITY_HOTLINE: "city", Channel.COURT: "court"}
+
+
+class Institution(IntEnum):
+    """Institutions residents hold trust in; each channel belongs to one."""
+
+    PARTY = 0
+    RESIDENTS_COMMITTEE = 1
+    PROPERTY_COMPANY = 2
+    GOVERNMENT = 3
+
+
+INSTITUTION_NAMES = ["party", "residents_committee", "property_company", "government"]
+
+OWNER = {
+    Channel.SELF: None,
+    Channel.PROPERTY_DESK: Institution.PROPERTY_COMPANY,
+    Channel.MEDIATION: Institution.RESIDENTS_COMMITTEE,
+    Channel.JOINT_MEETING: Institution.PARTY,
+    Channel.PROFESSIONAL: Institution.RESIDENTS_COMMITTEE,
+    Channel.STREET: Institution.GOVERNMENT,
+    Channel.DISTRICT: Institution.GOVERNMENT,
+    Channel.CITY_HOTLINE: Institution.GOVERNMENT,
+    Channel.COURT: Institution.GOVERNMENT,
+}
+
+
+class PartyType(IntEnum):
+    """Who the dispute is between."""
+
+    RESIDENT_RESIDENT = 0
+    RESIDENT_PROPERTY = 1
+    OWNERS_PROPERTY = 2
+    RESIDENT_INSTITUTION = 3
+
+
+PARTY_NAMES = ["resident_resident", "resident_property", "owners_property", "resident_institution"]
+INVOLVES_PROPERTY = frozenset({PartyType.RESIDENT_PROPERTY, PartyType.OWNERS_PROPERTY})
+
+CATEGORY_INDEX = {c: i for i, c in enumerate(CATEGORIES)}
+
+#: P(party type | category) where a property company exists; without one, property parties
+#: become resident–institution disputes (the residents' committee or street owns the problem).
+PARTY_MIX = {
+    "property_service": {PartyType.RESIDENT_PROPERTY: 0.6, PartyType.OWNERS_PROPERTY: 0.4},
+    "maintenance": {PartyType.RESIDENT_PROPERTY: 0.6, PartyType.RESIDENT_RESIDENT: 0.2, PartyType.RESIDENT_INSTITUTION: 0.2},
+    "parking": {PartyType.RESIDENT_RESIDENT: 0.5, PartyType.RESIDENT_PROPERTY: 0.3, PartyType.RESIDENT_INSTITUTION: 0.2},
+    "noise_neighbour": {PartyType.RESIDENT_RESIDENT: 1.0},
+    "renovation": {PartyType.RESIDENT_RESIDENT: 0.8, PartyType.RESIDENT_PROPERTY: 0.2},
+    "sanitation_pets": {PartyType.RESIDENT_RESIDENT: 0.6, PartyType.RESIDENT_PROPERTY: 0.3, PartyType.RESIDENT_INSTITUTION: 0.1},
+    "family": {PartyType.RESIDENT_RESIDENT: 1.0},
+    "public_facilities": {PartyType.RESIDENT_INSTITUTION: 0.6, PartyType.RESIDENT_PROPERTY: 0.4},
+}
+
+#: categories whose rate rises when property service is poor
+QUALITY_SENSITIVE = frozenset({"property_service", "maintenance", "sanitation_pets", "public_facilities"})
+#: categories a safe-community campaign reduces
+SAFETY_SENSITIVE = frozenset({"noise_neighbour", "public_facilities"})
+#: categories counselling and legal aid are good at
+PROFESSIONAL_FIT = frozenset({"family", "noise_neighbour", "renovation", "property_service"})

@@ -1,0 +1,379 @@
+"""The dispute lifecycle (矛盾纠纷): arise → noticed → routed → handled → resolved, escalated one
+rung up, or abandoned. Every step is written to the case log.
+
+Residents decide by grievance against cost (after Epstein 2002: grievance = hardship × (1 −
+legitimacy)); handlers are capacity-limited queues; success depends on channel × category × skill
+and on whether the dispute's parties sit at the table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..mathx import logistic, logit
+from ..scenario.schema import CATEGORIES
+from .book import DisputeBook, Notice, Status
+from .handlers import Handler, PeriodicHandler
+from .ladder import (
+    CHANNELS_AT, INVOLVES_PROPERTY, LEVEL_OF, OWNER, PARTY_MIX, PROFESSIONAL_FIT,
+    QUALITY_SENSITIVE, RUNG, RUNG_COST_KEY, SAFETY_SENSITIVE, TOP_RUNG, Channel, Institution, PartyType,
+)
+
+COMMUNITY_HANDLED = (Channel.PROPERTY_DESK, Channel.MEDIATION, Channel.JOINT_MEETING, Channel.PROFESSIONAL)
+NEGOTIATION_DAYS = 3.0  # mean length of a bilateral negotiation
+MISROUTE_DELAY_DAYS = 3.0  # mean delay before a misrouted case is passed to the right desk
+SMALL_DISPUTE = 0.4  # severity below which a grid worker may settle a dispute on the spot
+GRIEVANCE_DAYS = 90  # an abandoned grievance weighs on satisfaction this long
+
+
+class DisputeProcess:
+    """Owns the dispute book and every handler; the model calls its phases in order each day."""
+
+    def __init__(self, model):
+        self.m = model
+        self.book = DisputeBook()
+        sc = model.scenario
+        hs = sc.handlers
+        fx = model.effects
+        self.community_handlers: list[dict[Channel, Handler]] = []
+        for c, layout in enumerate(model.geography.communities):
+            company = model.property_companies[c]
+            professionals = fx.professionals_per_community + sum(
+                o.capacity for o in model.social_organisations[c] if o.kind in ("legal_aid", "counselling"))
+            self.community_handlers.append({
+                Channel.PROPERTY_DESK: Handler(Channel.PROPERTY_DESK, company.staff if company.present else 0, hs.property_desk.work_time, c),
+                Channel.MEDIATION: Handler(Channel.MEDIATION, len(model.committees[c].mediators), hs.mediation.work_time, c),
+                Channel.JOINT_MEETING: PeriodicHandler(Channel.JOINT_MEETING, fx.joint_cases if fx.joint_meetings else 0,
+                                                       hs.joint_meeting.work_time, c, fx.joint_interval, (5 + 3 * c) % fx.joint_interval),
+                Channel.PROFESSIONAL: Handler(Channel.PROFESSIONAL, professionals, hs.professional.work_time, c),
+            })
+        self.street_handlers = [Handler(Channel.STREET, hs.street.servers, hs.street.work_time, s) for s in range(len(model.geography.streets))]
+        self.district_handlers = [Handler(Channel.DISTRICT, hs.district.servers, hs.district.work_time, d) for d in range(len(model.geography.districts))]
+        self.hotline = Handler(Channel.CITY_HOTLINE, hs.city_hotline.servers, hs.city_hotline.work_time, 0)
+        self.court = Handler(Channel.COURT, hs.court.servers, hs.court.work_time, 0)
+        self.spec = {
+            Channel.PROPERTY_DESK: hs.property_desk, Channel.MEDIATION: hs.mediation,
+            Channel.JOINT_MEETING: hs.joint_meeting, Channel.PROFESSIONAL: hs.professional,
+            Channel.STREET: hs.street, Channel.DISTRICT: hs.district,
+            Channel.CITY_HOTLINE: hs.city_hotline, Channel.COURT: hs.court,
+        }
+        self.visible_results = np.full(len(model.geography.communities), 0.5)  # moving average of outcomes
+
+    # ----------------------------------------------------------------------------------------
+    def handler(self, channel: Channel, community: int) -> Handler:
+        if channel in COMMUNITY_HANDLED:
+            return self.community_handlers[community][channel]
+        if channel == Channel.STREET:
+            return self.street_handlers[self.m.geography.communities[community].street_index]
+        if channel == Channel.DISTRICT:
+            return self.district_handlers[self.m.geography.communities[community].district_index]
+        return self.hotline if channel == Channel.CITY_HOTLINE else self.court
+
+    def all_handlers(self) -> list[Handler]:
+        out = [h for d in self.community_handlers for h in d.values()]
+        return out + self.street_handlers + self.district_handlers + [self.hotline, self.court]
+
+    def available(self, channel: Channel, community: int, party_type: int) -> bool:
+        if channel == Channel.SELF:
+            return False
+        if channel == Channel.PROPERTY_DESK:
+            return party_type in INVOLVES_PROPERTY and self.m.property_companies[community].present and self.handler(channel, community).open
+        return self.handler(channel, community).open
+
+    # ----------------------------------------------------------------------------------------
+    def arise(self, day: int) -> None:
+        """New latent disputes: Poisson counts per community and category."""
+        m, rng, spec = self.m, self.m.rng, self.m.scenario.disputes
+        for c, layout in enumerate(m.geography.communities):
+            site = layout.site
+            company = m.property_companies[c]
+            rates = spec.rates[site.type]
+            lam = np.empty(len(CATEGORIES))
+            for k, cat in enumerate(CATEGORIES):
+                r = rates[cat] * spec.rate_multiplier * site.households / 1000.0 / 365.0
+                if cat in QUALITY_SENSITIVE:
+                    r *= max(0.2, 1.0 + spec.quality_sensitivity * (company.initial_quality - company.service_quality))
+                if cat in SAFETY_SENSITIVE:
+                    r *= m.effects.safety_rate_factor
+                lam[k] = r
+            counts = rng.poisson(lam)
+            total = int(counts.sum())
+            if total == 0:
+                continue
+            category = np.repeat(np.arange(len(CATEGORIES)), counts)
+            party = np.empty(total, dtype=np.int64)
+            for j, k in enumerate(category):
+                mix = PARTY_MIX[CATEGORIES[k]]
+                types = list(mix)
+                t = types[rng.choice(len(types), p=list(mix.values()))]
+                if t in INVOLVES_PROPERTY and not company.present:
+                    t = PartyType.RESIDENT_INSTITUTION
+                party[j] = t
+            rows = m.community_rows[c]
+            owners = m.community_owner_rows[c]
+            pick_owner = (party == PartyType.OWNERS_PROPERTY) & (len(owners) > 0)
+            complainant = np.where(pick_owner, owners[rng.integers(0, max(1, len(owners)), size=total) % max(1, len(owners))],
+                                   rows[rng.integers(0, len(rows), size=total)])
+            severity = rng.beta(spec.severity_alpha, spec.severity_beta, size=total)
+            self.book.add(np.full(total, c), category, party, severity, complainant, day)
+
+    # ----------------------------------------------------------------------------------------
+    def detect(self, day: int) -> None:
+        """Grid workers on patrol (S3) and red-cell volunteers (S3) notice latent disputes."""
+        m, rng, fx, book = self.m, self.m.rng, self.m.effects, self.book
+        latent = book.with_status(Status.LATENT)
+        if len(latent) == 0:
+            return
+        building = m.population.building[book.complainant[latent]]
+        found = np.zeros(len(latent), dtype=bool)
+        by_grid = np.zeros(len(latent), dtype=bool)
+        if fx.grid_management:
+            patrolled = np.zeros(m.geography.n_buildings, dtype=bool)
+            for gw in m.grid_workers:
+                patrolled[gw.buildings_patrolled(day, m.patrol_interval[gw.community])] = True
+            effort = m.supervision_effort[book.community[latent]]
+            p = np.minimum(1.0, fx.patrol_detection * (1 + 0.5 * effort))
+            by_grid = patrolled[building] & (rng.random(len(latent)) < p)
+            found |= by_grid
+        if fx.red_cells:
+            v = m.red_cells_in_building[building]
+            p = 1 - (1 - fx.red_cell_detection) ** v
+            found |= ~found & (rng.random(len(latent)) < p)
+        for j in np.flatnonzero(found):
+            i = int(latent[j])
+            how = Notice.GRID_WORKER if by_grid[j] else Notice.RED_CELL
+            t = day + 0.5
+            book.set(i, noticed_time=t, notice=how)
+            book.log(i, t, "notice", -1, how.name.lower())
+            if how == Notice.GRID_WORKER and book.severity[i] < SMALL_DISPUTE and rng.random() < fx.early_mediation_success:
+                book.set(i, rung=RUNG[Channel.MEDIATION], highest_rung=RUNG[Channel.MEDIATION], channel=Channel.MEDIATION)
+                book.log(i, t, "route", Channel.MEDIATION, "grid worker on the spot")
+                self.conclude(i, t, Channel.MEDIATION, True)
+            else:
+                self.route(i, 1, t, how.name.lower())
+
+    # ----------------------------------------------------------------------------------------
+    def residents_act(self, day: int, social_capital: np.ndarray) -> None:
+        """Parties to latent disputes lump it, negotiate, or report; negotiations conclude."""
+        m, rng, rep = self.m, self.m.rng, self.m.scenario.behaviour.reporting
+        b = self.book
+        fx = m.effects
+        pop = m.population
+        latent = b.with_status(Status.LATENT)
+        if len(latent):
+            who = b.complainant[latent]
+            sev = b.severity[latent]
+            sc = social_capital[who]
+            trust_rc = pop.trust[who, Institution.RESIDENTS_COMMITTEE]
+            p_lump = rep.lump_hazard * (1 - sev)
+            hazard = rep.act_hazard * fx.report_ease * (0.5 + sev) * (1 + rep.social_capital_bonus * 2 * sc) * (0.5 + trust_rc)
+            p_act = 1 - np.exp(-hazard)
+            u = rng.random(len(latent))
+            for j in np.flatnonzero(u < p_lump + p_act):
+                i = int(latent[j])
+                t = day + float(rng.random())
+                if u[j] < p_lump[j]:
+                    b.close(i, t, Status.ABANDONED, -1)
+                    b.log_detail[-1] = "lumped"
+                    continue
+                if b.party_type[i] == PartyType.RESIDENT_RESIDENT and rng.random() < rep.negotiate_first * (0.6 + 0.8 * sc[j]):
+                    b.set(i, status=Status.NEGOTIATING, channel=Channel.SELF, rung=0, highest_rung=0,
+                          notice=Notice.NEGOTIATED, act_time=t + rng.exponential(NEGOTIATION_DAYS))
+                    b.log(i, t, "negotiate", Channel.SELF)
+                else:
+                    b.set(i, noticed_time=t, notice=Notice.REPORTED)
+                    b.log(i, t, "notice", -1, "reported")
+                    self.route(i, 1, t, "reported")
+        talks = b.with_status(Status.NEGOTIATING)
+        for i in talks[b.act_time[talks] < day + 1]:
+            i = int(i)
+            t = float(b.act_time[i])
+            sc = social_capital[b.complainant[i]]
+            p = rep.self_success + rep.social_capital_bonus * sc - 0.5 * (b.severity[i] - 0.3)
+            self.conclude(i, t, Channel.SELF, rng.random() < p)
+
+    def renege(self, day: int) -> None:
+        """Residents give up on cases that wait in a queue, more readily when they distrust it."""
+        m, b = self.m, self.book
+        waiting = b.with_status(Status.WAITING)
+        if len(waiting) == 0:
+            return
+        owner = np.array([OWNER[Channel(c)] for c in b.channel[waiting]])
+        trust = m.population.trust[b.complainant[waiting], owner]
+        p = m.scenario.behaviour.reporting.renege_hazard * (1 - trust)
+        gone = waiting[m.rng.random(len(waiting)) < p]
+        by_handler: dict[int, tuple[Handler, set[int]]] = {}
+        for i in gone:
+            i = int(i)
+            h = self.handler(Channel(int(b.channel[i])), int(b.community[i]))
+            by_handler.setdefault(id(h), (h, set()))[1].add(i)
+        for h, cases in by_handler.values():
+            h.remove(cases)
+        for i in gone:
+            i = int(i)
+            t = day + 0.5
+            b.close(i, t, Status.ABANDONED, int(b.channel[i]))
+            b.log_detail[-1] = "gave up waiting"
+            self.learn(i, Channel(int(b.channel[i])), False)
+
+    # ----------------------------------------------------------------------------------------
+    def work(self, day: int) -> None:
+        """Every handler works its queue through the day; finished cases succeed or fail."""
+        b, rng = self.book, self.m.rng
+        for h in self.all_handlers():
+            started, completed = h.work(day, rng)
+            for i, t in started:
+                b.set(i, status=Status.IN_SERVICE)
+                b.log(i, t, "start", h.channel)
+            for i, t in completed:
+                self.conclude(i, t, h.channel, rng.random() < self.success_probability(i, h.channel))
+
+    def success_probability(self, i: int, ch: Channel) -> float:
+        """Channel × category × skill, the right parties at the table, and severity."""
+        m, b = self.m, self.book
+        c = int(b.community[i])
+        party = int(b.party_type[i])
+        cat = CATEGORIES[int(b.category[i])]
+        x = logit(self.spec[ch].base_success) - 2.5 * (b.severity[i] - 0.3)
+        effort = float(m.supervision_effort[c])
+        if ch in (Channel.MEDIATION, Channel.PROFESSIONAL, Channel.JOINT_MEETING):
+            x += 2.0 * (m.committees[c].skill(effort) - 0.5)
+        if ch == Channel.PROPERTY_DESK:
+            company = m.property_companies[c]
+            x += 2.0 * (min(1.0, company.responsiveness + 0.3 * effort) - 0.5) + 1.5 * (company.service_quality - 0.5)
+        if ch == Channel.MEDIATION and party in INVOLVES_PROPERTY:
+            x += -0.6 + 0.5 * m.effects.property_cooperation_logit  # the company is not at the table
+        if ch == Channel.PROFESSIONAL and cat in PROFESSIONAL_FIT:
+            x += 0.6
+        if ch == Channel.JOINT_MEETING:
+            x += self.joint_meeting_bonus(c, party)
+        if RUNG[ch] >= 3:
+            x += m.effects.escalated_success_logit
+        return float(logistic(x))
+
+    def joint_meeting_bonus(self, c: int, party: int) -> float:
+        """S1, S3, Ostrom et al. 1992: a forum works when the dispute's parties are present."""
+        m, fx = self.m, self.m.effects
+        at = fx.attendees
+        x = 1.5 * (m.party_orgs[c].secretary_capability - 0.5)
+        if party in INVOLVES_PROPERTY:
+            x += (0.8 + fx.property_cooperation_logit) if ("property_company" in at and m.property_companies[c].present) else -0.5
+        if party == PartyType.OWNERS_PROPERTY and "owners_committee" in at and m.owners_committees[c].present:
+            x += 0.8 * m.owners_committees[c].legitimacy
+        if party == PartyType.RESIDENT_INSTITUTION and "street_office" in at:
+            x += 0.4
+        x += 0.2 * len(at & {"social_organisations", "co_located_units"})
+        return x
+
+    # ----------------------------------------------------------------------------------------
+    def conclude(self, i: int, t: float, ch: Channel, success: bool) -> None:
+        b = self.book
+        c = int(b.community[i])
+        if success:
+            b.close(i, t, Status.RESOLVED, ch)
+        else:
+            b.log(i, t, "fail", ch)
+        self.learn(i, ch, success)
+        if ch in COMMUNITY_HANDLED or ch == Channel.SELF:
+            self.visible_results[c] += 0.05 * (float(success) - self.visible_results[c])
+        if not success:
+            self.escalate_or_abandon(i, t, ch)
+
+    def escalate_or_abandon(self, i: int, t: float, failed: Channel) -> None:
+        """Grievance = hardship × (1 − legitimacy of the failed channel); escalate when it exceeds
+        the next rung's cost; otherwise give up and carry the grievance."""
+        m, b, rng = self.m, self.book, self.m.rng
+        rep = m.scenario.behaviour.reporting
+        who = int(b.complainant[i])
+        owner = OWNER[failed]
+        legitimacy = 0.5 if owner is None else float(m.population.trust[who, owner])
+        grievance = float(b.severity[i]) * (1 + 0.3 * int(b.escalations[i])) * (1 - legitimacy) * 2
+        nxt = self.next_rung(RUNG[failed] + 1, int(b.community[i]), int(b.party_type[i]))
+        if nxt is not None:
+            cost = rep.channel_cost.get(RUNG_COST_KEY[nxt], 0.5) - m.effects.report_cost_cut
+            if grievance - cost + rng.normal(0, rep.escalation_noise) > rep.escalation_threshold:
+                b.cols["escalations"][i] += 1
+                b.log(i, t, "escalate", failed, f"to rung {nxt}")
+                if np.isnan(b.noticed_time[i]):
+                    b.set(i, noticed_time=t, notice=Notice.REPORTED)
+                    b.log(i, t, "notice", -1, "reported")
+                self.route(i, nxt, t, "escalated")
+                return
+        b.close(i, t, Status.ABANDONED, failed)
+        m.population.grievance_until[who] = int(t) + GRIEVANCE_DAYS
+
+    def next_rung(self, rung: int, c: int, party: int) -> int | None:
+        """The first rung at or above `rung` with a channel open to this dispute."""
+        for r in range(max(rung, 1), TOP_RUNG + 1):
+            if any(self.available(ch, c, party) for ch in CHANNELS_AT[r]):
+                return r
+        return None
+
+    def route(self, i: int, rung: int, t: float, reason: str) -> None:
+        """Send a case to a channel at (or, if that rung is empty, above) `rung`, chosen by the
+        complainant's trust and the channel's fit; cases may be misrouted and bounce."""
+        m, b, rng, fx = self.m, self.book, self.m.rng, self.m.effects
+        c, party = int(b.community[i]), int(b.party_type[i])
+        r = self.next_rung(rung, c, party)
+        if r is None:
+            b.close(i, t, Status.ABANDONED, -1)
+            b.log_detail[-1] = "no channel left"
+            return
+        options = [ch for ch in CHANNELS_AT[r] if self.available(ch, c, party)]
+        if len(options) > 1:
+            who = int(b.complainant[i])
+            cat = CATEGORIES[int(b.category[i])]
+            u = np.array([3.0 * m.population.trust[who, OWNER[ch]] + self.fit(ch, party, cat) for ch in options])
+            p = np.exp(u - u.max())
+            ch = options[int(rng.choice(len(options), p=p / p.sum()))]
+        else:
+            ch = options[0]
+        h = self.handler(ch, c)
+        spec = self.spec[ch]
+        ready = t + getattr(spec, "handoff_days", 0.0) * fx.handoff_factor
+        if rng.random() < fx.misroute_probability:
+            ready += rng.exponential(MISROUTE_DELAY_DAYS)
+            b.cols["misroutes"][i] += 1
+            b.log(i, t, "misroute", ch)
+        b.set(i, status=Status.WAITING, channel=ch, rung=r, highest_rung=max(r, int(b.highest_rung[i])))
+        b.log(i, t, "route", ch, reason)
+        if ch in LEVEL_OF and reason == "escalated":
+            b.today[f"escalated_{LEVEL_OF[ch]}"] += 1
+        h.submit(i, ready)
+        b.log(i, ready, "enqueue", ch)
+
+    @staticmethod
+    def fit(ch: Channel, party: int, cat: str) -> float:
+        """How natural a channel is for a dispute, on the scale of 3 × trust."""
+        if ch == Channel.PROPERTY_DESK:
+            return 1.0
+        if ch == Channel.JOINT_MEETING:
+            return 1.0 if party != PartyType.RESIDENT_RESIDENT else -0.5
+        if ch == Channel.PROFESSIONAL:
+            return 1.0 if cat in PROFESSIONAL_FIT else -0.5
+        if ch == Channel.CITY_HOTLINE:
+            return 0.3
+        return 0.0
+
+    def learn(self, i: int, ch: Channel, success: bool) -> None:
+        """Outcomes move the complainant's (and their ties') trust in the channel's institution."""
+        owner = OWNER[ch]
+        if owner is None:
+            return
+        t = self.m.scenario.behaviour.trust
+        spill = t.neighbour_spillover * self.m.effects.results_visibility
+        pop = self.m.population
+        who = int(self.book.complainant[i])
+        pop.learn(who, owner, success, t.learning_rate_success, t.learning_rate_failure, min(1.0, spill))
+        if ch == Channel.JOINT_MEETING:
+            pop.learn(who, Institution.PARTY, success, t.learning_rate_success, t.learning_rate_failure, min(1.0, spill))
+
+    # ----------------------------------------------------------------------------------------
+    def close_property_desk(self, c: int, t: float) -> None:
+        """The property company left: its open cases pass to the residents' committee."""
+        b = self.book
+        h = self.community_handlers[c][Channel.PROPERTY_DESK]
+        for i in h.drain():
+            b.log(i, t, "handover", Channel.PROPERTY_DESK, "property company left")
+            b.set(i, party_type=PartyType.RESIDENT_INSTITUTION)
+            self.route(i, 1, t, "handover")

@@ -1,0 +1,209 @@
+"""The co-governance model: one Mesa model, a pure function of (scenario, seed).
+
+Read `step()` for the whole daily schedule. Agents live in `sim.agents`, the dispute process in
+`sim.disputes`, what each policy lever does in `sim.policies`, and what is recorded in
+`sim.metrics`; this file only wires them together.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+
+from .agents.government import City, District, StreetOffice
+from .agents.institutions import (
+    CoLocatedUnit, GridWorker, OwnersCommittee, PartyOrganisation, PropertyCompany, ResidentsCommittee,
+    SocialOrganisation,
+)
+from .agents.participation import take_part
+from .agents.residents import Population, Resident
+from .agents.wellbeing import collect_fees, update_wellbeing
+from .disputes.book import Status
+from .disputes.ladder import Channel
+from .disputes.process import DisputeProcess
+from .metrics.definitions import SERIES
+from .policies.effects import Effects
+from .scenario import Scenario, load_scenario, validate_document
+from .scenario.schema import FeeChange, PropertyExit
+from .space.geography import build_geography
+
+INCUBATED_KINDS = ("volunteer_team", "counselling", "interest_group", "legal_aid")
+PATROL_HOUSEHOLDS = 300  # households a grid worker can cover at the set patrol interval
+TARGETED_BACKLOG = 3.0  # smart supervision: open cases per 1,000 households that trigger a visit
+TARGETED_GAP_DAYS = 14
+
+
+def resolve_scenario(scenario: Scenario | str | Path | dict | None, overrides: dict[str, Any] | None = None) -> Scenario:
+    """A Scenario from an object, a file path or a document, with dotted-path overrides applied
+    (e.g. ``{"policies.grid_management.enabled": True}``) and validated."""
+    if scenario is None:
+        scenario = Scenario()
+    if isinstance(scenario, (str, Path)):
+        scenario = load_scenario(scenario)
+    doc = scenario.model_dump(mode="json", by_alias=True) if isinstance(scenario, Scenario) else dict(scenario)
+    if not overrides:
+        return scenario if isinstance(scenario, Scenario) else validate_document(doc)
+    for key, value in overrides.items():
+        node = doc
+        *parents, leaf = key.split(".")
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = value
+    return validate_document(doc)
+
+
+class CoGovModel(mesa.Model):
+    """Multi-party co-governance of urban communities (党建引领城市基层治理).
+
+    Keyword arguments only, so `mesa.batch_run` and `SolaraViz` can build it:
+    scenario (a Scenario, a YAML path or a document; default: all defaults), rng (seed; default:
+    the scenario's `run.seed`), days (default: the scenario's `run.days`), overrides (dotted paths).
+    """
+
+    def __init__(self, *, scenario: Scenario | str | Path | dict | None = None, rng: int | None = None,
+                 days: int | None = None, overrides: dict[str, Any] | None = None):
+        self.scenario = resolve_scenario(scenario, overrides)
+        seed = self.scenario.run.seed if rng is None else int(rng)
+        super().__init__(rng=seed)
+        self.seed = seed
+        self.days = self.scenario.run.days if days is None else int(days)
+        self.day = 0
+        self.effects = Effects.from_policies(self.scenario.policies)
+        self.geography = build_geography(self.scenario)
+        self.population = Population(self.scenario, self.geography, self.rng)
+        for i in range(self.population.n):
+            Resident(self, i)
+        self._index_rows()
+        self._build_institutions()
+        self.disputes = DisputeProcess(self)
+        n_comm = len(self.geography.communities)
+        self.last_inspection = np.full(n_comm, -(10**6), dtype=np.int64)
+        self.supervision_effort = np.zeros(n_comm)
+        self.datacollector = mesa.DataCollector(model_reporters=SERIES)
+        self.running = True
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------------------------------
+    def step(self) -> None:
+        """One day."""
+        day = self.day
+        self.disputes.book.today.clear()
+        self.apply_shocks(day)
+        self.supervise(day)
+        self.disputes.arise(day)
+        self.disputes.detect(day)
+        social_capital = self.population.knows_neighbours(day - 1, self.scenario.behaviour.participation.window_days)
+        self.disputes.residents_act(day, social_capital)
+        self.disputes.renege(day)
+        self.disputes.work(day)
+        take_part(self, day)
+        collect_fees(self, day)
+        for company in self.property_companies:
+            company.provide_service()
+        update_wellbeing(self, day)
+        self.day += 1
+        self.datacollector.collect(self)
+        if self.day >= self.days:
+            self.running = False
+
+    # ------------------------------------------------------------------------------------------
+    def apply_shocks(self, day: int) -> None:
+        for shock in self.scenario.shocks:
+            if shock.day != day:
+                continue
+            for c, layout in enumerate(self.geography.communities):
+                if shock.community not in (None, layout.name):
+                    continue
+                company = self.property_companies[c]
+                if isinstance(shock, PropertyExit) and company.present:
+                    company.leave()
+                    self.disputes.close_property_desk(c, float(day))
+                elif isinstance(shock, FeeChange) and company.present:
+                    company.fee *= shock.factor
+
+    def supervise(self, day: int) -> None:
+        """S2: districts inspect their communities; with smart supervision (S5) lagging
+        communities are visited between rounds. Effort rises after a visit and fades."""
+        fx = self.effects
+        if not fx.supervision:
+            return
+        for district in self.districts:
+            regular = district.inspects_on(day, fx.inspection_interval)
+            for c, layout in enumerate(self.geography.communities):
+                if layout.district_index != district.index:
+                    continue
+                lagging = (fx.smart_supervision and day - self.last_inspection[c] >= TARGETED_GAP_DAYS
+                           and self.community_backlog(c) * 1000 / layout.households > TARGETED_BACKLOG)
+                if regular or lagging:
+                    self.last_inspection[c] = day
+                    district.inspections += 1
+                    for ch in (Channel.MEDIATION, Channel.PROPERTY_DESK):
+                        self.disputes.handler(ch, c).take_time_off(day, fx.reporting_burden_days)
+        for c in range(len(self.geography.communities)):
+            effort = Effects.supervision_effort(fx.supervision_intensity, day - self.last_inspection[c])
+            self.supervision_effort[c] = effort
+            for ch in (Channel.PROPERTY_DESK, Channel.MEDIATION, Channel.PROFESSIONAL):
+                self.disputes.handler(ch, c).speed = 1.0 - 0.3 * effort
+
+    def community_backlog(self, c: int) -> int:
+        b = self.disputes.book
+        return int(((b.community == c) & ((b.status == Status.WAITING) | (b.status == Status.IN_SERVICE))).sum())
+
+    # ------------------------------------------------------------------------------------------
+    def _index_rows(self) -> None:
+        pop = self.population
+        n_comm = len(self.geography.communities)
+        order = np.argsort(pop.community, kind="stable")
+        bounds = np.searchsorted(pop.community[order], np.arange(n_comm + 1))
+        self.community_rows = [order[bounds[c]:bounds[c + 1]] for c in range(n_comm)]
+        self.community_owner_rows = [r[pop.owner[r]] for r in self.community_rows]
+        self.community_head_rows = [r[pop.head[r]] for r in self.community_rows]
+        # residents are stored building by building
+        self.building_start = np.searchsorted(pop.building, np.arange(self.geography.n_buildings + 1))
+
+    def _build_institutions(self) -> None:
+        fx, geo, pop = self.effects, self.geography, self.population
+        self.city = City(self, self.scenario.city.name if self.scenario.city else "city",
+                         self.scenario.policies.city_coordination.strength if self.scenario.policies.city_coordination.enabled else 0.0)
+        self.districts = [District(self, d, name) for d, name in enumerate(geo.districts)]
+        self.streets = [StreetOffice(self, s, name, int(geo.street_district[s])) for s, name in enumerate(geo.streets)]
+        self.party_orgs, self.committees, self.property_companies, self.owners_committees = [], [], [], []
+        self.social_organisations: list[list[SocialOrganisation]] = []
+        self.co_located_units: list[list[CoLocatedUnit]] = []
+        self.grid_workers: list[GridWorker] = []
+        self.patrol_interval = []
+        for c, layout in enumerate(geo.communities):
+            site = layout.site
+            self.party_orgs.append(PartyOrganisation(self, c, site))
+            rc = ResidentsCommittee(self, c, site)
+            self.committees.append(rc)
+            self.property_companies.append(PropertyCompany(self, c, site))
+            self.owners_committees.append(OwnersCommittee(self, c, site))
+            orgs = [SocialOrganisation(self, c, o.kind, o.capacity, o.funding) for o in site.social_organisations]
+            orgs += [SocialOrganisation(self, c, INCUBATED_KINDS[k % len(INCUBATED_KINDS)], fx.incubated_capacity, fx.incubated_funding, incubated=True)
+                     for k in range(fx.incubated_orgs)]
+            self.social_organisations.append(orgs)
+            units = [CoLocatedUnit(self, c, u.money_per_year, u.volunteer_hours_per_year) for u in site.co_located_units]
+            if fx.enterprise_money or fx.enterprise_hours:
+                units.append(CoLocatedUnit(self, c, fx.enterprise_money, fx.enterprise_hours, enterprise=True))
+            self.co_located_units.append(units)
+            per_worker = fx.households_per_grid_worker
+            self.patrol_interval.append(max(fx.patrol_interval, math.ceil(fx.patrol_interval * per_worker / PATROL_HOUSEHOLDS)))
+            if fx.grid_management:
+                n_workers = max(1, math.ceil(site.households / per_worker))
+                buildings = np.arange(layout.building_offset, layout.building_offset + layout.buildings)
+                for chunk in np.array_split(buildings, n_workers):
+                    gw = GridWorker(self, c, chunk)
+                    rc.grid_workers.append(gw)
+                    self.grid_workers.append(gw)
+        self.red_cells_in_building = np.bincount(pop.building[pop.red_cell], minlength=geo.n_buildings)
+
+    # ------------------------------------------------------------------------------------------
+    def run(self) -> None:
+        """Run to the end of the scenario's days."""
+        while self.running:
+            self.step()

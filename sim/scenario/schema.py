@@ -1,0 +1,644 @@
+"""The scenario schema: the single source of truth for every input, its unit, range and default.
+
+A scenario reads like an EMA Workbench experiment: the *site* (who lives where, which institutions
+exist), *behaviour* (uncertain facts about people we do not control), *disputes* and *handlers*
+(the process and its capacities), *policies* (the levers of the source speech, tagged S0..S8),
+*shocks* (events on a given day), an optional *city* (four levels) and the *run* settings.
+
+Every field carries a description, unit and range; `cogov show`, the docs and the web app read them
+from here. Unknown keys are rejected (``extra="forbid"``) so that a typo never silently does nothing.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class Strict(BaseModel):
+    """Base for every section: unknown keys are errors, values are validated on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def _check_shares(shares: dict[str, float], what: str) -> None:
+    total = sum(shares.values())
+    if abs(total - 1.0) > 1e-6:
+        raise ValueError(f"{what} must sum to 1, found {total:.4g}")
+
+
+# --------------------------------------------------------------------------------------------
+# Domain vocabularies
+# --------------------------------------------------------------------------------------------
+
+
+class CommunityType(str, Enum):
+    """Community types differ in dispute mix and institutions (MODEL_BRIEF, Space and time)."""
+
+    old_compound = "old_compound"  # 老旧小区, usually no property company
+    commodity_estate = "commodity_estate"  # 商品房小区
+    resettlement = "resettlement"  # 安置小区
+    mixed = "mixed"
+
+
+CATEGORIES = (
+    "property_service",  # 物业服务与收费
+    "maintenance",  # 维修
+    "parking",  # 停车
+    "noise_neighbour",  # 噪音与邻里
+    "renovation",  # 装修
+    "sanitation_pets",  # 卫生与宠物
+    "family",  # 家庭
+    "public_facilities",  # 公共设施
+)
+Category = Literal[
+    "property_service",
+    "maintenance",
+    "parking",
+    "noise_neighbour",
+    "renovation",
+    "sanitation_pets",
+    "family",
+    "public_facilities",
+]
+
+ACTIVITIES = ("consultation", "volunteering", "assembly", "service_centre")
+Activity = Literal["consultation", "volunteering", "assembly", "service_centre"]
+
+ATTENDEES = (
+    "residents_committee",
+    "property_company",
+    "owners_committee",
+    "social_organisations",
+    "co_located_units",
+    "street_office",
+)
+Attendee = Literal[
+    "residents_committee",
+    "property_company",
+    "owners_committee",
+    "social_organisations",
+    "co_located_units",
+    "street_office",
+]
+
+AGE_BANDS = ("18-29", "30-39", "40-49", "50-59", "60-69", "70+")
+
+
+# --------------------------------------------------------------------------------------------
+# Site: one community and its institutions
+# --------------------------------------------------------------------------------------------
+
+
+class AgeShares(Strict):
+    """Share of adult residents in each age band; must sum to 1."""
+
+    a18_29: Share = Field(0.17, alias="18-29", description="share aged 18-29")
+    a30_39: Share = Field(0.19, alias="30-39", description="share aged 30-39")
+    a40_49: Share = Field(0.17, alias="40-49", description="share aged 40-49")
+    a50_59: Share = Field(0.17, alias="50-59", description="share aged 50-59")
+    a60_69: Share = Field(0.16, alias="60-69", description="share aged 60-69")
+    a70_plus: Share = Field(0.14, alias="70+", description="share aged 70 and over")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, validate_assignment=True)
+
+    def as_list(self) -> list[float]:
+        return [self.a18_29, self.a30_39, self.a40_49, self.a50_59, self.a60_69, self.a70_plus]
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> AgeShares:
+        _check_shares(dict(zip(AGE_BANDS, self.as_list())), "age shares")
+        return self
+
+
+class PropertyCompanySpec(Strict):
+    """物业服务企业. Absent in most old compounds; present in commodity estates."""
+
+    present: bool = Field(True, description="whether the community has a property-service company")
+    staff: int = Field(4, ge=1, le=200, description="service-desk staff handling complaints (servers)")
+    service_quality: Share = Field(0.6, description="initial service quality, 0 (none) .. 1 (excellent)")
+    responsiveness: Share = Field(0.5, description="how readily it acts on complaints, 0..1")
+    monthly_fee: float = Field(
+        2.0, ge=0, le=50, description="property fee, yuan per square metre per month (a 70 m² flat)"
+    )
+    cost_per_household_month: float = Field(
+        130.0, ge=1, le=5000, description="yuan per household per month needed for full-quality service"
+    )
+    reserve_months: float = Field(2.0, ge=0, le=36, description="budget reserve at start, months of cost")
+
+
+class OwnersCommitteeSpec(Strict):
+    """业委会: represents owners against the property company and convenes owners' assemblies."""
+
+    present: bool = Field(False, description="whether an owners' committee exists")
+    legitimacy: Share = Field(0.5, description="initial standing among owners, 0..1")
+    assembly_interval_days: int = Field(90, ge=7, le=730, description="days between owners' assemblies")
+
+
+class ResidentsCommitteeSpec(Strict):
+    """居委会 with its people's mediation committee (人民调解委员会)."""
+
+    staff: int = Field(8, ge=1, le=200, description="full-time staff")
+    mediators: int = Field(3, ge=0, le=100, description="people's mediators (servers of the mediation queue)")
+    skill: Share = Field(0.5, description="mediation and casework skill, 0..1")
+    service_centre_events_per_month: float = Field(
+        4.0, ge=0, le=60, description="party-mass service-centre activities offered per month"
+    )
+
+
+class PartyOrganisationSpec(Strict):
+    """社区党组织 (S3): the core of the community's service network."""
+
+    party_member_share: Share = Field(0.08, description="share of adult residents who are party members")
+    secretary_capability: Share = Field(
+        0.4, description="secretary's coordination and mobilisation capability, 0..1 (S3)"
+    )
+    mobilisation_effort: Share = Field(0.3, description="effort put into mobilising residents, 0..1 (S3)")
+
+
+class SocialOrganisationSpec(Strict):
+    """社会组织 (S3, S4): service providers, specialist mediators and recruiters of volunteers."""
+
+    kind: Literal["volunteer_team", "legal_aid", "counselling", "interest_group"]
+    capacity: int = Field(
+        2, ge=1, le=100, description="people available: professionals (legal aid, counselling) or organisers"
+    )
+    funding: float = Field(20000.0, ge=0, le=1e8, description="yuan per year")
+
+
+class CoLocatedUnitSpec(Strict):
+    """驻区单位/企业 with a co-construction agreement (S3, S4)."""
+
+    money_per_year: float = Field(10000.0, ge=0, le=1e8, description="yuan pledged per year")
+    volunteer_hours_per_year: float = Field(200.0, ge=0, le=1e6, description="volunteer hours pledged per year")
+
+
+class Site(Strict):
+    """One community (社区): its people, buildings and institutions."""
+
+    name: str = Field("community", description="name used in outputs")
+    type: CommunityType = Field(CommunityType.commodity_estate, description="community type")
+    households: int = Field(2000, ge=10, le=200000, description="number of households")
+    residents_per_household: float = Field(2.5, ge=1, le=6, description="mean adults per household")
+    households_per_building: int = Field(50, ge=2, le=2000, description="households per residential building")
+    households_per_grid: int = Field(300, ge=20, le=5000, description="households per grid (网格), the management unit")
+    owner_share: Share = Field(0.75, description="share of households owning their home (others rent)")
+    age_shares: AgeShares = Field(default_factory=AgeShares, description="age structure of adult residents")
+    party: PartyOrganisationSpec = Field(default_factory=PartyOrganisationSpec)
+    residents_committee: ResidentsCommitteeSpec = Field(default_factory=ResidentsCommitteeSpec)
+    property_company: PropertyCompanySpec = Field(default_factory=PropertyCompanySpec)
+    owners_committee: OwnersCommitteeSpec = Field(default_factory=OwnersCommitteeSpec)
+    social_organisations: list[SocialOrganisationSpec] = Field(
+        default_factory=list, description="social organisations active in the community"
+    )
+    co_located_units: list[CoLocatedUnitSpec] = Field(
+        default_factory=list, description="units and enterprises with co-construction agreements"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Behaviour: uncertain facts about residents
+# --------------------------------------------------------------------------------------------
+
+
+class TrustSpec(Strict):
+    """Initial mean trust (0..1) in each institution; individual trust is Beta-distributed around it."""
+
+    party: Share = Field(0.55, description="trust in the community party organisation")
+    residents_committee: Share = Field(0.5, description="trust in the residents' committee")
+    property_company: Share = Field(0.4, description="trust in the property company")
+    government: Share = Field(0.5, description="trust in street, district and city government")
+    concentration: float = Field(8.0, gt=0, le=1000, description="Beta concentration: higher = less spread")
+    learning_rate_success: Share = Field(0.15, description="trust gain toward 1 after a good outcome")
+    learning_rate_failure: Share = Field(0.2, description="trust loss toward 0 after a failure or abandonment")
+    neighbour_spillover: Share = Field(0.1, description="share of an outcome's trust effect felt by the complainant's ties")
+
+
+class ParticipationSpec(Strict):
+    """Threshold model of participation (Granovetter 1978) with invitations, trust and cost."""
+
+    threshold_mean: Share = Field(0.35, description="mean threshold: share of ties that must be active")
+    threshold_concentration: float = Field(4.0, gt=0, le=1000, description="Beta concentration of thresholds")
+    age_threshold_shift: list[float] = Field(
+        [0.25, 0.12, 0.05, -0.05, -0.1, -0.15],
+        min_length=6,
+        max_length=6,
+        description="threshold shift per age band 18-29..70+ (survey: the young take part least)",
+    )
+    party_member_threshold_shift: float = Field(-0.15, ge=-1, le=1, description="threshold shift for party members")
+    influence: Literal["network", "global"] = Field(
+        "network", description="social signal from one's ties (network) or from the whole population (global)"
+    )
+    ties_in_building: float = Field(3.0, ge=0, le=50, description="mean ties to neighbours in one's building")
+    ties_in_community: float = Field(1.0, ge=0, le=50, description="mean ties elsewhere in the community")
+    isolated_share: Share = Field(0.275, description="share with no ties outside the household (survey: 27.5 %)")
+    weight_trust: float = Field(0.3, ge=0, le=5, description="drive per unit trust in the party organisation above 0.5")
+    weight_invitation: float = Field(0.25, ge=0, le=5, description="drive from a standing invitation")
+    weight_results: float = Field(0.2, ge=0, le=5, description="drive per unit of visible resolution rate above 0.5")
+    cost: float = Field(0.1, ge=0, le=5, description="time cost of taking part, subtracted from drive")
+    noise: float = Field(0.1, ge=0, le=5, description="s.d. of daily noise in the decision")
+    window_days: int = Field(30, ge=1, le=365, description="participation counts if within this many days")
+    initial_share: Share = Field(0.15, description="share active at the start: those with the lowest thresholds")
+
+
+class ReportingSpec(Strict):
+    """How residents act on a dispute: negotiate, report, escalate or lump it (Epstein-style grievance)."""
+
+    act_hazard: float = Field(0.08, gt=0, le=1, description="base daily probability of acting on a latent dispute")
+    lump_hazard: float = Field(0.01, ge=0, le=1, description="daily probability of giving up on a latent dispute")
+    negotiate_first: Share = Field(
+        0.55, description="share of neighbour and family disputes first tried by bilateral negotiation"
+    )
+    self_success: Share = Field(0.45, description="base success of bilateral negotiation")
+    social_capital_bonus: Share = Field(0.25, description="added success and reporting for residents who know neighbours")
+    channel_cost: dict[str, float] = Field(
+        {"community": 0.05, "joint": 0.08, "street": 0.2, "district": 0.3, "court": 0.55},
+        description="perceived cost of each rung, 0..1",
+    )
+    escalation_threshold: float = Field(0.1, ge=-1, le=2, description="grievance minus cost must exceed this to escalate")
+    escalation_noise: float = Field(0.15, ge=0, le=2, description="s.d. of noise in the escalation choice")
+    renege_hazard: float = Field(0.01, ge=0, le=1, description="daily probability of abandoning a waiting case at trust 0")
+
+
+class FeesSpec(Strict):
+    """Fee payment: monthly bills paid with a probability that rises with satisfaction and trust."""
+
+    base_logit: float = Field(2.6, ge=-10, le=10, description="logit of paying at satisfaction 0.5, trust 0.5")
+    satisfaction_weight: float = Field(3.0, ge=0, le=20, description="logit per unit satisfaction")
+    trust_weight: float = Field(2.0, ge=0, le=20, description="logit per unit trust in the property company")
+    price_elasticity: float = Field(2.0, ge=0, le=20, description="logit lost per 100 % fee increase")
+
+
+class Behaviour(Strict):
+    """Facts about residents the policy maker does not control: the model's main uncertainties."""
+
+    trust: TrustSpec = Field(default_factory=TrustSpec)
+    participation: ParticipationSpec = Field(default_factory=ParticipationSpec)
+    reporting: ReportingSpec = Field(default_factory=ReportingSpec)
+    fees: FeesSpec = Field(default_factory=FeesSpec)
+    satisfaction_initial: Share = Field(0.55, description="initial mean satisfaction")
+    security_initial: Share = Field(0.6, description="initial mean sense of security")
+
+
+# --------------------------------------------------------------------------------------------
+# Disputes and handlers
+# --------------------------------------------------------------------------------------------
+
+DEFAULT_RATES = {
+    # disputes per 1,000 households per year, by community type (calibration material: Shanghai
+    # 2014 estate survey mix, Shanghai 2018 hotline complaints; see docs/ODD.md)
+    "old_compound": {
+        "property_service": 10, "maintenance": 80, "parking": 50, "noise_neighbour": 45,
+        "renovation": 15, "sanitation_pets": 70, "family": 40, "public_facilities": 45,
+    },
+    "commodity_estate": {
+        "property_service": 60, "maintenance": 40, "parking": 25, "noise_neighbour": 35,
+        "renovation": 20, "sanitation_pets": 80, "family": 30, "public_facilities": 15,
+    },
+    "resettlement": {
+        "property_service": 40, "maintenance": 55, "parking": 35, "noise_neighbour": 50,
+        "renovation": 20, "sanitation_pets": 75, "family": 45, "public_facilities": 35,
+    },
+    "mixed": {
+        "property_service": 37, "maintenance": 58, "parking": 37, "noise_neighbour": 43,
+        "renovation": 18, "sanitation_pets": 75, "family": 38, "public_facilities": 32,
+    },
+}
+
+
+class DisputeSpec(Strict):
+    """Incidence: base rates by community type, and severity."""
+
+    rates: dict[CommunityType, dict[Category, float]] = Field(
+        default_factory=lambda: {CommunityType(k): dict(v) for k, v in DEFAULT_RATES.items()},
+        description="disputes per 1,000 households per year, by community type and category",
+    )
+    rate_multiplier: float = Field(1.0, ge=0, le=20, description="scales every rate (sensitivity analysis)")
+    severity_alpha: float = Field(2.0, gt=0, le=100, description="Beta(alpha, beta) of severity, 0..1")
+    severity_beta: float = Field(5.0, gt=0, le=100, description="Beta(alpha, beta) of severity, 0..1")
+    quality_sensitivity: float = Field(
+        1.0, ge=0, le=10, description="how much poor property service raises property-related rates"
+    )
+
+    @model_validator(mode="after")
+    def _all_types(self) -> DisputeSpec:
+        for t in CommunityType:
+            if t not in self.rates:
+                raise ValueError(f"rates lacks community type '{t.value}'")
+            missing = [c for c in CATEGORIES if c not in self.rates[t]]
+            if missing:
+                raise ValueError(f"rates.{t.value} lacks categories {missing}")
+            if any(v < 0 for v in self.rates[t].values()):
+                raise ValueError(f"rates.{t.value} has a negative rate")
+        return self
+
+
+class WorkTime(Strict):
+    """Random work time per case at a handler (days)."""
+
+    distribution: Literal["exponential", "lognormal", "gamma", "fixed"] = Field(
+        "exponential", description="distribution of work time per case"
+    )
+    mean_days: float = Field(5.0, gt=0, le=1000, description="mean work time per case, days")
+    cv: float = Field(1.0, gt=0, le=10, description="coefficient of variation (lognormal, gamma)")
+
+
+class ServiceSpec(Strict):
+    """How a channel works a case. Its number of servers comes from the site or a policy."""
+
+    work_time: WorkTime = Field(default_factory=WorkTime)
+    base_success: Share = Field(0.6, description="chance a case is resolved, before category, skill and severity")
+
+
+class HandlerSpec(ServiceSpec):
+    """A government channel: a first-come-first-served queue with a fixed number of servers."""
+
+    servers: int = Field(2, ge=1, le=100000, description="people working cases at once")
+    handoff_days: float = Field(0.0, ge=0, le=365, description="delay before an escalated case reaches the queue")
+
+
+def _svc(mean: float, success: float, dist: str = "exponential") -> ServiceSpec:
+    return ServiceSpec(work_time=WorkTime(distribution=dist, mean_days=mean), base_success=success)
+
+
+def _gov(servers: int, mean: float, success: float, handoff: float) -> HandlerSpec:
+    return HandlerSpec(
+        servers=servers, work_time=WorkTime(mean_days=mean), base_success=success, handoff_days=handoff
+    )
+
+
+class Handlers(Strict):
+    """How each channel works cases. Community channels exist once per community (servers: the
+    property desk's staff, the mediators, the cases a joint meeting takes, the professionals sent
+    down); the street office per street, the district per district, the hotline and court per city."""
+
+    property_desk: ServiceSpec = Field(default_factory=lambda: _svc(3.0, 0.6), description="property company's service desk")
+    mediation: ServiceSpec = Field(default_factory=lambda: _svc(6.0, 0.62), description="people's mediation (人民调解)")
+    joint_meeting: ServiceSpec = Field(default_factory=lambda: _svc(2.0, 0.75, "fixed"), description="follow-up of a joint meeting (联席会议)")
+    professional: ServiceSpec = Field(default_factory=lambda: _svc(8.0, 0.7), description="legal aid and counselling")
+    street: HandlerSpec = Field(default_factory=lambda: _gov(2, 10.0, 0.55, 3.0), description="street office (街道), per street")
+    district: HandlerSpec = Field(default_factory=lambda: _gov(3, 14.0, 0.5, 5.0), description="district departments, per district")
+    city_hotline: HandlerSpec = Field(default_factory=lambda: _gov(6, 12.0, 0.53, 2.0), description="city hotline (12345) and petition office")
+    court: HandlerSpec = Field(default_factory=lambda: _gov(50, 90.0, 0.7, 14.0), description="court, with pre-litigation mediation")
+
+
+# --------------------------------------------------------------------------------------------
+# Policies: every lever of the brief's policy table, each traceable to the source
+# --------------------------------------------------------------------------------------------
+
+
+class CityCoordination(Strict):
+    """S1: city coordination mechanism and four-level linkage (四级联动)."""
+
+    enabled: bool = Field(False, description="coordination mechanism headed by the city's party leader")
+    strength: Share = Field(0.5, description="0..1: cuts hand-off delays by this share, raises escalated success")
+
+
+class JointMeetings(Strict):
+    """S1, S3: joint party-building meetings (党建联席会议) take complex cross-party disputes."""
+
+    enabled: bool = Field(False, description="hold joint meetings")
+    interval_days: int = Field(30, ge=1, le=365, description="days between meetings")
+    cases_per_meeting: int = Field(6, ge=1, le=100, description="cases taken up per meeting")
+    attendees: list[Attendee] = Field(
+        default_factory=lambda: ["residents_committee", "property_company", "owners_committee"],
+        description="who sits at the table; success is higher when the dispute's parties are present",
+    )
+
+
+class DistrictSupervision(Strict):
+    """S2: supervision and assessment (督导考核) of streets and communities."""
+
+    enabled: bool = Field(False, description="district inspects communities")
+    inspection_interval_days: int = Field(90, ge=7, le=730, description="days between inspections")
+    intensity: Share = Field(0.5, description="effort boost right after an inspection, 0..1, decaying over 30 days")
+    reporting_burden_days: float = Field(
+        1.0, ge=0, le=30, description="staff-days per inspection taken from casework (the lever's cost)"
+    )
+
+
+class PartyProject(Strict):
+    """S2: a funded party-building project (项目化管理) that raises one activity for a period."""
+
+    activity: Activity = Field(description="activity the project raises")
+    start_day: int = Field(0, ge=0, description="first day")
+    duration_days: int = Field(90, ge=1, le=3650, description="length")
+    boost: float = Field(0.5, ge=0, le=5, description="relative increase in how often the activity is offered")
+
+
+class PartyBuilding(Strict):
+    """S3: strong party organisation; overrides the site's secretary capability and effort when set."""
+
+    secretary_capability: Share | None = Field(None, description="override site.party.secretary_capability")
+    mobilisation_effort: Share | None = Field(None, description="override site.party.mobilisation_effort")
+    projects: list[PartyProject] = Field(default_factory=list, description="S2 project-based party building")
+
+
+class RedCells(Strict):
+    """S3: the red-cell project (红色细胞工程): party-member volunteers invite and lead neighbours."""
+
+    enabled: bool = Field(False, description="run the red-cell programme")
+    volunteer_share: Share = Field(0.5, description="share of party members who volunteer")
+    invitations_per_month: float = Field(4.0, ge=0, le=100, description="neighbours each volunteer invites per month")
+    detection_probability: Share = Field(
+        0.03, description="daily chance a volunteer notices a latent dispute in their building"
+    )
+
+
+class RedProperty(Strict):
+    """S3: red property management (红色物业): a party branch in the property company."""
+
+    enabled: bool = Field(False, description="property company has a party branch")
+    responsiveness_gain: Share = Field(0.3, description="added responsiveness, 0..1")
+    cooperation_gain: Share = Field(0.15, description="added success of property disputes at joint meetings")
+
+
+class GridManagement(Strict):
+    """S3: grid management (网格化管理): grid workers patrol and mediate early."""
+
+    enabled: bool = Field(False, description="grid workers patrol grids")
+    households_per_grid_worker: int = Field(300, ge=20, le=5000, description="households each grid worker covers")
+    patrol_interval_days: int = Field(7, ge=1, le=90, description="days between patrols of a building")
+    detection_probability: Share = Field(0.5, description="chance a patrol notices a latent dispute in its building")
+    early_mediation_success: Share = Field(0.35, description="chance a grid worker settles a small dispute on the spot")
+
+
+class MultiChannel(Strict):
+    """S3: multi-channel dispute resolution (多元化解): professional forces sent down."""
+
+    enabled: bool = Field(False, description="professional channel available")
+    legal_aid_lawyers: int = Field(1, ge=0, le=100, description="legal-aid lawyers per community")
+    counsellors: int = Field(1, ge=0, le=100, description="psychological counsellors per community")
+    mediators_sent_down: int = Field(2, ge=0, le=100, description="extra people's mediators per community")
+
+
+class SafeCommunity(Strict):
+    """S3: safe-community campaign (平安社区创建)."""
+
+    enabled: bool = Field(False, description="run the campaign")
+    intensity: Share = Field(0.5, description="0..1: raises security and cuts noise/public-facility disputes")
+
+
+class SocialOrgIncubation(Strict):
+    """S4: incubation bases give social organisations space, guidance and money."""
+
+    enabled: bool = Field(False, description="incubate social organisations")
+    new_organisations: int = Field(3, ge=0, le=50, description="organisations incubated per community")
+    funding_per_org: float = Field(30000.0, ge=0, le=1e7, description="yuan per organisation per year")
+    capacity_per_org: int = Field(3, ge=1, le=100, description="people each incubated organisation brings")
+
+
+class EnterpriseResponsibility(Strict):
+    """S4: enterprises' social responsibility: public-welfare funds and volunteer hours."""
+
+    enabled: bool = Field(False, description="enterprises contribute")
+    money_per_year: float = Field(50000.0, ge=0, le=1e8, description="yuan per community per year")
+    volunteer_hours_per_year: float = Field(1000.0, ge=0, le=1e6, description="hours per community per year")
+
+
+class VolunteerCulture(Strict):
+    """S4: volunteer culture raises the baseline propensity to volunteer."""
+
+    level: Share = Field(0.0, description="0..1: lowers thresholds for volunteering")
+
+
+class SmartPlatform(Strict):
+    """S5: governance information platform."""
+
+    online_reporting: bool = Field(False, description="report online: lower reporting cost")
+    shared_routing: bool = Field(False, description="shared case routing: fewer misroutes, shorter hand-offs")
+    need_analytics: bool = Field(False, description="big-data need analysis: better-targeted services")
+    smart_supervision: bool = Field(False, description="monitoring targets supervision at lagging communities")
+
+
+class PublicityTraining(Strict):
+    """S6: publicity, research and cadre training."""
+
+    publicity: Share = Field(0.0, description="0..1: raises trust and the visibility of results")
+    cadre_training: Share = Field(0.0, description="0..1: raises handlers' skill")
+
+
+class Policies(Strict):
+    """Every lever of the brief's policy table. All off or neutral by default."""
+
+    city_coordination: CityCoordination = Field(default_factory=CityCoordination)
+    joint_meetings: JointMeetings = Field(default_factory=JointMeetings)
+    district_supervision: DistrictSupervision = Field(default_factory=DistrictSupervision)
+    party_building: PartyBuilding = Field(default_factory=PartyBuilding)
+    red_cells: RedCells = Field(default_factory=RedCells)
+    red_property: RedProperty = Field(default_factory=RedProperty)
+    grid_management: GridManagement = Field(default_factory=GridManagement)
+    multi_channel: MultiChannel = Field(default_factory=MultiChannel)
+    safe_community: SafeCommunity = Field(default_factory=SafeCommunity)
+    social_org_incubation: SocialOrgIncubation = Field(default_factory=SocialOrgIncubation)
+    enterprise_responsibility: EnterpriseResponsibility = Field(default_factory=EnterpriseResponsibility)
+    volunteer_culture: VolunteerCulture = Field(default_factory=VolunteerCulture)
+    smart_platform: SmartPlatform = Field(default_factory=SmartPlatform)
+    publicity_training: PublicityTraining = Field(default_factory=PublicityTraining)
+
+
+# --------------------------------------------------------------------------------------------
+# Shocks, city, run
+# --------------------------------------------------------------------------------------------
+
+
+class PropertyExit(Strict):
+    """The property company leaves on a given day: its desk closes, open cases pass to the
+    residents' committee, fees stop and service decays."""
+
+    kind: Literal["property_exit"]
+    day: int = Field(ge=1, description="day the company leaves")
+    community: str | None = Field(None, description="community name; all communities when omitted")
+
+
+class FeeChange(Strict):
+    """The property fee changes by a factor on a given day."""
+
+    kind: Literal["fee_change"]
+    day: int = Field(ge=1, description="day the new fee applies")
+    factor: float = Field(gt=0, le=10, description="new fee = old fee × factor")
+    community: str | None = Field(None, description="community name; all communities when omitted")
+
+
+Shock = Annotated[PropertyExit | FeeChange, Field(discriminator="kind")]
+
+
+class CommunityEntry(Strict):
+    """A community in a city: overrides of the base site (any Site key)."""
+
+    name: str = Field(description="unique name")
+    site: dict = Field(default_factory=dict, description="keys of `site` that differ for this community")
+
+
+class StreetSpec(Strict):
+    name: str = Field(description="street office (街道) name")
+    communities: list[CommunityEntry] = Field(min_length=1)
+
+
+class DistrictSpec(Strict):
+    name: str = Field(description="district (区) name")
+    streets: list[StreetSpec] = Field(min_length=1)
+
+
+class CitySpec(Strict):
+    """Four levels (S0, S1): city → districts → streets → communities."""
+
+    name: str = Field("X city", description="city name")
+    districts: list[DistrictSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> CitySpec:
+        names = [c.name for d in self.districts for s in d.streets for c in s.communities]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"community names must be unique, repeated: {dup}")
+        return self
+
+
+class RunSpec(Strict):
+    days: int = Field(365, ge=1, le=3650, description="simulated days (one step = one day)")
+    seed: int = Field(42, ge=0, description="random seed; same scenario and seed give identical results")
+
+
+class Scenario(Strict):
+    """A complete, resolved scenario."""
+
+    name: str = Field("scenario", description="short name; used for the run folder")
+    description: str = Field("", description="what the scenario is for")
+    run: RunSpec = Field(default_factory=RunSpec)
+    site: Site = Field(default_factory=Site)
+    behaviour: Behaviour = Field(default_factory=Behaviour)
+    disputes: DisputeSpec = Field(default_factory=DisputeSpec)
+    handlers: Handlers = Field(default_factory=Handlers)
+    policies: Policies = Field(default_factory=Policies)
+    shocks: list[Shock] = Field(default_factory=list, description="events on given days")
+    city: CitySpec | None = Field(None, description="optional: many communities in four levels")
+
+    def communities(self) -> list[tuple[str, str, Site]]:
+        """(district, street, site) for every community; one implicit street for a single site."""
+        if self.city is None:
+            return [("district", "street", self.site)]
+        base = self.site.model_dump(by_alias=True)
+        out = []
+        for d in self.city.districts:
+            for s in d.streets:
+                for c in s.communities:
+                    merged = deep_merge(base, c.site)
+                    merged["name"] = c.name
+                    out.append((d.name, s.name, Site.model_validate(merged)))
+        return out
+
+
+def deep_merge(base: dict, over: dict) -> dict:
+    """Merge `over` onto `base`: mappings merge key by key, anything else is replaced."""
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
