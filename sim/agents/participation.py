@@ -3,7 +3,7 @@ visible results, run in bulk over the population each day.
 
 A resident offered an activity takes part when
 
-    social signal + drive + noise >= threshold
+    weight × social signal + drive + noise >= threshold
 
 where the social signal is the share of their ties (or, with ``influence: global``, of everyone)
 who took part in the last ``window_days``, and the drive adds trust in the party organisation,
@@ -20,6 +20,7 @@ from ..scenario.schema import ACTIVITIES
 
 CONSULTATION, VOLUNTEERING, ASSEMBLY, SERVICE_CENTRE = range(len(ACTIVITIES))
 INVITATION_DAYS = 30
+OFFER_DAYS = 60.0  # a resident hears of about one activity of each kind every two months, at base rates
 
 
 def social_signal(model, day: int) -> np.ndarray:
@@ -66,9 +67,9 @@ def offer_rates(model, day: int) -> np.ndarray:
         interest = sum(o.capacity for o in orgs if o.kind == "interest_group")
         hours = sum(u.volunteer_hours_per_year for u in units)
         households = model.geography.communities[c].households
-        rates[c, CONSULTATION] = (0.5 + party.secretary_capability) * (1.5 if fx.joint_meetings else 1.0) / 30.0
-        rates[c, VOLUNTEERING] = (0.3 + vol_capacity / 10.0 + 2.0 * hours / max(1, households) / 10.0) / 30.0
-        rates[c, SERVICE_CENTRE] = 0.3 * rc.service_centre_events_per_month * (1.3 if fx.need_analytics else 1.0) * (1 + interest / 10.0) / 30.0
+        rates[c, CONSULTATION] = (0.5 + party.secretary_capability) * (1.25 if fx.joint_meetings else 1.0) / OFFER_DAYS
+        rates[c, VOLUNTEERING] = (0.3 + vol_capacity / 10.0 + hours / max(1, households) / 5.0) / OFFER_DAYS
+        rates[c, SERVICE_CENTRE] = 0.3 * rc.service_centre_events_per_month * (1.3 if fx.need_analytics else 1.0) * (1 + interest / 10.0) / OFFER_DAYS
         rates[c, ASSEMBLY] = 0.0  # owners' assemblies are held on their own days
         rates[c] *= 1.0 + np.asarray(boost)
     return np.minimum(rates, 1.0)
@@ -100,7 +101,7 @@ def take_part(model, day: int) -> None:
         if a == VOLUNTEERING:
             threshold = np.where(pop.red_cell, 0.0, threshold - fx.volunteer_threshold_shift)
         noise = rng.normal(0.0, spec.noise, size=pop.n) if spec.noise > 0 else 0.0
-        takes = offered & (signal + drive + noise >= threshold)
+        takes = offered & (spec.weight_social * signal + drive + noise >= threshold)
         pop.last_part[takes, a] = day
         if a == ASSEMBLY:
             for c in np.flatnonzero(assembly):

@@ -221,10 +221,10 @@ class TrustSpec(Strict):
 class ParticipationSpec(Strict):
     """Threshold model of participation (Granovetter 1978) with invitations, trust and cost."""
 
-    threshold_mean: Share = Field(0.35, description="mean threshold: share of ties that must be active")
+    threshold_mean: Share = Field(0.25, description="mean threshold: share of ties that must be active")
     threshold_concentration: float = Field(4.0, gt=0, le=1000, description="Beta concentration of thresholds")
     age_threshold_shift: list[float] = Field(
-        [0.25, 0.12, 0.05, -0.05, -0.1, -0.15],
+        [0.3, 0.15, 0.05, -0.05, -0.12, -0.2],
         min_length=6,
         max_length=6,
         description="threshold shift per age band 18-29..70+ (survey: the young take part least)",
@@ -236,10 +236,11 @@ class ParticipationSpec(Strict):
     ties_in_building: float = Field(3.0, ge=0, le=50, description="mean ties to neighbours in one's building")
     ties_in_community: float = Field(1.0, ge=0, le=50, description="mean ties elsewhere in the community")
     isolated_share: Share = Field(0.275, description="share with no ties outside the household (survey: 27.5 %)")
+    weight_social: float = Field(0.6, ge=0, le=5, description="weight of the social signal (1 = Granovetter's pure threshold model)")
     weight_trust: float = Field(0.3, ge=0, le=5, description="drive per unit trust in the party organisation above 0.5")
-    weight_invitation: float = Field(0.25, ge=0, le=5, description="drive from a standing invitation")
+    weight_invitation: float = Field(0.2, ge=0, le=5, description="drive from a standing invitation")
     weight_results: float = Field(0.2, ge=0, le=5, description="drive per unit of visible resolution rate above 0.5")
-    cost: float = Field(0.1, ge=0, le=5, description="time cost of taking part, subtracted from drive")
+    cost: float = Field(0.12, ge=0, le=5, description="time cost of taking part, subtracted from drive")
     noise: float = Field(0.1, ge=0, le=5, description="s.d. of daily noise in the decision")
     window_days: int = Field(30, ge=1, le=365, description="participation counts if within this many days")
     initial_share: Share = Field(0.15, description="share active at the start: those with the lowest thresholds")
