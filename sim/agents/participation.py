@@ -72,7 +72,7 @@ def offer_rates(model, day: int) -> np.ndarray:
         rates[c, SERVICE_CENTRE] = 0.3 * rc.service_centre_events_per_month * (1.3 if fx.need_analytics else 1.0) * (1 + interest / 10.0) / OFFER_DAYS
         rates[c, ASSEMBLY] = 0.0  # owners' assemblies are held on their own days
         rates[c] *= 1.0 + np.asarray(boost)
-    return np.minimum(rates, 1.0)
+    return np.minimum(rates * model.scenario.behaviour.participation.offer_multiplier, 1.0)
 
 
 def take_part(model, day: int) -> None:

@@ -243,6 +243,7 @@ class ParticipationSpec(Strict):
     cost: float = Field(0.12, ge=0, le=5, description="time cost of taking part, subtracted from drive")
     noise: float = Field(0.1, ge=0, le=5, description="s.d. of daily noise in the decision")
     window_days: int = Field(30, ge=1, le=365, description="participation counts if within this many days")
+    offer_multiplier: float = Field(1.0, ge=0, le=1000, description="scales how often every activity is offered (1 = calibrated rates)")
     initial_share: Share = Field(0.15, description="share active at the start: those with the lowest thresholds")
 
 
