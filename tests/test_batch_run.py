@@ -26,7 +26,7 @@ def test_mesa_batch_run_builds_and_runs_the_model():
     assert df.groupby("RunId")["Step"].max().le(15).all()
     assert {"resolution_rate", "participation_rate", "backlog"} <= set(df.columns)
     # the same seed and parameters give the same series whichever run
-    again = pd.DataFrame(mesa.batch_run(CoGovModel, parameters={"rng": 1, "days": 15, "overrides": {"site.households": 200}},
+    again = pd.DataFrame(mesa.batch_run(CoGovModel, parameters={"rng": 1, "days": 15, "overrides": [{"site.households": 200}]},
                                         iterations=1, max_steps=100, number_processes=1, data_collection_period=1,
                                         display_progress=False))
     first = df[(df["rng"] == 1) & df["overrides"].map(lambda o: len(o) == 1)]
