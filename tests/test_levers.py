@@ -34,12 +34,15 @@ def escalated_resolution(model) -> float:
     return float((high & (b.status == Status.RESOLVED)).sum() / max(1, closed.sum()))
 
 
-def mediation_success(model) -> float:
-    """Share of cases concluded at people's mediation that were resolved there."""
-    log = model.disputes.book.event_table(model.geography.names).to_pandas()
-    at = log[log["channel"] == "mediation"]
-    resolved, failed = (at["event"] == "resolve").sum(), (at["event"] == "fail").sum()
-    return float(resolved / max(1, resolved + failed))
+def success_at(channel: str):
+    def metric(model) -> float:
+        """Share of cases concluded at `channel` that were resolved there."""
+        log = model.disputes.book.event_table(model.geography.names).to_pandas()
+        at = log[log["channel"] == channel]
+        resolved, failed = (at["event"] == "resolve").sum(), (at["event"] == "fail").sum()
+        return float(resolved / max(1, resolved + failed))
+
+    return metric
 
 
 def misroutes(model) -> float:
@@ -67,8 +70,8 @@ LEVERS = [
      {"policies.joint_meetings.enabled": True}, M.community_share, +1),
     ("multi-channel resolution raises the resolution rate",
      {"policies.multi_channel.enabled": True}, M.resolution_rate, +1),
-    ("red property raises the resolution rate",
-     {"policies.red_property.enabled": True}, M.resolution_rate, +1),
+    ("red property makes the property desk settle more complaints",
+     {"policies.red_property.enabled": True}, success_at("property_desk"), +1),
     ("city coordination resolves more escalated cases",
      {"policies.city_coordination.enabled": True, "policies.city_coordination.strength": 0.8}, escalated_resolution, +1),
     ("district supervision shortens days to resolution",
@@ -103,7 +106,7 @@ LEVERS = [
     ("publicity raises trust in the residents' committee",
      {"policies.publicity_training.publicity": 1.0}, M.trust_in("residents_committee"), +1),
     ("cadre training raises mediators' success",
-     {"policies.publicity_training.cadre_training": 1.0}, mediation_success, +1),
+     {"policies.publicity_training.cadre_training": 1.0}, success_at("mediation"), +1),
 ]
 
 BASELINE_FOR = {

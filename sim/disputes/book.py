@@ -63,7 +63,8 @@ _COLUMNS = {
     "escalations": np.int16,
     "highest_rung": np.int8,
     "misroutes": np.int8,
-    "act_time": np.float64,  # when the current handler's case or negotiation completes
+    "act_time": np.float64,  # when the current bilateral negotiation concludes
+    "ready_time": np.float64,  # when the case reached (or will reach) its handler's queue
 }
 
 
@@ -113,6 +114,7 @@ class DisputeBook:
         c["highest_rung"][ids] = -1
         c["misroutes"][ids] = 0
         c["act_time"][ids] = np.nan
+        c["ready_time"][ids] = np.nan
         self.n += k
         for i in ids:
             self.log(int(i), float(day), "arise", -1, CATEGORIES[int(category[i - ids[0]])])

@@ -123,20 +123,24 @@ class PeriodicHandler(Handler):
         return self.servers > 0 and day % self.interval == self.phase
 
     def work(self, day: int, rng: np.random.Generator):
-        end = day + 1.0
-        while self.transit and self.transit[0][0] < end:
-            self.queue.append(heapq.heappop(self.transit))
+        meeting = day + 0.5
         started = []
         if self.meets_on(day):
+            self._arrive(meeting)
             self.meetings += 1
             for _ in range(min(self.servers, len(self.queue))):
                 _, case = self.queue.popleft()
                 w = draw_work_time(rng, self.work_time, self.speed)
                 self.busy_days += w
-                heapq.heappush(self.busy, (day + 0.5 + w, case))
-                started.append((case, day + 0.5))
+                heapq.heappush(self.busy, (meeting + w, case))
+                started.append((case, meeting))
+        self._arrive(day + 1.0)
         completed = []
-        while self.busy and self.busy[0][0] < end:
+        while self.busy and self.busy[0][0] < day + 1.0:
             finish, case = heapq.heappop(self.busy)
             completed.append((case, finish))
         return started, completed
+
+    def _arrive(self, until: float) -> None:
+        while self.transit and self.transit[0][0] <= until:
+            self.queue.append(heapq.heappop(self.transit))

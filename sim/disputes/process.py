@@ -193,26 +193,25 @@ class DisputeProcess:
             self.conclude(i, t, Channel.SELF, rng.random() < p)
 
     def renege(self, day: int) -> None:
-        """Residents give up on cases that wait in a queue, more readily when they distrust it."""
+        """Residents give up on cases waiting in a queue they reached before today, more readily
+        when they distrust the channel."""
         m, b = self.m, self.book
         waiting = b.with_status(Status.WAITING)
+        waiting = waiting[b.ready_time[waiting] < day]
         if len(waiting) == 0:
             return
         owner = np.array([OWNER[Channel(c)] for c in b.channel[waiting]])
         trust = m.population.trust[b.complainant[waiting], owner]
         p = m.scenario.behaviour.reporting.renege_hazard * (1 - trust)
-        gone = waiting[m.rng.random(len(waiting)) < p]
+        gone = [int(i) for i in waiting[m.rng.random(len(waiting)) < p]]
         by_handler: dict[int, tuple[Handler, set[int]]] = {}
         for i in gone:
-            i = int(i)
             h = self.handler(Channel(int(b.channel[i])), int(b.community[i]))
             by_handler.setdefault(id(h), (h, set()))[1].add(i)
         for h, cases in by_handler.values():
             h.remove(cases)
         for i in gone:
-            i = int(i)
-            t = day + 0.5
-            b.close(i, t, Status.ABANDONED, int(b.channel[i]))
+            b.close(i, day + 0.5, Status.ABANDONED, int(b.channel[i]))
             b.log_detail[-1] = "gave up waiting"
             self.learn(i, Channel(int(b.channel[i])), False)
 
@@ -331,14 +330,15 @@ class DisputeProcess:
         h = self.handler(ch, c)
         spec = self.spec[ch]
         ready = t + getattr(spec, "handoff_days", 0.0) * fx.handoff_factor
-        if rng.random() < fx.misroute_probability:
-            ready += rng.exponential(MISROUTE_DELAY_DAYS)
-            b.cols["misroutes"][i] += 1
-            b.log(i, t, "misroute", ch)
         b.set(i, status=Status.WAITING, channel=ch, rung=r, highest_rung=max(r, int(b.highest_rung[i])))
         b.log(i, t, "route", ch, reason)
         if ch in LEVEL_OF and reason == "escalated":
             b.today[f"escalated_{LEVEL_OF[ch]}"] += 1
+        if rng.random() < fx.misroute_probability:
+            ready += rng.exponential(MISROUTE_DELAY_DAYS)
+            b.cols["misroutes"][i] += 1
+            b.log(i, t, "misroute", ch, "sent to the wrong desk first")
+        b.set(i, ready_time=ready)
         h.submit(i, ready)
         b.log(i, ready, "enqueue", ch)
 
@@ -375,5 +375,4 @@ class DisputeProcess:
         h = self.community_handlers[c][Channel.PROPERTY_DESK]
         for i in h.drain():
             b.log(i, t, "handover", Channel.PROPERTY_DESK, "property company left")
-            b.set(i, party_type=PartyType.RESIDENT_INSTITUTION)
             self.route(i, 1, t, "handover")

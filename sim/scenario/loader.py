@@ -66,12 +66,13 @@ class _Layer:
             _line_index(node, (), self.lines)
 
 
-def _read_layers(path: Path, chain: tuple[Path, ...] = ()) -> list[_Layer]:
-    """The file and everything it extends, base first."""
+def _read_layers(path: Path, chain: tuple[Path, ...] = (), line: int = 1) -> list[_Layer]:
+    """The file and everything it extends, base first. `line` is where the last file in `chain`
+    says `extends:`."""
     path = path.resolve()
     if path in chain:
         cycle = " -> ".join(p.name for p in chain + (path,))
-        raise ScenarioError(f"{chain[-1]}: extends: cycle in extends: {cycle}")
+        raise ScenarioError(f"{chain[-1]}:{line}: extends: cycle in extends: {cycle}")
     layer = _Layer(path)
     parent = layer.data.pop("extends", None)
     if parent is None:
@@ -79,11 +80,11 @@ def _read_layers(path: Path, chain: tuple[Path, ...] = ()) -> list[_Layer]:
     if not isinstance(parent, str):
         line = layer.lines.get(("extends",), 1)
         raise ScenarioError(f"{path}:{line}: extends: expected a file name, found {parent!r}")
-    parent_path = (path.parent / parent)
+    line = layer.lines.get(("extends",), 1)
+    parent_path = path.parent / parent
     if not parent_path.exists():
-        line = layer.lines.get(("extends",), 1)
         raise ScenarioError(f"{path}:{line}: extends: file not found: {parent}")
-    return _read_layers(parent_path, chain + (path,)) + [layer]
+    return _read_layers(parent_path, chain + (path,), line) + [layer]
 
 
 def _origin(layers: list[_Layer], loc: KeyPath) -> tuple[Path, int | None]:
