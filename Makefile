@@ -39,10 +39,11 @@ bench: $(VENV)/.installed
 	$(VENV)/bin/python bench/bench_throughput.py
 
 # --- Python 3.12 / Mesa 3.5.x smoke ----------------------------------------------------------
+# networkx: Mesa 3.5.0/3.5.1 import it unconditionally but do not declare it (mesa/mesa#3365, #3699).
 $(VENV312)/.installed: pyproject.toml
 	@test -n "$(PY312)" || { echo "no Python 3.12 interpreter found" >&2; exit 1; }
 	$(PY312) -m venv $(VENV312)
-	$(VENV312)/bin/pip install $(PIP_FLAGS) -e '.[test]' 'mesa>=3.5,<3.6'
+	$(VENV312)/bin/pip install $(PIP_FLAGS) -e '.[test]' 'mesa>=3.5,<3.6' networkx
 	touch $@
 
 ifeq ($(strip $(PY312)),)
