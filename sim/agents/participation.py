@@ -76,34 +76,35 @@ def offer_rates(model, day: int) -> np.ndarray:
 
 
 def take_part(model, day: int) -> None:
-    """One day of participation decisions for everyone."""
+    """One day of participation decisions. Only residents offered an activity decide, so the
+    cost grows with the offers made, not with the population."""
     pop, rng = model.population, model.rng
     spec = model.scenario.behaviour.participation
     fx = model.effects
     invite(model, day)
-    signal = social_signal(model, day)
-    comm = pop.community
+    rates = offer_rates(model, day)[pop.community]
+    assembly = np.array([oc.holds_assembly(day) for oc in model.owners_committees])
+    rates[:, ASSEMBLY] = assembly[pop.community] & pop.owner
+    who, activity = np.nonzero(rng.random(rates.shape) < rates)
+    if len(who) == 0:
+        return
+    comm = pop.community[who]
+    signal = social_signal(model, day)[who]
     mobilisation = np.array([p.mobilisation_effort for p in model.party_orgs])[comm]
-    visible = model.disputes.visible_results[comm]
     drive = (
-        spec.weight_trust * (pop.trust[:, Institution.PARTY] - 0.5)
-        + spec.weight_invitation * (pop.invited_until > day)
-        + spec.weight_results * fx.results_visibility * (visible - 0.5)
+        spec.weight_trust * (pop.trust[who, Institution.PARTY] - 0.5)
+        + spec.weight_invitation * (pop.invited_until[who] > day)
+        + spec.weight_results * fx.results_visibility * (model.disputes.visible_results[comm] - 0.5)
         + 0.1 * mobilisation
         - spec.cost
     )
-    rates = offer_rates(model, day)[comm]
-    assembly = np.array([oc.holds_assembly(day) for oc in model.owners_committees])
-    rates[:, ASSEMBLY] = assembly[comm] & pop.owner
-    for a in range(len(ACTIVITIES)):
-        offered = rng.random(pop.n) < rates[:, a]
-        threshold = pop.threshold
-        if a == VOLUNTEERING:
-            threshold = np.where(pop.red_cell, 0.0, threshold - fx.volunteer_threshold_shift)
-        noise = rng.normal(0.0, spec.noise, size=pop.n) if spec.noise > 0 else 0.0
-        takes = offered & (spec.weight_social * signal + drive + noise >= threshold)
-        pop.last_part[takes, a] = day
-        if a == ASSEMBLY:
-            for c in np.flatnonzero(assembly):
-                owners = (comm == c) & pop.owner
-                model.owners_committees[c].after_assembly(float(takes[owners].mean()) if owners.any() else 0.0)
+    threshold = pop.threshold[who]
+    volunteering = activity == VOLUNTEERING
+    threshold = np.where(volunteering, np.where(pop.red_cell[who], 0.0, threshold - fx.volunteer_threshold_shift), threshold)
+    noise = rng.normal(0.0, spec.noise, size=len(who)) if spec.noise > 0 else 0.0
+    takes = spec.weight_social * signal + drive + noise >= threshold
+    pop.take_part(who[takes], activity[takes], day)
+    for c in np.flatnonzero(assembly):
+        at = (activity == ASSEMBLY) & (comm == c)
+        owners = int(((pop.community == c) & pop.owner).sum())
+        model.owners_committees[c].after_assembly(float(takes[at].sum()) / owners if owners else 0.0)

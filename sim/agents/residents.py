@@ -73,6 +73,7 @@ class Population:
         self.last_part = np.full((n, len(ACTIVITIES)), NEVER, dtype=np.int32)
         starters = self.threshold < np.quantile(self.threshold, p.initial_share) if p.initial_share > 0 else np.zeros(n, bool)
         self.last_part[starters, 0] = -rng.integers(1, p.window_days + 1, size=int(starters.sum()))
+        self.last_any = self.last_part.max(axis=1)  # last day of any activity
         self.invited_until = np.full(n, NEVER, dtype=np.int32)
         self.red_cell = np.zeros(n, dtype=bool)
         self.grievance_until = np.full(n, NEVER, dtype=np.int32)
@@ -108,9 +109,13 @@ class Population:
         return a.tocsr()
 
     # ----------------------------------------------------------------------------------------
+    def take_part(self, who: np.ndarray, activity: np.ndarray, day: int) -> None:
+        self.last_part[who, activity] = day
+        self.last_any[who] = day
+
     def active(self, day: int, window: int) -> np.ndarray:
         """Took part in any activity within the last `window` days (the participation definition)."""
-        return self.last_part.max(axis=1) > day - window
+        return self.last_any > day - window
 
     def active_in(self, activity: int, day: int, window: int) -> np.ndarray:
         return self.last_part[:, activity] > day - window
@@ -192,7 +197,7 @@ class Resident(mesa.Agent):
     @property
     def participating(self) -> bool:
         m = self.model
-        return bool(self._pop.last_part[self.index].max() > m.day - m.scenario.behaviour.participation.window_days)
+        return bool(self._pop.last_any[self.index] > m.day - 1 - m.scenario.behaviour.participation.window_days)
 
     @property
     def volunteer(self) -> bool:
