@@ -1,0 +1,58 @@
+"""String catalogues: every user-facing label of the outputs, in English and Chinese.
+
+One YAML file per language (``en.yaml``, ``zh.yaml``), nested by topic and addressed with dotted
+keys, e.g. ``t("metric.resolution_rate", "zh")`` → ``矛盾纠纷化解率``. Both files must have the
+same keys (tests check this); a key missing from a language falls back to English.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+import yaml
+
+LANGUAGES = ("en", "zh")
+DEFAULT_LANG = "en"
+
+
+def _flatten(node: dict, prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in node.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, dotted + "."))
+        else:
+            out[dotted] = str(value)
+    return out
+
+
+@functools.cache
+def catalogue(lang: str) -> dict[str, str]:
+    """The flattened catalogue of one language: dotted key → text."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}; expected one of {', '.join(LANGUAGES)}")
+    text = resources.files(__package__).joinpath(f"{lang}.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text) or {}
+    return _flatten(data)
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **fields: object) -> str:
+    """The text for `key` in `lang` (English if that language lacks it), with ``{name}``
+    placeholders filled from `fields`. Raises KeyError for a key no catalogue has."""
+    text = catalogue(lang).get(key)
+    if text is None:
+        text = catalogue(DEFAULT_LANG)[key]
+    return text.format(**fields) if fields else text
+
+
+def metric_label(name: str, lang: str = DEFAULT_LANG) -> str:
+    """The label of a metric (a SERIES or summary key); the bare name for a metric not yet in the
+    catalogues, so that a newly added metric never breaks an output."""
+    try:
+        return t(f"metric.{name}", lang)
+    except KeyError:
+        return name
+
+
+__all__ = ["DEFAULT_LANG", "LANGUAGES", "catalogue", "metric_label", "t"]
