@@ -1,0 +1,234 @@
+"""The run folder: every output of one run, written atomically.
+
+A run folder holds::
+
+    series.parquet, series.csv   daily series (DataCollector model vars), column `day`, 0 = initial state
+    case_log.parquet             one row per dispute event (DisputeBook.event_table)
+    cases.parquet                one row per dispute, final state (DisputeBook.case_table)
+    summary.json                 end-of-run figures (metrics.summary), sorted keys, NaN as null
+    scenario.yaml                the fully resolved scenario, run.seed and run.days included
+    dashboard.png                six panels of the daily series
+    manifest.json                provenance: versions, git commit, seed, days, command, timings
+
+Everything except manifest.json (created-at time, wall time) and dashboard.png is byte-identical
+for the same scenario, seed and package versions. Files are written into a hidden sibling folder
+which is renamed into place only when complete, so a failure never leaves a half-written folder
+and never touches an existing one.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import io
+import json
+import math
+import os
+import platform
+import shutil
+import subprocess
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..metrics.definitions import summary
+from ..scenario import scenario_to_yaml
+from .dashboard import render_dashboard
+
+RUN_FILES = (
+    "series.parquet", "series.csv", "case_log.parquet", "cases.parquet",
+    "summary.json", "scenario.yaml", "dashboard.png", "manifest.json",
+)
+#: files that must be byte-identical for the same scenario and seed
+DETERMINISTIC_FILES = ("series.parquet", "series.csv", "case_log.parquet", "cases.parquet", "summary.json", "scenario.yaml")
+PACKAGES = ("cogov", "mesa", "numpy", "pandas", "pyarrow", "pydantic")
+
+
+class RunFolderError(Exception):
+    """The run folder cannot be written where asked (exists without force, not a run folder)."""
+
+
+# --- the contents ---------------------------------------------------------------------------------
+
+
+def series_frame(model) -> pd.DataFrame:
+    """The DataCollector's model variables, one row per day; index `day`, 0 = initial state."""
+    df = model.datacollector.get_model_vars_dataframe()
+    df.index = pd.RangeIndex(len(df), name="day")
+    return df
+
+
+def parquet_bytes(table: pa.Table) -> bytes:
+    """A Parquet file of `table`, with fixed settings so equal tables give equal bytes."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd", compression_level=3, version="2.6",
+                   use_dictionary=True, write_statistics=True, data_page_version="1.0")
+    return sink.getvalue().to_pybytes()
+
+
+def series_csv(df: pd.DataFrame) -> bytes:
+    buf = io.StringIO()
+    df.to_csv(buf, index=True, index_label="day", lineterminator="\n")
+    return buf.getvalue().encode("utf-8")
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: NumPy scalars to Python, NaN and infinities to None."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def json_bytes(data: dict) -> bytes:
+    text = json.dumps(_plain(data), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+    return (text + "\n").encode("utf-8")
+
+
+def package_versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    out["python"] = platform.python_version()
+    return out
+
+
+def git_state(directory: Path | None = None) -> tuple[str | None, bool | None]:
+    """(commit, dirty) of the git checkout holding the package; (None, None) outside one."""
+    directory = directory or Path(__file__).resolve().parent.parent
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", *args], cwd=directory, capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    if commit is None:
+        return None, None
+    status = git("status", "--porcelain", "--untracked-files=no")
+    return commit, (None if status is None else bool(status))
+
+
+# --- the folder -----------------------------------------------------------------------------------
+
+
+def check_target(out_dir: str | os.PathLike[str], *, force: bool = False) -> Path:
+    """The absolute target folder, or RunFolderError if it may not be (re)placed there.
+
+    An existing target is replaced only with `force`, and only if it is an empty folder or a run
+    folder (has a manifest.json), so that `--force` can never delete an unrelated directory."""
+    target = Path(os.path.abspath(out_dir))
+    if not target.name:
+        raise RunFolderError(f"{out_dir}: not a usable run folder name")
+    if not (target.exists() or target.is_symlink()):
+        return target
+    if not force:
+        raise RunFolderError(f"{out_dir}: already exists; use --force to replace it")
+    if target.is_symlink() or not target.is_dir():
+        raise RunFolderError(f"{out_dir}: exists and is not a folder; not replacing it")
+    if any(target.iterdir()) and not (target / "manifest.json").is_file():
+        raise RunFolderError(f"{out_dir}: exists and is not a cogov run folder (no manifest.json); not replacing it")
+    return target
+
+
+def _sibling(target: Path, tag: str) -> Path:
+    """A fresh hidden folder name next to the target, e.g. `.baseline-seed42.tmp-1234-0`."""
+    for n in range(1000):
+        p = target.with_name(f".{target.name}.{tag}-{os.getpid()}-{n}")
+        if not (p.exists() or p.is_symlink()):
+            return p
+    raise RunFolderError(f"{target}: cannot find a free temporary name")
+
+
+def _write(path: Path, data: bytes) -> str:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_run_folder(model, out_dir: str | os.PathLike[str], *, scenario_path: str | os.PathLike[str] | None,
+                     command_line: str | None, wall_time: float | None, lang: str = "en",
+                     force: bool = False, _before_commit: Callable[[Path], None] | None = None) -> dict[str, Any]:
+    """Write the run folder of a finished `model` to `out_dir`, atomically; returns the manifest.
+
+    Raises RunFolderError if `out_dir` exists and not `force` (or is not a run folder); any
+    exception leaves an existing folder as it was and no temporary folder behind."""
+    target = check_target(out_dir, force=force)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _sibling(target, "tmp")
+    os.mkdir(tmp)
+    try:
+        names = list(model.geography.names)
+        book = model.disputes.book
+        series = series_frame(model)
+        digests: dict[str, str] = {}
+        digests["series.parquet"] = _write(tmp / "series.parquet", parquet_bytes(pa.Table.from_pandas(series.reset_index(), preserve_index=False)))
+        digests["series.csv"] = _write(tmp / "series.csv", series_csv(series))
+        digests["case_log.parquet"] = _write(tmp / "case_log.parquet", parquet_bytes(book.event_table(names)))
+        digests["cases.parquet"] = _write(tmp / "cases.parquet", parquet_bytes(book.case_table(names)))
+        digests["summary.json"] = _write(tmp / "summary.json", json_bytes(summary(model)))
+        digests["scenario.yaml"] = _write(tmp / "scenario.yaml", scenario_to_yaml(model.scenario).encode("utf-8"))
+        versions = package_versions()
+        meta = {"scenario": model.scenario.name, "seed": model.seed, "days": model.day,
+                "residents": model.population.n, "communities": len(names), "version": versions["cogov"]}
+        used_lang = render_dashboard(series, tmp / "dashboard.png", lang=lang, meta=meta)
+        digests["dashboard.png"] = hashlib.sha256((tmp / "dashboard.png").read_bytes()).hexdigest()
+        commit, dirty = git_state()
+        manifest = {
+            "cogov_run_folder": 1,
+            "scenario_name": model.scenario.name,
+            "scenario_file": None if scenario_path is None else str(Path(os.path.abspath(scenario_path))),
+            "seed": model.seed,
+            "days": model.day,
+            "command_line": command_line,
+            "wall_time_seconds": None if wall_time is None else round(float(wall_time), 3),
+            "created_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "versions": versions,
+            "git_commit": commit,
+            "git_dirty": dirty,
+            "lang": lang,
+            "dashboard_lang": used_lang,
+            "files": digests,
+        }
+        _write(tmp / "manifest.json", json_bytes(manifest))
+        if _before_commit is not None:  # test hook: fail at the last moment
+            _before_commit(tmp)
+        _commit(tmp, target, force=force)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _commit(tmp: Path, target: Path, *, force: bool) -> None:
+    """Move the finished folder into place; with `force`, swap out an existing one."""
+    check_target(target, force=force)  # again: something may have appeared while we ran
+    if not (target.exists() or target.is_symlink()):
+        os.rename(tmp, target)
+        return
+    old = _sibling(target, "old")
+    os.rename(target, old)
+    try:
+        os.rename(tmp, target)
+    except BaseException:
+        os.rename(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
