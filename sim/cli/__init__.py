@@ -1,0 +1,335 @@
+"""The `cogov` command line: run a scenario into a run folder, validate, show and diff scenarios.
+
+    cogov run SCENARIO [--seed N] [--days N] [--out DIR] [--results-dir DIR] [--lang en|zh] [--quiet] [--force]
+    cogov validate FILE...
+    cogov show FILE
+    cogov diff A B
+
+Errors in the input (an invalid scenario, a missing file, a bad option, an existing run folder)
+are reported as one line, ``cogov: error: ...``, with exit status 2 and nothing written; `validate`
+exits with 1 when any file is invalid. `python -m sim` is the same command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import shlex
+import sys
+import time
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..i18n import LANGUAGES, metric_label, t
+from ..scenario import ScenarioError, diff_scenarios, load_scenario, scenario_to_yaml
+
+PROG = "cogov"
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+#: the run summary table: (metric, format) in the order shown
+OUTCOME_ROWS = (
+    ("resolution_rate", "percent"),
+    ("community_share", "percent"),
+    ("mean_days_to_resolution", "days"),
+    ("participation_rate", "percent"),
+    ("trust_residents_committee", "index"),
+    ("trust_party", "index"),
+    ("fee_collection_rate", "percent"),
+)
+DISPUTE_ROWS = ("disputes_arisen", "disputes_noticed", "disputes_resolved", "disputes_abandoned", "disputes_open")
+
+
+class UsageError(Exception):
+    """Bad command-line usage; the message is one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error raises UsageError (one line, no usage dump, no exit)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        hint = f" (see '{self.prog} --help')"
+        raise UsageError(message + hint)
+
+
+def _count(kind: str, minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {kind}, found {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected {kind}, found {text!r}")
+        return value
+
+    parse.__name__ = kind
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Agent-based simulation of party-building-led co-governance of urban communities.",
+        epilog="Exit status: 0 success; 1 invalid scenario (validate) or output not writable; "
+               "2 bad input or usage. `python -m sim` is the same command.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = sub.add_parser(
+        "run", help="run a scenario and write its run folder",
+        description="Run SCENARIO and write a run folder (series, case log, cases, summary, resolved "
+                    "scenario, manifest, dashboard). The folder appears only when complete.",
+    )
+    run.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    run.add_argument("--seed", metavar="N", type=_count("a non-negative integer", 0),
+                     help="random seed (default: the scenario's run.seed)")
+    run.add_argument("--days", metavar="N", type=_count("a positive integer", 1),
+                     help="days to simulate (default: the scenario's run.days)")
+    run.add_argument("--out", metavar="DIR",
+                     help="run folder to write (default: RESULTS_DIR/<scenario name>-seed<seed>)")
+    run.add_argument("--results-dir", metavar="DIR", default="results",
+                     help="parent of the default run folder; ignored with --out (default: %(default)s)")
+    run.add_argument("--lang", choices=LANGUAGES, default="en",
+                     help="language of the dashboard and summary table (default: %(default)s)")
+    run.add_argument("-q", "--quiet", action="store_true",
+                     help="no progress bar or table; print only the run folder's path")
+    run.add_argument("--force", action="store_true",
+                     help="replace an existing run folder (atomically; only a previous run folder or an empty folder)")
+    run.set_defaults(func=cmd_run)
+
+    val = sub.add_parser("validate", help="check scenario files",
+                         description="Check scenario files: print 'FILE: ok' or the error for each; exit 1 if any is invalid.")
+    val.add_argument("files", metavar="FILE", nargs="+", help="scenario YAML file")
+    val.set_defaults(func=cmd_validate)
+
+    show = sub.add_parser("show", help="print the fully resolved scenario",
+                          description="Print the fully resolved scenario (extends applied, every default filled in) as YAML.")
+    show.add_argument("file", metavar="FILE", help="scenario YAML file")
+    show.set_defaults(func=cmd_show)
+
+    diff = sub.add_parser("diff", help="compare two resolved scenarios",
+                          description="List every setting that differs between two resolved scenarios: dotted key, value in A, value in B.")
+    diff.add_argument("a", metavar="A", help="scenario YAML file")
+    diff.add_argument("b", metavar="B", help="scenario YAML file")
+    diff.set_defaults(func=cmd_diff)
+    return parser
+
+
+# --- output helpers --------------------------------------------------------------------------------
+
+
+def _error(message: object) -> None:
+    line = " ".join(str(message).split())
+    print(f"{PROG}: error: {line}", file=sys.stderr)
+
+
+def _warning(message: object) -> None:
+    print(f"{PROG}: warning: {' '.join(str(message).split())}", file=sys.stderr)
+
+
+def _console(stream=None):
+    from rich.console import Console
+
+    stream = stream if stream is not None else sys.stdout
+    console = Console(file=stream, highlight=False)
+    if not console.is_terminal:  # piped or captured: wide enough not to wrap tables
+        console = Console(file=stream, highlight=False, width=120, color_system=None)
+    return console
+
+
+def _format(value: Any, kind: str, lang: str) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    if kind == "percent":
+        return f"{100 * value:.1f}%" if lang == "zh" else f"{100 * value:.1f} %"
+    if kind == "days":
+        return f"{value:.1f}"
+    if kind == "index":
+        return f"{value:.3f}"
+    return f"{int(value):,}"
+
+
+def slug(name: str) -> str:
+    """A safe folder name from a scenario name."""
+    s = re.sub(r"[^\w.-]+", "_", name, flags=re.UNICODE).strip("._")
+    return s or "scenario"
+
+
+class LazyProgress:
+    """A progress(day, days) callback that shows a rich progress bar on stderr only once the run
+    has taken longer than `delay` seconds, and never when disabled."""
+
+    def __init__(self, enabled: bool, *, delay: float = 1.0, console=None, label: str = "simulating"):
+        self.enabled = enabled
+        self.delay = delay
+        self.console = console
+        self.label = label
+        self.started = time.monotonic()
+        self.bar = None
+        self.task = None
+
+    def __call__(self, day: int, days: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            if time.monotonic() - self.started < self.delay:
+                return
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+            self.bar = Progress(
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("days"),
+                TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
+                console=self.console, transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task(self.label, total=days)
+        self.bar.update(self.task, completed=day, total=days)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+
+# --- commands --------------------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from rich.console import Console
+
+    from ..running import FontFallbackWarning, check_target, simulate, write_run_folder
+
+    started = time.perf_counter()
+    run = {k: v for k, v in (("seed", args.seed), ("days", args.days)) if v is not None}
+    scenario = load_scenario(args.scenario, overrides={"run": run} if run else None)
+    out = Path(args.out) if args.out else Path(args.results_dir) / f"{slug(scenario.name)}-seed{scenario.run.seed}"
+    check_target(out, force=args.force)  # refuse before spending time on the run
+
+    stderr = Console(file=sys.stderr)
+    progress = LazyProgress(not args.quiet and stderr.is_terminal, console=stderr)
+    try:
+        model = simulate(scenario, progress=progress)
+    finally:
+        progress.close()
+    wall = time.perf_counter() - started
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FontFallbackWarning)
+        manifest = write_run_folder(model, out, scenario_path=args.scenario, command_line=shlex.join([PROG, *argv]),
+                                    wall_time=wall, lang=args.lang, force=args.force)
+    if manifest["dashboard_lang"] != args.lang:
+        _warning(f"no font for {args.lang!r} found; the dashboard is labelled in English")
+
+    if args.quiet:
+        print(out)
+        return EXIT_OK
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    _print_summary(summary, model, args.lang, out)
+    return EXIT_OK
+
+
+def _print_summary(summary: dict, model, lang: str, out: Path) -> None:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    console = _console()
+    title = t("cli.summary_title", lang, scenario=model.scenario.name, seed=model.seed, days=model.day)
+    table = Table(title=Text(title), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column(t("cli.metric", lang))
+    table.add_column(t("cli.value", lang), justify="right")
+    table.add_row(Text(t("cli.outcomes", lang), style="bold"), "")
+    for name, kind in OUTCOME_ROWS:
+        table.add_row(Text("  " + metric_label(name, lang)), _format(summary.get(name), kind, lang))
+    table.add_row(Text(t("cli.disputes", lang), style="bold"), "")
+    for name in DISPUTE_ROWS:
+        table.add_row(Text("  " + metric_label(name, lang)), _format(summary.get(name), "count", lang))
+    console.print(table)
+    label = t("cli.output_folder", lang)
+    print(f"{label}: {out}" if lang == "en" else f"{label}：{out}")
+
+
+def cmd_validate(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    status = EXIT_OK
+    for f in args.files:
+        try:
+            load_scenario(f)
+        except ScenarioError as e:
+            _error(e)
+            status = EXIT_FAILED
+        else:
+            print(f"{f}: ok", flush=True)
+    return status
+
+
+def cmd_show(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    sys.stdout.write(scenario_to_yaml(load_scenario(args.file)))
+    return EXIT_OK
+
+
+def _cell(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def cmd_diff(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    a, b = load_scenario(args.a), load_scenario(args.b)
+    diffs = diff_scenarios(a, b)
+    if not diffs:
+        print(t("cli.no_differences"))
+        return EXIT_OK
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column(Text(t("cli.diff_key")), no_wrap=True)
+    for heading in (args.a, args.b):
+        table.add_column(Text(heading), overflow="fold", ratio=1)
+    for key, x, y in diffs:
+        table.add_row(Text(key), Text(_cell(x)), Text(_cell(y)))
+    _console().print(table)
+    return EXIT_OK
+
+
+# --- entry point -----------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The `cogov` command; returns the exit status."""
+    from ..running import RunFolderError
+
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(args_list)
+    except UsageError as e:
+        _error(e)
+        return EXIT_USAGE
+    except SystemExit as e:  # --help, --version
+        return e.code if isinstance(e.code, int) else EXIT_OK
+    try:
+        return args.func(args, args_list)
+    except (ScenarioError, RunFolderError, UsageError) as e:
+        _error(e)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # e.g. `cogov show x.yaml | head`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
+    except OSError as e:
+        where = f"{e.filename}: " if e.filename else ""
+        _error(f"{where}{e.strerror or e}")
+        return EXIT_FAILED
+
+
+__all__ = ["build_parser", "main"]
