@@ -119,6 +119,17 @@ def test_lang_zh(scenario, tmp_path, capsys):
         assert used == "zh" and err == ""
 
 
+def test_lang_zh_without_a_cjk_font_warns_in_one_line(scenario, tmp_path, capsys, monkeypatch):
+    import sim.running.dashboard as dashboard
+
+    monkeypatch.setattr(dashboard, "find_cjk_font", lambda: None)
+    out = tmp_path / "zh"
+    code, stdout, err = cli(capsys, "run", scenario(), "--out", out, "--lang", "zh", "-q")
+    assert (code, stdout) == (0, f"{out}\n")
+    assert len(err.splitlines()) == 1 and err.startswith("cogov: warning: ")
+    assert json.loads((out / "manifest.json").read_text())["dashboard_lang"] == "en"
+
+
 def test_existing_folder_is_refused_without_force(scenario, tmp_path, capsys):
     out = tmp_path / "out"
     assert cli(capsys, "run", scenario(), "--out", out, "-q")[0] == 0

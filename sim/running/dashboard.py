@@ -126,6 +126,13 @@ def _line(ax, day, values, key: str, lang: str, *, width: float = 1.8, style: st
     ax.plot(day, y, style, color=COLOURS[key], linewidth=width, label=t(f"dashboard.legend.{key}", lang))
 
 
+def _no_data(ax, lang: str) -> None:
+    """Say so in a panel none of whose series has a value yet (e.g. nothing closed yet)."""
+    if not ax.get_lines():
+        ax.text(0.5, 0.5, t("dashboard.no_data", lang), transform=ax.transAxes, ha="center", va="center",
+                color=MUTED, fontsize=11, style="italic")
+
+
 def _headroom(ax, factor: float) -> None:
     """Start the y axis at 0 and leave room above the data for a legend."""
     top = max((np.nanmax(np.asarray(l.get_ydata(), dtype=float)) for l in ax.get_lines()
@@ -214,6 +221,8 @@ def dashboard_figure(series: pd.DataFrame, *, lang: str = "en", meta: dict[str, 
     _style(a, t("dashboard.panel.wellbeing", lang), t("dashboard.axis.index", lang), days, lang)
     _legend(a, "best", ncol=2)
 
+    for a in (a for row in ax for a in row):
+        _no_data(a, lang)
     fig.text(0.05, 0.965, t("dashboard.title", lang), fontsize=17, fontweight="bold", color=INK, va="top")
     if {"scenario", "seed", "residents", "communities"} <= meta.keys():
         key = "dashboard.subtitle" if meta["communities"] != 1 else "dashboard.subtitle_one"
