@@ -141,8 +141,10 @@ class CoGovModel(mesa.Model):
                 if regular or lagging:
                     self.last_inspection[c] = day
                     district.inspections += 1
-                    for ch in (Channel.MEDIATION, Channel.PROPERTY_DESK):
-                        self.disputes.handler(ch, c).take_time_off(day, fx.reporting_burden_days)
+                    # the paperwork is shared by all staff; casework loses the mediators' share
+                    rc = self.committees[c]
+                    share = min(1.0, len(rc.mediators) / rc.staff)
+                    self.disputes.handler(Channel.MEDIATION, c).take_time_off(day, fx.reporting_burden_days * share)
         for c in range(len(self.geography.communities)):
             effort = Effects.supervision_effort(fx.supervision_intensity, day - self.last_inspection[c])
             self.supervision_effort[c] = effort

@@ -78,6 +78,7 @@ class PropertyCompany(mesa.Agent):
     """物业服务企业: fee–service spiral; its desk handles property complaints."""
 
     FLAT_M2 = 70.0  # a typical flat; the fee is per square metre
+    NORMAL_RESERVE_DAYS = 60.0  # the reserve a company keeps to fund normal service
 
     def __init__(self, model, community: int, site: Site):
         super().__init__(model)
@@ -99,6 +100,10 @@ class PropertyCompany(mesa.Agent):
         self.revenue = 0.0
         self.spent = 0.0
 
+    def fee_rise(self) -> float:
+        """Relative rise of the fee over its starting level (0 when unchanged or lowered)."""
+        return max(0.0, self.fee / self.initial_fee - 1) if self.present else 0.0
+
     def monthly_bill(self) -> float:
         return self.fee * self.FLAT_M2
 
@@ -110,16 +115,17 @@ class PropertyCompany(mesa.Agent):
         self.budget += income
 
     def provide_service(self) -> None:
-        """Spend up to a day's cost; quality follows funding (no company: a basic level of 0.3)."""
+        """Spend in proportion to the reserve held (a normal reserve funds full-cost service, a
+        surplus up to 25 % more); quality follows spending. No company: a basic level of 0.3."""
         if not self.present:
             self.service_quality += 0.02 * (0.3 - self.service_quality)
             return
         need = self.cost_month / 30.0
-        spend = min(self.budget, need)
+        spend = min(self.budget, need * min(1.25, self.budget / (need * self.NORMAL_RESERVE_DAYS)))
         self.budget -= spend
         self.spent += spend
-        target = self.initial_quality * min(1.25, spend / need) if need > 0 else 0.0
-        self.service_quality += 0.02 * (target - self.service_quality)
+        target = self.initial_quality * spend / need
+        self.service_quality += 0.02 * (min(1.0, target) - self.service_quality)
 
     def leave(self) -> None:
         self.present = False

@@ -41,7 +41,7 @@ def update_wellbeing(model, day: int) -> None:
     fx = model.effects
     comm = pop.community
     quality = np.array([pc.service_quality for pc in model.property_companies])[comm]
-    fee_rise = np.array([max(0.0, pc.fee / pc.initial_fee - 1) if pc.present else 0.0 for pc in model.property_companies])[comm]
+    fee_rise = np.array([pc.fee_rise() for pc in model.property_companies])[comm]
     aggrieved = pop.grievance_until > day
     target = (0.35 * quality
               + 0.25 * pop.trust[:, Institution.RESIDENTS_COMMITTEE]

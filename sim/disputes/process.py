@@ -93,6 +93,8 @@ class DisputeProcess:
                 r = rates[cat] * spec.rate_multiplier * site.households / 1000.0 / 365.0
                 if cat in QUALITY_SENSITIVE:
                     r *= max(0.2, 1.0 + spec.quality_sensitivity * (company.initial_quality - company.service_quality))
+                if cat == "property_service":
+                    r *= 1.0 + company.fee_rise()  # fee rises bring fee disputes
                 if cat in SAFETY_SENSITIVE:
                     r *= m.effects.safety_rate_factor
                 lam[k] = r
@@ -149,6 +151,8 @@ class DisputeProcess:
                 book.set(i, rung=RUNG[Channel.MEDIATION], highest_rung=RUNG[Channel.MEDIATION], channel=Channel.MEDIATION)
                 book.log(i, t, "route", Channel.MEDIATION, "grid worker on the spot")
                 self.conclude(i, t, Channel.MEDIATION, True)
+            elif how == Notice.RED_CELL and book.party_type[i] == PartyType.RESIDENT_RESIDENT:
+                self.negotiate(i, t, "helped by a red-cell volunteer")
             else:
                 self.route(i, 1, t, how.name.lower())
 
@@ -177,9 +181,8 @@ class DisputeProcess:
                     b.log_detail[-1] = "lumped"
                     continue
                 if b.party_type[i] == PartyType.RESIDENT_RESIDENT and rng.random() < rep.negotiate_first * (0.6 + 0.8 * sc[j]):
-                    b.set(i, status=Status.NEGOTIATING, channel=Channel.SELF, rung=0, highest_rung=0,
-                          notice=Notice.NEGOTIATED, act_time=t + rng.exponential(NEGOTIATION_DAYS))
-                    b.log(i, t, "negotiate", Channel.SELF)
+                    b.set(i, notice=Notice.NEGOTIATED)
+                    self.negotiate(i, t, "")
                 else:
                     b.set(i, noticed_time=t, notice=Notice.REPORTED)
                     b.log(i, t, "notice", -1, "reported")
@@ -188,9 +191,17 @@ class DisputeProcess:
         for i in talks[b.act_time[talks] < day + 1]:
             i = int(i)
             t = float(b.act_time[i])
-            sc = social_capital[b.complainant[i]]
+            # a red-cell volunteer who helps brings the neighbourly standing the parties may lack
+            sc = 1.0 if b.notice[i] == Notice.RED_CELL else social_capital[b.complainant[i]]
             p = rep.self_success + rep.social_capital_bonus * sc - 0.5 * (b.severity[i] - 0.3)
             self.conclude(i, t, Channel.SELF, rng.random() < p)
+
+    def negotiate(self, i: int, t: float, detail: str) -> None:
+        """Bilateral negotiation (双方协商): the parties talk it over for a few days."""
+        b = self.book
+        b.set(i, status=Status.NEGOTIATING, channel=Channel.SELF, rung=0, highest_rung=0,
+              act_time=t + self.m.rng.exponential(NEGOTIATION_DAYS))
+        b.log(i, t, "negotiate", Channel.SELF, detail)
 
     def renege(self, day: int) -> None:
         """Residents give up on cases waiting in a queue they reached before today, more readily

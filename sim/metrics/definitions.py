@@ -64,10 +64,12 @@ def resolution_rate(model) -> float:
 
 
 def community_share(model) -> float:
-    """小事不出社区: share of resolved disputes resolved inside the community (negotiation, property
-    desk, mediation, joint meeting, professional mediation)."""
+    """小事不出社区: of the resolved disputes an institution knew of, the share resolved inside the
+    community (property desk, mediation, joint meeting, professional mediation, or negotiation a
+    red-cell volunteer helped). Comparable with published 'resolved at the grassroots' shares,
+    which count only cases that reached the dispute-resolution system."""
     b = _book(model)
-    ch = b.resolved_channel[resolved_mask(b)]
+    ch = b.resolved_channel[resolved_mask(b) & noticed_mask(b)]
     return float(np.isin(ch, COMMUNITY_CODES).mean()) if len(ch) else float("nan")
 
 

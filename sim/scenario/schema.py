@@ -123,7 +123,7 @@ class PropertyCompanySpec(Strict):
     service_quality: Share = Field(0.6, description="initial service quality, 0 (none) .. 1 (excellent)")
     responsiveness: Share = Field(0.5, description="how readily it acts on complaints, 0..1")
     monthly_fee: float = Field(
-        2.0, ge=0, le=50, description="property fee, yuan per square metre per month (a 70 m² flat)"
+        2.0, gt=0, le=50, description="property fee, yuan per square metre per month (a 70 m² flat)"
     )
     cost_per_household_month: float = Field(
         130.0, ge=1, le=5000, description="yuan per household per month needed for full-quality service"
@@ -379,7 +379,7 @@ class Handlers(Strict):
     down); the street office per street, the district per district, the hotline and court per city."""
 
     property_desk: ServiceSpec = Field(default_factory=lambda: _svc(3.0, 0.6), description="property company's service desk")
-    mediation: ServiceSpec = Field(default_factory=lambda: _svc(6.0, 0.62), description="people's mediation (人民调解)")
+    mediation: ServiceSpec = Field(default_factory=lambda: _svc(4.0, 0.62), description="people's mediation (人民调解)")
     joint_meeting: ServiceSpec = Field(default_factory=lambda: _svc(2.0, 0.75, "fixed"), description="follow-up of a joint meeting (联席会议)")
     professional: ServiceSpec = Field(default_factory=lambda: _svc(8.0, 0.7), description="legal aid and counselling")
     street: HandlerSpec = Field(default_factory=lambda: _gov(2, 10.0, 0.55, 3.0), description="street office (街道), per street")
