@@ -175,6 +175,7 @@ def test_bad_scenario_one_line_and_existing_folder_untouched(scenario, tmp_path,
 @pytest.mark.parametrize("args, message", [
     (["--days", "0"], "--days"),
     (["--days", "ten"], "--days"),
+    (["--days", "99999"], "--days"),  # above the schema's bound: an option error, not the file's
     (["--seed", "-1"], "--seed"),
     (["--lang", "fr"], "--lang"),
     (["--bogus"], "--bogus"),
@@ -183,8 +184,16 @@ def test_bad_options_one_line_exit_2(scenario, tmp_path, capsys, args, message):
     code, stdout, err = cli(capsys, "run", scenario(), "--out", tmp_path / "out", *args)
     assert code == 2 and stdout == ""
     assert_one_line_error(err)
-    assert message in err
+    assert message in err and "small.yaml" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_out_below_a_file_is_refused_before_running(scenario, tmp_path, capsys):
+    (tmp_path / "file").write_text("")
+    code, _, err = cli(capsys, "run", scenario(), "--out", tmp_path / "file" / "run")
+    assert code == 2
+    assert_one_line_error(err)
+    assert "not a folder" in err
 
 
 def test_missing_file_one_line_exit_2(tmp_path, capsys):

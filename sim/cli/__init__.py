@@ -208,7 +208,10 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     started = time.perf_counter()
     run = {k: v for k, v in (("seed", args.seed), ("days", args.days)) if v is not None}
-    scenario = load_scenario(args.scenario, overrides={"run": run} if run else None)
+    scenario = load_scenario(args.scenario)
+    if run:
+        _check_run_options(run)
+        scenario = load_scenario(args.scenario, overrides={"run": run})
     out = Path(args.out) if args.out else Path(args.results_dir) / f"{slug(scenario.name)}-seed{scenario.run.seed}"
     check_target(out, force=args.force)  # refuse before spending time on the run
 
@@ -233,6 +236,21 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     _print_summary(summary, model, args.lang, out)
     return EXIT_OK
+
+
+def _check_run_options(run: dict[str, int]) -> None:
+    """--seed and --days against the schema's bounds, reported as option errors (not as errors
+    in the scenario file)."""
+    from pydantic import ValidationError
+
+    from ..scenario.schema import RunSpec
+
+    try:
+        RunSpec(**run)
+    except ValidationError as e:
+        err = e.errors()[0]
+        msg = err["msg"][:1].lower() + err["msg"][1:]
+        raise UsageError(f"argument --{err['loc'][0]}: {msg}, found {err['input']!r}") from None
 
 
 def _print_summary(summary: dict, model, lang: str, out: Path) -> None:

@@ -137,6 +137,13 @@ def check_target(out_dir: str | os.PathLike[str], *, force: bool = False) -> Pat
     if not target.name:
         raise RunFolderError(f"{out_dir}: not a usable run folder name")
     if not (target.exists() or target.is_symlink()):
+        parent = target.parent
+        while not parent.exists():
+            parent = parent.parent
+        if not parent.is_dir():
+            raise RunFolderError(f"{out_dir}: {parent} is not a folder")
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise RunFolderError(f"{out_dir}: cannot write in {parent}")
         return target
     if not force:
         raise RunFolderError(f"{out_dir}: already exists; use --force to replace it")
