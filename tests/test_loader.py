@@ -212,7 +212,7 @@ def test_bad_shock_kind_lists_the_known_kinds(tmp_path):
             day: 30
         """)
     msg = error_of(path)
-    assert_located(msg, path, 6, "shocks.1")
+    assert_located(msg, path, 6, "shocks.1.kind")
     assert "kind" in msg
     assert "'property_exit'" in msg and "'fee_change'" in msg
     assert "'earthquake'" in msg
@@ -377,4 +377,4 @@ def test_error_format_is_file_line_key_message(tmp_path):
     """The documented shape: ``path:line: dotted.key: message``."""
     path = write(tmp_path, "shape.yaml", "name: shape\nsite:\n  households: 5\n")
     msg = error_of(path)
-    assert re.fullmatch(re.escape(str(path)) + r":3: site\.households: expected a number >= 10, found 5", msg), msg
+    assert re.fullmatch(re.escape(str(path)) + r":3: site\.households: expected an integer >= 10, found 5", msg), msg

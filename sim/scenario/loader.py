@@ -97,20 +97,25 @@ def _origin(layers: list[_Layer], loc: KeyPath) -> tuple[Path, int | None]:
     return layers[-1].path, None
 
 
-def _fields_at(loc: KeyPath) -> list[str]:
-    """The known keys of the schema section at `loc`, for 'did you mean'."""
+def _field_at(loc: KeyPath) -> tuple[Any, Any]:
+    """(the schema model holding the key at `loc`, its FieldInfo), or (None, None)."""
     model: Any = Scenario
+    field = None
     for part in loc:
         if isinstance(part, int):
             continue
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
-            return []
-        field = model.model_fields.get(part)
+            return None, None
+        field = model.model_fields.get(part) or next((f for f in model.model_fields.values() if f.alias == part), None)
         if field is None:
-            field = next((f for f in model.model_fields.values() if f.alias == part), None)
-        if field is None:
-            return []
-        model = _model_of(field.annotation)
+            return None, None
+        holder, model = model, _model_of(field.annotation)
+    return (holder, field) if field is not None else (None, None)
+
+
+def _fields_at(loc: KeyPath) -> list[str]:
+    """The known keys of the schema section at `loc`, for 'did you mean'."""
+    model = _model_of(_field_at(loc)[1].annotation) if loc else Scenario
     if isinstance(model, type) and issubclass(model, BaseModel):
         return [f.alias or name for name, f in model.model_fields.items()]
     return []
@@ -143,16 +148,16 @@ _EXPECT = {
 }
 
 
-def _describe(err: dict) -> str:
+def _describe(err: dict, loc: KeyPath) -> str:
     kind = err["type"]
     ctx = err.get("ctx") or {}
     found = err.get("input")
-    if kind == "extra_forbidden":
-        return ""
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         op = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}[kind]
         bound = next(iter(ctx.values()))
-        return f"expected a number {op} {bound}, found {found!r}"
+        field = _field_at(loc)[1]
+        noun = "an integer" if field is not None and field.annotation is int else "a number"
+        return f"expected {noun} {op} {bound}, found {found!r}"
     if kind in ("literal_error", "enum"):
         return f"expected one of {ctx.get('expected')}, found {found!r}"
     if kind in ("too_short", "too_long"):
@@ -171,6 +176,8 @@ def _describe(err: dict) -> str:
 
 def _format(err: dict, layers: list[_Layer], prefix: KeyPath = ()) -> str:
     loc = prefix + tuple(p for p in err["loc"] if not (isinstance(p, str) and p in ("property_exit", "fee_change")))
+    if err["type"] == "union_tag_invalid":
+        loc += ("kind",)
     path, line = _origin(layers, loc)
     where = f"{path}:{line}" if line else f"{path}"
     key = ".".join(str(p) for p in loc) or "(top level)"
@@ -180,7 +187,8 @@ def _format(err: dict, layers: list[_Layer], prefix: KeyPath = ()) -> str:
         guess = difflib.get_close_matches(bad, known, n=1)
         hint = f"; did you mean '{guess[0]}'?" if guess else (f"; known keys: {', '.join(known)}" if known else "")
         return f"{where}: {key}: unknown key '{bad}'{hint}"
-    return f"{where}: {key}: {_describe(err)}"
+    schema_loc = ("site",) + loc[len(prefix):] if prefix else loc
+    return f"{where}: {key}: {_describe(err, schema_loc)}"
 
 
 def load_scenario(path: str | Path, overrides: dict | None = None) -> Scenario:
