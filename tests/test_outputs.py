@@ -21,7 +21,7 @@ from sim.metrics.definitions import HEADLINE, SERIES, summary
 from sim.running import RUN_FILES, FontFallbackWarning, RunFolderError, find_cjk_font, render_dashboard, simulate, write_run_folder
 from sim.running import dashboard as dashboard_mod
 from sim.running import output as output_mod
-from sim.scenario import ScenarioError, load_scenario
+from sim.scenario import ScenarioError, load_scenario, validate_document
 
 SMALL = {"name": "small", "site": {"households": 300}, "run": {"days": 20, "seed": 5}}
 DETERMINISTIC = ("series.parquet", "series.csv", "case_log.parquet", "cases.parquet", "summary.json", "scenario.yaml")
@@ -273,3 +273,12 @@ def test_dashboard_copes_with_missing_and_all_nan_series(tmp_path):
         warnings.simplefilter("error")
         assert render_dashboard(series, tmp_path / "d.png") == "en"
     assert os.path.getsize(tmp_path / "d.png") > 10_000
+
+
+def test_shocks_are_marked_on_the_dashboard():
+    doc = {**SMALL, "shocks": [{"kind": "fee_change", "day": 5, "factor": 1.3},
+                               {"kind": "property_exit", "day": 10, "community": "community"},
+                               {"kind": "property_exit", "day": 500}]}  # after the run: not marked
+    sc = validate_document(doc)  # 20 days
+    assert output_mod.shock_events(sc, "en") == [(5, "Property fee ×1.3"), (10, "Property company leaves (community)")]
+    assert output_mod.shock_events(sc, "zh")[0] == (5, "物业费调整 ×1.3")

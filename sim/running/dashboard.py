@@ -149,7 +149,8 @@ def _legend(ax, loc: str = "best", ncol: int = 1) -> None:
 def dashboard_figure(series: pd.DataFrame, *, lang: str = "en", meta: dict[str, Any] | None = None) -> Figure:
     """The dashboard of a run's daily series (rows = days from 0, columns = SERIES names).
 
-    `meta` fills the subtitle: scenario, seed, days, residents, communities, version."""
+    `meta` fills the subtitle: scenario, seed, days, residents, communities, version; and
+    `events`, a list of (day, label) marked by dotted lines (shocks)."""
     meta = dict(meta or {})
     s = series
     day = np.asarray(s.index, dtype=float)
@@ -223,6 +224,11 @@ def dashboard_figure(series: pd.DataFrame, *, lang: str = "en", meta: dict[str, 
 
     for a in (a for row in ax for a in row):
         _no_data(a, lang)
+    for i, (when, what) in enumerate(meta.get("events", ())):
+        for a in (a for row in ax for a in row):
+            a.axvline(when, color="#555555", linestyle=":", linewidth=1.1, zorder=1)
+        ax[0][0].annotate(what, xy=(when, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -3 - 11 * i),
+                          textcoords="offset points", ha="left", va="top", fontsize=8, color="#555555")
     fig.text(0.05, 0.965, t("dashboard.title", lang), fontsize=17, fontweight="bold", color=INK, va="top")
     if {"scenario", "seed", "residents", "communities"} <= meta.keys():
         key = "dashboard.subtitle" if meta["communities"] != 1 else "dashboard.subtitle_one"

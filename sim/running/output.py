@@ -37,6 +37,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..i18n import t
 from ..metrics.definitions import summary
 from ..scenario import scenario_to_yaml
 from .dashboard import render_dashboard
@@ -125,6 +126,19 @@ def git_state(directory: Path | None = None) -> tuple[str | None, bool | None]:
     return commit, (None if status is None else bool(status))
 
 
+def shock_events(scenario, lang: str) -> list[tuple[int, str]]:
+    """(day, label) of each shock within the run, for the dashboard."""
+    out = []
+    for shock in scenario.shocks:
+        if shock.day > scenario.run.days:
+            continue
+        label = t(f"dashboard.shock.{shock.kind}", lang, factor=f"{getattr(shock, 'factor', 1.0):g}")
+        if shock.community is not None:
+            label = f"{label} ({shock.community})"
+        out.append((shock.day, label))
+    return out
+
+
 # --- the folder -----------------------------------------------------------------------------------
 
 
@@ -196,6 +210,7 @@ def write_run_folder(model, out_dir: str | os.PathLike[str], *, scenario_path: s
         versions = package_versions()
         meta = {"scenario": model.scenario.name, "seed": model.seed, "days": model.day,
                 "residents": model.population.n, "communities": len(names), "version": versions["cogov"]}
+        meta["events"] = shock_events(model.scenario, lang)
         used_lang = render_dashboard(series, tmp / "dashboard.png", lang=lang, meta=meta)
         digests["dashboard.png"] = hashlib.sha256((tmp / "dashboard.png").read_bytes()).hexdigest()
         commit, dirty = git_state()
