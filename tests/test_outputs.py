@@ -101,6 +101,7 @@ def test_simulate_reports_progress_and_records_seed_and_days():
     m = simulate(SMALL, seed=9, days=7, progress=lambda d, n: calls.append((d, n)))
     assert calls == [(d, 7) for d in range(8)]
     assert (m.day, m.seed, m.scenario.run.seed, m.scenario.run.days) == (7, 9, 9, 7)
+    assert SMALL["run"] == {"days": 20, "seed": 5}  # the caller's document is left alone
 
 
 def test_simulate_reads_a_path_and_reports_bad_files(tmp_path):

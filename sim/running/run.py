@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,9 @@ def simulate(scenario: Scenario | str | Path | dict[str, Any], *, seed: int | No
     if isinstance(scenario, (str, Path)):
         model = CoGovModel(scenario=load_scenario(scenario, overrides={"run": run} if run else None))
     else:
+        if isinstance(scenario, dict):
+            # resolve_scenario writes overrides into a shallow copy, i.e. into the caller's nested dicts
+            scenario = copy.deepcopy(scenario)
         model = CoGovModel(scenario=scenario, overrides={f"run.{k}": v for k, v in run.items()} or None)
     total = model.days
     if progress is not None:
