@@ -14,6 +14,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -586,14 +587,66 @@ class DistrictSpec(Strict):
     streets: list[StreetSpec] = Field(min_length=1)
 
 
+class CommunityMix(Strict):
+    """How many communities of one type a street holds, and how big they are."""
+
+    count: float = Field(ge=0, le=100, description="mean number of communities of this type per street")
+    households: int = Field(ge=10, le=200000, description="mean households per community")
+    spread: float = Field(0.3, ge=0, le=2, description="relative spread of households (lognormal s.d.)")
+    site: dict = Field(default_factory=dict, description="site keys that differ for communities of this type")
+
+
+class CityGenerator(Strict):
+    """A compact description of a city, expanded on load into districts → streets → communities."""
+
+    districts: int = Field(ge=1, le=100, description="number of districts")
+    streets_per_district: int = Field(ge=1, le=200, description="street offices per district")
+    per_street: dict[CommunityType, CommunityMix] = Field(
+        min_length=1, description="communities per street by type: mean count, mean size and spread"
+    )
+    count_spread: float = Field(0.25, ge=0, le=2, description="relative spread of the count of each type per street")
+    seed: int = Field(1, ge=0, description="seed of the layout; fixed so replicates share one city")
+
+    def expand(self) -> list[DistrictSpec]:
+        rng = np.random.default_rng(self.seed)
+        districts = []
+        for d in range(self.districts):
+            streets = []
+            for s in range(self.streets_per_district):
+                communities = []
+                for kind, mix in self.per_street.items():
+                    mean = mix.count * (1 + self.count_spread * rng.standard_normal())
+                    n = int(rng.poisson(max(0.0, mean)))
+                    for _ in range(n):
+                        sigma = mix.spread
+                        size = mix.households * rng.lognormal(-sigma**2 / 2, sigma) if sigma > 0 else mix.households
+                        site = deep_merge(mix.site, {"type": kind.value, "households": int(np.clip(round(size), 10, 200000))})
+                        communities.append(CommunityEntry(name=f"d{d + 1}-s{s + 1}-c{len(communities) + 1}", site=site))
+                if not communities:  # every street office has at least one community
+                    kind, mix = next(iter(self.per_street.items()))
+                    communities.append(CommunityEntry(name=f"d{d + 1}-s{s + 1}-c1", site=deep_merge(mix.site, {"type": kind.value, "households": mix.households})))
+                streets.append(StreetSpec(name=f"street {d + 1}-{s + 1}", communities=communities))
+            districts.append(DistrictSpec(name=f"district {d + 1}", streets=streets))
+        return districts
+
+
 class CitySpec(Strict):
-    """Four levels (S0, S1): city → districts → streets → communities."""
+    """Four levels (S0, S1): city → districts → streets → communities, listed in `districts` or
+    generated from `generate` (then expanded into `districts` on load, so `cogov show` lists them)."""
 
     name: str = Field("X city", description="city name")
-    districts: list[DistrictSpec] = Field(min_length=1)
+    districts: list[DistrictSpec] = Field(default_factory=list, description="the districts, each with its streets and communities")
+    generate: CityGenerator | None = Field(None, description="generate the districts from counts per street instead of listing them")
 
     @model_validator(mode="after")
-    def _unique_names(self) -> CitySpec:
+    def _expand_and_check(self) -> CitySpec:
+        if self.generate is not None:
+            if self.districts:
+                raise ValueError("give either districts or generate, not both")
+            self.__dict__["districts"] = self.generate.expand()
+            self.__dict__["generate"] = None
+        if not self.districts:
+            raise ValueError("a city needs districts (or generate)")
         names = [c.name for d in self.districts for s in d.streets for c in s.communities]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
