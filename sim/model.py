@@ -7,6 +7,7 @@ Read `step()` for the whole daily schedule. Agents live in `sim.agents`, the dis
 
 from __future__ import annotations
 
+import copy
 import math
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,7 @@ def resolve_scenario(scenario: Scenario | str | Path | dict | None, overrides: d
         scenario = Scenario()
     if isinstance(scenario, (str, Path)):
         scenario = load_scenario(scenario)
-    doc = scenario.model_dump(mode="json", by_alias=True) if isinstance(scenario, Scenario) else dict(scenario)
+    doc = scenario.model_dump(mode="json", by_alias=True) if isinstance(scenario, Scenario) else copy.deepcopy(scenario)
     if not overrides:
         return scenario if isinstance(scenario, Scenario) else validate_document(doc)
     for key, value in overrides.items():
@@ -62,19 +63,20 @@ class CoGovModel(mesa.Model):
     Keyword arguments only, so `mesa.batch_run` and `SolaraViz` can build it:
     scenario (a Scenario, a YAML path or a document; default: all defaults), rng (seed; default:
     the scenario's `run.seed`), days (default: the scenario's `run.days`), overrides (dotted paths).
+    The resolved scenario is `model.config` (Mesa 3.5 reserves `Model.scenario` for its own use).
     """
 
     def __init__(self, *, scenario: Scenario | str | Path | dict | None = None, rng: int | None = None,
                  days: int | None = None, overrides: dict[str, Any] | None = None):
-        self.scenario = resolve_scenario(scenario, overrides)
-        seed = self.scenario.run.seed if rng is None else int(rng)
+        self.config = resolve_scenario(scenario, overrides)
+        seed = self.config.run.seed if rng is None else int(rng)
         super().__init__(rng=seed)
         self.seed = seed
-        self.days = self.scenario.run.days if days is None else int(days)
+        self.days = self.config.run.days if days is None else int(days)
         self.day = 0
-        self.effects = Effects.from_policies(self.scenario.policies)
-        self.geography = build_geography(self.scenario)
-        self.population = Population(self.scenario, self.geography, self.rng)
+        self.effects = Effects.from_policies(self.config.policies)
+        self.geography = build_geography(self.config)
+        self.population = Population(self.config, self.geography, self.rng)
         for i in range(self.population.n):
             Resident(self, i)
         self._index_rows()
@@ -96,7 +98,7 @@ class CoGovModel(mesa.Model):
         self.supervise(day)
         self.disputes.arise(day)
         self.disputes.detect(day)
-        social_capital = self.population.knows_neighbours(day - 1, self.scenario.behaviour.participation.window_days)
+        social_capital = self.population.knows_neighbours(day - 1, self.config.behaviour.participation.window_days)
         self.disputes.residents_act(day, social_capital)
         self.disputes.renege(day)
         self.disputes.work(day)
@@ -112,7 +114,7 @@ class CoGovModel(mesa.Model):
 
     # ------------------------------------------------------------------------------------------
     def apply_shocks(self, day: int) -> None:
-        for shock in self.scenario.shocks:
+        for shock in self.config.shocks:
             if shock.day != day:
                 continue
             for c, layout in enumerate(self.geography.communities):
@@ -169,8 +171,8 @@ class CoGovModel(mesa.Model):
 
     def _build_institutions(self) -> None:
         fx, geo, pop = self.effects, self.geography, self.population
-        self.city = City(self, self.scenario.city.name if self.scenario.city else "city",
-                         self.scenario.policies.city_coordination.strength if self.scenario.policies.city_coordination.enabled else 0.0)
+        self.city = City(self, self.config.city.name if self.config.city else "city",
+                         self.config.policies.city_coordination.strength if self.config.policies.city_coordination.enabled else 0.0)
         self.districts = [District(self, d, name) for d, name in enumerate(geo.districts)]
         self.streets = [StreetOffice(self, s, name, int(geo.street_district[s])) for s, name in enumerate(geo.streets)]
         self.party_orgs, self.committees, self.property_companies, self.owners_committees = [], [], [], []

@@ -124,7 +124,9 @@ def test_lever_direction(name, on, metric, sign):
 
 def test_property_exit_hands_cases_over_stops_fees_and_degrades_service():
     exit_day = 60
-    model = CoGovModel(rng=5, days=150, overrides={"shocks": [{"kind": "property_exit", "day": exit_day}]})
+    # one desk clerk, so that cases are queued at the desk when the company leaves
+    model = CoGovModel(rng=5, days=150, overrides={"shocks": [{"kind": "property_exit", "day": exit_day}],
+                                                   "site.property_company.staff": 1})
     while model.day < exit_day:
         model.step()
     b = model.disputes.book

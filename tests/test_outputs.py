@@ -100,7 +100,7 @@ def test_simulate_reports_progress_and_records_seed_and_days():
     calls = []
     m = simulate(SMALL, seed=9, days=7, progress=lambda d, n: calls.append((d, n)))
     assert calls == [(d, 7) for d in range(8)]
-    assert (m.day, m.seed, m.scenario.run.seed, m.scenario.run.days) == (7, 9, 9, 7)
+    assert (m.day, m.seed, m.config.run.seed, m.config.run.days) == (7, 9, 9, 7)
     assert SMALL["run"] == {"days": 20, "seed": 5}  # the caller's document is left alone
 
 
@@ -152,7 +152,7 @@ def test_summary_json_sorted_headline_and_null_for_nan(folder, model):
 
 def test_scenario_yaml_is_the_resolved_scenario(folder, model):
     again = load_scenario(folder / "scenario.yaml")
-    assert again == model.scenario
+    assert again == model.config
     assert (again.run.seed, again.run.days) == (5, 20)
 
 

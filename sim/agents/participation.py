@@ -25,7 +25,7 @@ OFFER_DAYS = 60.0  # a resident hears of about one activity of each kind every t
 
 def social_signal(model, day: int) -> np.ndarray:
     pop = model.population
-    spec = model.scenario.behaviour.participation
+    spec = model.config.behaviour.participation
     active = pop.active(day - 1, spec.window_days).astype(np.float64)
     if spec.influence == "global":
         return np.full(pop.n, active.mean())
@@ -57,7 +57,7 @@ def invite(model, day: int) -> None:
 def offer_rates(model, day: int) -> np.ndarray:
     """Daily chance, per community and activity, that a resident is offered the activity."""
     fx = model.effects
-    boost = project_boost(model.scenario.policies, day)
+    boost = project_boost(model.config.policies, day)
     rates = np.zeros((len(model.community_rows), len(ACTIVITIES)))
     for c in range(len(model.community_rows)):
         party, rc = model.party_orgs[c], model.committees[c]
@@ -72,14 +72,14 @@ def offer_rates(model, day: int) -> np.ndarray:
         rates[c, SERVICE_CENTRE] = 0.3 * rc.service_centre_events_per_month * (1.3 if fx.need_analytics else 1.0) * (1 + interest / 10.0) / OFFER_DAYS
         rates[c, ASSEMBLY] = 0.0  # owners' assemblies are held on their own days
         rates[c] *= 1.0 + np.asarray(boost)
-    return np.minimum(rates * model.scenario.behaviour.participation.offer_multiplier, 1.0)
+    return np.minimum(rates * model.config.behaviour.participation.offer_multiplier, 1.0)
 
 
 def take_part(model, day: int) -> None:
     """One day of participation decisions. Only residents offered an activity decide, so the
     cost grows with the offers made, not with the population."""
     pop, rng = model.population, model.rng
-    spec = model.scenario.behaviour.participation
+    spec = model.config.behaviour.participation
     fx = model.effects
     invite(model, day)
     rates = offer_rates(model, day)[pop.community]

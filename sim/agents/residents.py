@@ -71,8 +71,9 @@ class Population:
         self.satisfaction = _beta(rng, beh.satisfaction_initial, 10.0, n)
         self.security = _beta(rng, beh.security_initial, 10.0, n)
         self.last_part = np.full((n, len(ACTIVITIES)), NEVER, dtype=np.int32)
-        starters = self.threshold < np.quantile(self.threshold, p.initial_share) if p.initial_share > 0 else np.zeros(n, bool)
-        self.last_part[starters, 0] = -rng.integers(1, p.window_days + 1, size=int(starters.sum()))
+        # the lowest thresholds start active (ties broken at random), on a day in the last window
+        starters = np.lexsort((rng.random(n), self.threshold))[: int(round(p.initial_share * n))]
+        self.last_part[starters, 0] = -rng.integers(1, p.window_days + 1, size=len(starters))
         self.last_any = self.last_part.max(axis=1)  # last day of any activity
         self.invited_until = np.full(n, NEVER, dtype=np.int32)
         self.red_cell = np.zeros(n, dtype=bool)
@@ -197,7 +198,7 @@ class Resident(mesa.Agent):
     @property
     def participating(self) -> bool:
         m = self.model
-        return bool(self._pop.last_any[self.index] > m.day - 1 - m.scenario.behaviour.participation.window_days)
+        return bool(self._pop.last_any[self.index] > m.day - 1 - m.config.behaviour.participation.window_days)
 
     @property
     def volunteer(self) -> bool:

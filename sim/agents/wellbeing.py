@@ -22,7 +22,7 @@ def collect_fees(model, day: int) -> None:
     the company, falling with the fee's rise over its starting level."""
     if day % BILLING_DAYS != BILLING_DAYS - 1:
         return
-    pop, rng, spec = model.population, model.rng, model.scenario.behaviour.fees
+    pop, rng, spec = model.population, model.rng, model.config.behaviour.fees
     for c, company in enumerate(model.property_companies):
         if not company.present:
             continue
@@ -37,7 +37,7 @@ def collect_fees(model, day: int) -> None:
 
 def update_wellbeing(model, day: int) -> None:
     pop = model.population
-    beh = model.scenario.behaviour
+    beh = model.config.behaviour
     fx = model.effects
     comm = pop.community
     quality = np.array([pc.service_quality for pc in model.property_companies])[comm]

@@ -259,7 +259,7 @@ def _print_summary(summary: dict, model, lang: str, out: Path) -> None:
     from rich.text import Text
 
     console = _console()
-    title = t("cli.summary_title", lang, scenario=model.scenario.name, seed=model.seed, days=model.day)
+    title = t("cli.summary_title", lang, scenario=model.config.name, seed=model.seed, days=model.day)
     table = Table(title=Text(title), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column(t("cli.metric", lang))
     table.add_column(t("cli.value", lang), justify="right")

@@ -32,7 +32,7 @@ class DisputeProcess:
     def __init__(self, model):
         self.m = model
         self.book = DisputeBook()
-        sc = model.scenario
+        sc = model.config
         hs = sc.handlers
         fx = model.effects
         self.community_handlers: list[dict[Channel, Handler]] = []
@@ -83,7 +83,7 @@ class DisputeProcess:
     # ----------------------------------------------------------------------------------------
     def arise(self, day: int) -> None:
         """New latent disputes: Poisson counts per community and category."""
-        m, rng, spec = self.m, self.m.rng, self.m.scenario.disputes
+        m, rng, spec = self.m, self.m.rng, self.m.config.disputes
         for c, layout in enumerate(m.geography.communities):
             site = layout.site
             company = m.property_companies[c]
@@ -159,7 +159,7 @@ class DisputeProcess:
     # ----------------------------------------------------------------------------------------
     def residents_act(self, day: int, social_capital: np.ndarray) -> None:
         """Parties to latent disputes lump it, negotiate, or report; negotiations conclude."""
-        m, rng, rep = self.m, self.m.rng, self.m.scenario.behaviour.reporting
+        m, rng, rep = self.m, self.m.rng, self.m.config.behaviour.reporting
         b = self.book
         fx = m.effects
         pop = m.population
@@ -213,7 +213,7 @@ class DisputeProcess:
             return
         owner = np.array([OWNER[Channel(c)] for c in b.channel[waiting]])
         trust = m.population.trust[b.complainant[waiting], owner]
-        p = m.scenario.behaviour.reporting.renege_hazard * (1 - trust)
+        p = m.config.behaviour.reporting.renege_hazard * (1 - trust)
         gone = [int(i) for i in waiting[m.rng.random(len(waiting)) < p]]
         by_handler: dict[int, tuple[Handler, set[int]]] = {}
         for i in gone:
@@ -293,7 +293,7 @@ class DisputeProcess:
         """Grievance = hardship × (1 − legitimacy of the failed channel); escalate when it exceeds
         the next rung's cost; otherwise give up and carry the grievance."""
         m, b, rng = self.m, self.book, self.m.rng
-        rep = m.scenario.behaviour.reporting
+        rep = m.config.behaviour.reporting
         who = int(b.complainant[i])
         owner = OWNER[failed]
         legitimacy = 0.5 if owner is None else float(m.population.trust[who, owner])
@@ -371,7 +371,7 @@ class DisputeProcess:
         owner = OWNER[ch]
         if owner is None:
             return
-        t = self.m.scenario.behaviour.trust
+        t = self.m.config.behaviour.trust
         spill = t.neighbour_spillover * self.m.effects.results_visibility
         pop = self.m.population
         who = int(self.book.complainant[i])

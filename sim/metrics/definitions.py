@@ -126,7 +126,7 @@ def reached_level(model, rung: int) -> int:
 
 def participation_rate(model) -> float:
     """Share of adult residents who took part in any governance activity in the last 30 days."""
-    w = model.scenario.behaviour.participation.window_days
+    w = model.config.behaviour.participation.window_days
     return float(model.population.active(model.day - 1, w).mean())
 
 
@@ -134,7 +134,7 @@ def participation_in(activity: str) -> Metric:
     a = ACTIVITIES.index(activity)
 
     def metric(model) -> float:
-        w = model.scenario.behaviour.participation.window_days
+        w = model.config.behaviour.participation.window_days
         return float(model.population.active_in(a, model.day - 1, w).mean())
 
     metric.__doc__ = f"Share who took part in {activity} in the last 30 days."

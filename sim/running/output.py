@@ -206,17 +206,17 @@ def write_run_folder(model, out_dir: str | os.PathLike[str], *, scenario_path: s
         digests["case_log.parquet"] = _write(tmp / "case_log.parquet", parquet_bytes(book.event_table(names)))
         digests["cases.parquet"] = _write(tmp / "cases.parquet", parquet_bytes(book.case_table(names)))
         digests["summary.json"] = _write(tmp / "summary.json", json_bytes(summary(model)))
-        digests["scenario.yaml"] = _write(tmp / "scenario.yaml", scenario_to_yaml(model.scenario).encode("utf-8"))
+        digests["scenario.yaml"] = _write(tmp / "scenario.yaml", scenario_to_yaml(model.config).encode("utf-8"))
         versions = package_versions()
-        meta = {"scenario": model.scenario.name, "seed": model.seed, "days": model.day,
+        meta = {"scenario": model.config.name, "seed": model.seed, "days": model.day,
                 "residents": model.population.n, "communities": len(names), "version": versions["cogov"]}
-        meta["events"] = shock_events(model.scenario, lang)
+        meta["events"] = shock_events(model.config, lang)
         used_lang = render_dashboard(series, tmp / "dashboard.png", lang=lang, meta=meta)
         digests["dashboard.png"] = hashlib.sha256((tmp / "dashboard.png").read_bytes()).hexdigest()
         commit, dirty = git_state()
         manifest = {
             "cogov_run_folder": 1,
-            "scenario_name": model.scenario.name,
+            "scenario_name": model.config.name,
             "scenario_file": None if scenario_path is None else str(Path(os.path.abspath(scenario_path))),
             "seed": model.seed,
             "days": model.day,

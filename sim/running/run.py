@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ def simulate(scenario: Scenario | str | Path | dict[str, Any], *, seed: int | No
     """Build a CoGovModel for `scenario` and run it to the end.
 
     `seed` and `days` override the scenario's ``run.seed`` and ``run.days`` and are written into
-    the model's resolved scenario, so ``model.scenario`` alone reproduces the run. A path is read
+    the model's resolved scenario, so ``model.config`` alone reproduces the run. A path is read
     with `load_scenario` (errors name the file and line); a Scenario or a document is validated.
     Raises ScenarioError for an invalid scenario or override.
     """
@@ -28,9 +27,6 @@ def simulate(scenario: Scenario | str | Path | dict[str, Any], *, seed: int | No
     if isinstance(scenario, (str, Path)):
         model = CoGovModel(scenario=load_scenario(scenario, overrides={"run": run} if run else None))
     else:
-        if isinstance(scenario, dict):
-            # resolve_scenario writes overrides into a shallow copy, i.e. into the caller's nested dicts
-            scenario = copy.deepcopy(scenario)
         model = CoGovModel(scenario=scenario, overrides={f"run.{k}": v for k, v in run.items()} or None)
     total = model.days
     if progress is not None:
