@@ -53,8 +53,8 @@ else
 smoke312: $(VENV312)/.installed
 	@$(VENV312)/bin/python -c 'import sys, mesa; print(f"smoke312: Python {sys.version.split()[0]}, Mesa {mesa.__version__}")'
 	@out=$$(mktemp -d) && trap 'rm -rf "$$out"' EXIT && \
-	  echo "$(VENV312)/bin/cogov run scenarios/baseline.yaml --days $(SMOKE_DAYS) --quiet --out $$out" && \
-	  $(VENV312)/bin/cogov run scenarios/baseline.yaml --days $(SMOKE_DAYS) --quiet --out "$$out"
+	  echo "$(VENV312)/bin/cogov run scenarios/baseline.yaml --days $(SMOKE_DAYS) --quiet --out $$out/run" && \
+	  $(VENV312)/bin/cogov run scenarios/baseline.yaml --days $(SMOKE_DAYS) --quiet --out "$$out/run"
 	$(VENV312)/bin/python -m pytest -q tests/test_batch_run.py
 endif
 
