@@ -98,11 +98,13 @@ class CoGovModel(mesa.Model):
         self.supervise(day)
         self.disputes.arise(day)
         self.disputes.detect(day)
-        social_capital = self.population.knows_neighbours(day - 1, self.config.behaviour.participation.window_days)
+        window = self.config.behaviour.participation.window_days
+        ties_active = self.population.ties_active_share(day - 1, window)
+        social_capital = self.population.knows_neighbours(day - 1, window, ties_active)
         self.disputes.residents_act(day, social_capital)
         self.disputes.renege(day)
         self.disputes.work(day)
-        take_part(self, day)
+        take_part(self, day, ties_active)
         collect_fees(self, day)
         for company in self.property_companies:
             company.provide_service()

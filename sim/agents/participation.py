@@ -23,13 +23,13 @@ INVITATION_DAYS = 30
 OFFER_DAYS = 60.0  # a resident hears of about one activity of each kind every two months, at base rates
 
 
-def social_signal(model, day: int) -> np.ndarray:
+def social_signal(model, day: int, ties_active: np.ndarray) -> np.ndarray:
+    """The share of one's ties (network) or of everyone (global) who took part recently."""
     pop = model.population
     spec = model.config.behaviour.participation
-    active = pop.active(day - 1, spec.window_days).astype(np.float64)
     if spec.influence == "global":
-        return np.full(pop.n, active.mean())
-    return np.divide(pop.ties @ active, pop.degree, out=np.zeros(pop.n), where=pop.degree > 0)
+        return np.full(pop.n, pop.active(day - 1, spec.window_days).mean())
+    return ties_active
 
 
 def invite(model, day: int) -> None:
@@ -75,7 +75,7 @@ def offer_rates(model, day: int) -> np.ndarray:
     return np.minimum(rates * model.config.behaviour.participation.offer_multiplier, 1.0)
 
 
-def take_part(model, day: int) -> None:
+def take_part(model, day: int, ties_active: np.ndarray) -> None:
     """One day of participation decisions. Only residents offered an activity decide, so the
     cost grows with the offers made, not with the population."""
     pop, rng = model.population, model.rng
@@ -89,7 +89,7 @@ def take_part(model, day: int) -> None:
     if len(who) == 0:
         return
     comm = pop.community[who]
-    signal = social_signal(model, day)[who]
+    signal = social_signal(model, day, ties_active)[who]
     mobilisation = np.array([p.mobilisation_effort for p in model.party_orgs])[comm]
     drive = (
         spec.weight_trust * (pop.trust[who, Institution.PARTY] - 0.5)

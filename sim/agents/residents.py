@@ -121,11 +121,14 @@ class Population:
     def active_in(self, activity: int, day: int, window: int) -> np.ndarray:
         return self.last_part[:, activity] > day - window
 
-    def knows_neighbours(self, day: int, window: int) -> np.ndarray:
-        """Social capital, 0..1: took part recently, and how many of one's ties did."""
+    def ties_active_share(self, day: int, window: int) -> np.ndarray:
+        """Share of each resident's ties who took part within the window (0 without ties)."""
         act = self.active(day, window).astype(np.float64)
-        frac = np.divide(self.ties @ act, self.degree, out=np.zeros(self.n), where=self.degree > 0)
-        return 0.5 * act + 0.5 * frac
+        return np.divide(self.ties @ act, self.degree, out=np.zeros(self.n), where=self.degree > 0)
+
+    def knows_neighbours(self, day: int, window: int, ties_active: np.ndarray) -> np.ndarray:
+        """Social capital, 0..1: took part recently, and how many of one's ties did."""
+        return 0.5 * self.active(day, window) + 0.5 * ties_active
 
     def learn(self, who: int, institution: int, success: bool, rate_success: float,
               rate_failure: float, spillover: float) -> None:
