@@ -1,5 +1,9 @@
 """Every output metric, defined once. The daily series (Mesa's DataCollector), `summary.json`, the
-dashboard and the web app all read these functions; nothing else computes a metric.
+per-community, per-street and per-district tables, the dashboard and the web app all read these
+functions; nothing else computes a metric.
+
+Each metric takes a model (meaning the whole city or community) or a `Scope` (some of its
+communities: one community, a street, a district) and returns one number.
 
 Conventions: a dispute is *noticed* when an institution learns of it (reported by a resident, or
 found by a grid worker or a red-cell volunteer); bilateral negotiation alone does not notice it.
@@ -10,6 +14,7 @@ anyone acted are the base of the dispute pyramid and are not in the resolution r
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -17,12 +22,48 @@ from ..disputes.book import Notice, Status
 from ..disputes.ladder import COMMUNITY_CHANNELS, INSTITUTION_NAMES, RUNG, Channel
 from ..scenario.schema import ACTIVITIES
 
-Metric = Callable[[object], float]
 COMMUNITY_CODES = np.array(sorted(int(c) for c in COMMUNITY_CHANNELS))
 
 
-def _book(model):
-    return model.disputes.book
+class Scope:
+    """The disputes, residents and institutions of some communities (all when `communities` is None)."""
+
+    def __init__(self, model, communities: list[int] | None = None):
+        self.model = model
+        self.book = model.disputes.book
+        self.pop = model.population
+        if communities is None:
+            self.communities = range(len(model.geography.communities))
+            self._d = self._r = slice(None)
+        else:
+            self.communities = list(communities)
+            self._d = np.isin(self.book.community, self.communities)
+            self._r = np.isin(self.pop.community, self.communities)
+
+    def disputes(self, column: str) -> np.ndarray:
+        """A column of the dispute book, for the disputes in scope."""
+        return getattr(self.book, column)[self._d]
+
+    def residents(self, array: str) -> np.ndarray:
+        """An array of the population, for the residents in scope."""
+        return getattr(self.pop, array)[self._r]
+
+    def each(self, attribute: str) -> list:
+        """The model's per-community institutions (e.g. `property_companies`) in scope."""
+        items = getattr(self.model, attribute)
+        return [items[c] for c in self.communities]
+
+    def handlers(self) -> list:
+        if isinstance(self._d, slice):
+            return self.model.disputes.all_handlers()
+        return [h for c in self.communities for h in self.model.disputes.community_handlers[c].values()]
+
+
+Metric = Callable[[Any], float]
+
+
+def scope(x) -> Scope:
+    return x if isinstance(x, Scope) else Scope(x)
 
 
 def _nan_mean(x: np.ndarray) -> float:
@@ -32,110 +73,117 @@ def _nan_mean(x: np.ndarray) -> float:
 # --- dispute counts ----------------------------------------------------------------------------
 
 
-def resolved_mask(b) -> np.ndarray:
-    return b.status == Status.RESOLVED
+def resolved_mask(s: Scope) -> np.ndarray:
+    return s.disputes("status") == Status.RESOLVED
 
 
-def acted_abandoned_mask(b) -> np.ndarray:
+def acted_abandoned_mask(s: Scope) -> np.ndarray:
     """Abandoned after someone acted on it (negotiated, reported or detected)."""
-    return (b.status == Status.ABANDONED) & (b.notice != Notice.NONE)
+    return (s.disputes("status") == Status.ABANDONED) & (s.disputes("notice") != Notice.NONE)
 
 
-def lumped_mask(b) -> np.ndarray:
+def lumped_mask(s: Scope) -> np.ndarray:
     """Abandoned before anyone acted: grievances that never became claims."""
-    return (b.status == Status.ABANDONED) & (b.notice == Notice.NONE)
+    return (s.disputes("status") == Status.ABANDONED) & (s.disputes("notice") == Notice.NONE)
 
 
-def noticed_mask(b) -> np.ndarray:
-    return ~np.isnan(b.noticed_time)
+def noticed_mask(s: Scope) -> np.ndarray:
+    return ~np.isnan(s.disputes("noticed_time"))
 
 
-def open_mask(b) -> np.ndarray:
-    return b.status < Status.RESOLVED
+def open_mask(s: Scope) -> np.ndarray:
+    return s.disputes("status") < Status.RESOLVED
 
 
-def resolution_rate(model) -> float:
+def resolution_rate(x) -> float:
     """Dispute resolution rate: resolved ÷ (resolved + abandoned after acting), over disputes
     closed so far. Lumped grievances and open cases are outside it."""
-    b = _book(model)
-    r = int(resolved_mask(b).sum())
-    a = int(acted_abandoned_mask(b).sum())
+    s = scope(x)
+    r = int(resolved_mask(s).sum())
+    a = int(acted_abandoned_mask(s).sum())
     return r / (r + a) if r + a else float("nan")
 
 
-def community_share(model) -> float:
+def community_share(x) -> float:
     """小事不出社区: of the resolved disputes an institution knew of, the share resolved inside the
     community (property desk, mediation, joint meeting, professional mediation, or negotiation a
     red-cell volunteer helped). Comparable with published 'resolved at the grassroots' shares,
     which count only cases that reached the dispute-resolution system."""
-    b = _book(model)
-    ch = b.resolved_channel[resolved_mask(b) & noticed_mask(b)]
+    s = scope(x)
+    ch = s.disputes("resolved_channel")[resolved_mask(s) & noticed_mask(s)]
     return float(np.isin(ch, COMMUNITY_CODES).mean()) if len(ch) else float("nan")
 
 
-def days_to_resolution(model) -> np.ndarray:
-    b = _book(model)
-    m = resolved_mask(b)
-    return b.closed_time[m] - b.arisen_day[m]
+def days_to_resolution(x) -> np.ndarray:
+    """Days from arising to resolution, for every resolved dispute."""
+    s = scope(x)
+    m = resolved_mask(s)
+    return s.disputes("closed_time")[m] - s.disputes("arisen_day")[m]
 
 
-def mean_days_to_resolution(model) -> float:
-    return _nan_mean(days_to_resolution(model))
+def mean_days_to_resolution(x) -> float:
+    return _nan_mean(days_to_resolution(x))
 
 
-def median_days_to_resolution(model) -> float:
-    d = days_to_resolution(model)
+def median_days_to_resolution(x) -> float:
+    d = days_to_resolution(x)
     return float(np.median(d)) if len(d) else float("nan")
 
 
-def share_resolved_within_30_days(model) -> float:
-    d = days_to_resolution(model)
+def share_resolved_within_30_days(x) -> float:
+    d = days_to_resolution(x)
     return float((d <= 30).mean()) if len(d) else float("nan")
 
 
-def days_to_notice(model) -> float:
+def days_to_notice(x) -> float:
     """Mean delay from arising to being noticed by an institution."""
-    b = _book(model)
-    m = noticed_mask(b)
-    return _nan_mean(b.noticed_time[m] - b.arisen_day[m])
+    s = scope(x)
+    m = noticed_mask(s)
+    return _nan_mean(s.disputes("noticed_time")[m] - s.disputes("arisen_day")[m])
 
 
-def reported_share(model) -> float:
+def reported_share(x) -> float:
     """Share of all disputes that arose that an institution noticed (true incidence vs reports)."""
-    b = _book(model)
-    return float(noticed_mask(b).mean()) if b.n else float("nan")
+    m = noticed_mask(scope(x))
+    return float(m.mean()) if len(m) else float("nan")
 
 
-def backlog(model) -> float:
+def backlog(x) -> float:
     """Cases waiting for or in the hands of a handler."""
-    s = _book(model).status
-    return float(((s == Status.WAITING) | (s == Status.IN_SERVICE)).sum())
+    st = scope(x).disputes("status")
+    return float(((st == Status.WAITING) | (st == Status.IN_SERVICE)).sum())
 
 
-def latent(model) -> float:
+def latent(x) -> float:
     """Disputes nobody has acted on yet."""
-    return float((_book(model).status == Status.LATENT).sum())
+    return float((scope(x).disputes("status") == Status.LATENT).sum())
 
 
-def reached_level(model, rung: int) -> int:
-    return int((_book(model).highest_rung >= rung).sum())
+def reached_level(x, rung: int) -> int:
+    """Disputes that climbed to `rung` or higher (3 street, 4 district or city, 5 court)."""
+    return int((scope(x).disputes("highest_rung") >= rung).sum())
 
 
 # --- participation, trust, wellbeing -------------------------------------------------------------
 
 
-def participation_rate(model) -> float:
+def _recent(s: Scope, last_day: np.ndarray) -> np.ndarray:
+    w = s.model.config.behaviour.participation.window_days
+    return last_day > s.model.day - 1 - w
+
+
+def participation_rate(x) -> float:
     """Share of adult residents who took part in any governance activity in the last 30 days."""
-    w = model.config.behaviour.participation.window_days
-    return float(model.population.active(model.day - 1, w).mean())
+    s = scope(x)
+    return _nan_mean(_recent(s, s.residents("last_any")))
 
 
 def participation_in(activity: str) -> Metric:
     a = ACTIVITIES.index(activity)
 
-    def metric(model) -> float:
-        w = model.config.behaviour.participation.window_days
-        return float(model.population.active_in(a, model.day - 1, w).mean())
+    def metric(x) -> float:
+        s = scope(x)
+        return _nan_mean(_recent(s, s.residents("last_part")[:, a]))
 
     metric.__doc__ = f"Share who took part in {activity} in the last 30 days."
     return metric
@@ -144,43 +192,46 @@ def participation_in(activity: str) -> Metric:
 def trust_in(institution: str) -> Metric:
     k = INSTITUTION_NAMES.index(institution)
 
-    def metric(model) -> float:
-        return float(model.population.trust[:, k].mean())
+    def metric(x) -> float:
+        return _nan_mean(scope(x).residents("trust")[:, k])
 
     metric.__doc__ = f"Mean trust in the {institution.replace('_', ' ')}, 0..1."
     return metric
 
 
-def satisfaction(model) -> float:
-    return float(model.population.satisfaction.mean())
+def satisfaction(x) -> float:
+    return _nan_mean(scope(x).residents("satisfaction"))
 
 
-def security(model) -> float:
-    return float(model.population.security.mean())
+def security(x) -> float:
+    return _nan_mean(scope(x).residents("security"))
 
 
-def fee_collection_rate(model) -> float:
+def fee_collection_rate(x) -> float:
     """Property fees paid ÷ billed since the start (NaN where there is no property company)."""
-    billed = sum(pc.bills for pc in model.property_companies)
-    return sum(pc.paid for pc in model.property_companies) / billed if billed else float("nan")
+    companies = scope(x).each("property_companies")
+    billed = sum(pc.bills for pc in companies)
+    return sum(pc.paid for pc in companies) / billed if billed else float("nan")
 
 
-def property_service_quality(model) -> float:
-    q = [pc.service_quality for pc in model.property_companies]
-    return float(np.mean(q))
+def property_service_quality(x) -> float:
+    """Mean service quality of the property companies (0.3, a basic level, where there is none)."""
+    return float(np.mean([pc.service_quality for pc in scope(x).each("property_companies")]))
 
 
-def staff_hours(model) -> float:
-    """Hours handlers spent working cases (8-hour days), since the start."""
-    return 8.0 * sum(h.busy_days for h in model.disputes.all_handlers())
+def staff_hours(x) -> float:
+    """Hours handlers spent working cases (8-hour days), since the start. A community's own
+    handlers for a scope of communities; every handler, street to court, for the whole model."""
+    return 8.0 * sum(h.busy_days for h in scope(x).handlers())
 
 
-def money_spent(model) -> float:
+def money_spent(x) -> float:
     """Yuan spent since the start: property service, social organisations, co-located units."""
-    days = model.day
-    orgs = sum(o.funding for os in model.social_organisations for o in os) * days / 365.0
-    units = sum(u.money_per_year for us in model.co_located_units for u in us) * days / 365.0
-    return float(sum(pc.spent for pc in model.property_companies) + orgs + units)
+    s = scope(x)
+    years = s.model.day / 365.0
+    orgs = sum(o.funding for os in s.each("social_organisations") for o in os) * years
+    units = sum(u.money_per_year for us in s.each("co_located_units") for u in us) * years
+    return float(sum(pc.spent for pc in s.each("property_companies")) + orgs + units)
 
 
 # --- the tables every output uses ------------------------------------------------------------------
@@ -188,7 +239,7 @@ def money_spent(model) -> float:
 
 def _today(event: str) -> Metric:
     def metric(model) -> float:
-        return float(_book(model).today[event])
+        return float(model.disputes.book.today[event])
 
     metric.__doc__ = f"Count of '{event}' today."
     return metric
@@ -233,32 +284,39 @@ HEADLINE = [
 ]
 
 
-def summary(model) -> dict[str, float | int]:
-    """End-of-run figures for `summary.json`: totals from the case log, then the metrics above."""
-    b = _book(model)
+#: end-of-run rates reported besides the daily series
+RATES: dict[str, Metric] = {
+    "resolution_rate": resolution_rate,
+    "community_share": community_share,
+    "mean_days_to_resolution": mean_days_to_resolution,
+    "median_days_to_resolution": median_days_to_resolution,
+    "share_resolved_within_30_days": share_resolved_within_30_days,
+    "days_to_notice": days_to_notice,
+    "reported_share": reported_share,
+}
+#: daily counts that make no sense as end-of-run figures
+_DAILY_ONLY = ("arisen", "reported", "resolved", "abandoned", "escalated")
+
+
+def summary(x) -> dict[str, float | int]:
+    """End-of-run figures for `summary.json` (and, per scope, the community, street and district
+    tables): totals from the dispute book, then the metrics above."""
+    s = scope(x)
     totals = {
-        "days": model.day,
-        "residents": model.population.n,
-        "communities": len(model.geography.communities),
-        "disputes_arisen": b.n,
-        "disputes_noticed": int(noticed_mask(b).sum()),
-        "disputes_resolved": int(resolved_mask(b).sum()),
-        "disputes_abandoned": int(acted_abandoned_mask(b).sum()),
-        "disputes_lumped": int(lumped_mask(b).sum()),
-        "disputes_open": int(open_mask(b).sum()),
-        "reached_street": reached_level(model, RUNG[Channel.STREET]),
-        "reached_district_or_city": reached_level(model, RUNG[Channel.DISTRICT]),
-        "reached_court": reached_level(model, RUNG[Channel.COURT]),
+        "days": s.model.day,
+        "residents": int(len(s.residents("community"))),
+        "communities": len(s.communities),
+        "disputes_arisen": int(len(s.disputes("status"))),
+        "disputes_noticed": int(noticed_mask(s).sum()),
+        "disputes_resolved": int(resolved_mask(s).sum()),
+        "disputes_abandoned": int(acted_abandoned_mask(s).sum()),
+        "disputes_lumped": int(lumped_mask(s).sum()),
+        "disputes_open": int(open_mask(s).sum()),
+        "reached_street": reached_level(s, RUNG[Channel.STREET]),
+        "reached_district_or_city": reached_level(s, RUNG[Channel.DISTRICT]),
+        "reached_court": reached_level(s, RUNG[Channel.COURT]),
     }
-    rates = {
-        "resolution_rate": resolution_rate(model),
-        "community_share": community_share(model),
-        "mean_days_to_resolution": mean_days_to_resolution(model),
-        "median_days_to_resolution": median_days_to_resolution(model),
-        "share_resolved_within_30_days": share_resolved_within_30_days(model),
-        "days_to_notice": days_to_notice(model),
-        "reported_share": reported_share(model),
-    }
-    rest = {k: f(model) for k, f in SERIES.items() if k not in rates and not k.startswith(("arisen", "reported", "resolved", "abandoned", "escalated"))}
+    rates = {k: f(s) for k, f in RATES.items()}
+    rest = {k: f(s) for k, f in SERIES.items() if k not in rates and not k.startswith(_DAILY_ONLY)}
     out = {**totals, **rates, **rest}
     return {k: (round(v, 10) if isinstance(v, float) else v) for k, v in out.items()}
