@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from os import PathLike
 from typing import Any
 
@@ -241,16 +242,21 @@ def dashboard_figure(series: pd.DataFrame, *, lang: str = "en", meta: dict[str, 
     return fig
 
 
-def render_dashboard(series: pd.DataFrame, path: str | PathLike[str], *, lang: str = "en",
-                     meta: dict[str, Any] | None = None) -> str:
-    """Write the dashboard PNG to `path`; returns the language actually used ("zh" falls back to
-    "en", with a FontFallbackWarning, when no CJK font is installed)."""
+def render(build: Callable[[str], Figure], path: str | PathLike[str], lang: str = "en") -> str:
+    """Draw `build(lang)` with the house style and write it as PNG to `path`; returns the language
+    actually used ("zh" falls back to "en", with a FontFallbackWarning, when no CJK font is
+    installed)."""
     t("dashboard.title", lang)  # unknown language → ValueError before anything is drawn
     if lang != "en" and find_cjk_font() is None:
-        warnings.warn(f"no CJK font found; the dashboard is labelled in English instead of {lang!r}",
+        warnings.warn(f"no CJK font found; figures are labelled in English instead of {lang!r}",
                       FontFallbackWarning, stacklevel=2)
         lang = "en"
     with mpl.rc_context(_rc(lang)):
-        fig = dashboard_figure(series, lang=lang, meta=meta)
-        fig.savefig(path, format="png", dpi=120, facecolor="white", metadata={"Software": None})
+        build(lang).savefig(path, format="png", dpi=120, facecolor="white", metadata={"Software": None})
     return lang
+
+
+def render_dashboard(series: pd.DataFrame, path: str | PathLike[str], *, lang: str = "en",
+                     meta: dict[str, Any] | None = None) -> str:
+    """Write the dashboard PNG to `path`; returns the language actually used."""
+    return render(lambda used: dashboard_figure(series, lang=used, meta=meta), path, lang)

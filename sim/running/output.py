@@ -6,6 +6,9 @@ A run folder holds::
     case_log.parquet             one row per dispute event (DisputeBook.event_table)
     cases.parquet                one row per dispute, final state (DisputeBook.case_table)
     summary.json                 end-of-run figures (metrics.summary), sorted keys, NaN as null
+    communities.parquet/.csv     a city run only: one row per community (metrics.tables)
+    streets.csv, districts.csv   a city run only: per street; the district league table
+    city_*.png                   a city run only: communities compared (distribution, heat map, escalations)
     scenario.yaml                the fully resolved scenario, run.seed and run.days included
     dashboard.png                six panels of the daily series
     manifest.json                provenance: versions, git commit, seed, days, command, timings
@@ -39,12 +42,19 @@ import pyarrow.parquet as pq
 
 from ..i18n import t
 from ..metrics.definitions import summary
+from ..metrics.tables import community_table, district_league, street_table
 from ..scenario import scenario_to_yaml
-from .dashboard import render_dashboard
+from .city_plots import distribution_figure, escalations_figure, heatmap_figure
+from .dashboard import render, render_dashboard
 
 RUN_FILES = (
     "series.parquet", "series.csv", "case_log.parquet", "cases.parquet",
     "summary.json", "scenario.yaml", "dashboard.png", "manifest.json",
+)
+#: added for a run of more than one community (a city)
+CITY_FILES = (
+    "communities.parquet", "communities.csv", "streets.csv", "districts.csv",
+    "city_distribution.png", "city_heatmap.png", "city_escalations.png",
 )
 #: files that must be byte-identical for the same scenario and seed
 DETERMINISTIC_FILES = ("series.parquet", "series.csv", "case_log.parquet", "cases.parquet", "summary.json", "scenario.yaml")
@@ -76,6 +86,12 @@ def parquet_bytes(table: pa.Table) -> bytes:
 def series_csv(df: pd.DataFrame) -> bytes:
     buf = io.StringIO()
     df.to_csv(buf, index=True, index_label="day", lineterminator="\n")
+    return buf.getvalue().encode("utf-8")
+
+
+def table_csv(df: pd.DataFrame) -> bytes:
+    buf = io.StringIO()
+    df.to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue().encode("utf-8")
 
 
@@ -213,6 +229,8 @@ def write_run_folder(model, out_dir: str | os.PathLike[str], *, scenario_path: s
         meta["events"] = shock_events(model.config, lang)
         used_lang = render_dashboard(series, tmp / "dashboard.png", lang=lang, meta=meta)
         digests["dashboard.png"] = hashlib.sha256((tmp / "dashboard.png").read_bytes()).hexdigest()
+        if len(names) > 1:
+            digests.update(_write_city(model, tmp, used_lang))
         commit, dirty = git_state()
         manifest = {
             "cogov_run_folder": 1,
@@ -238,6 +256,22 @@ def write_run_folder(model, out_dir: str | os.PathLike[str], *, scenario_path: s
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return manifest
+
+
+def _write_city(model, tmp: Path, lang: str) -> dict[str, str]:
+    """Per-community and per-street tables, the district league table, and the comparison plots."""
+    communities = community_table(model)
+    digests = {
+        "communities.parquet": _write(tmp / "communities.parquet", parquet_bytes(pa.Table.from_pandas(communities, preserve_index=False))),
+        "communities.csv": _write(tmp / "communities.csv", table_csv(communities)),
+        "streets.csv": _write(tmp / "streets.csv", table_csv(street_table(model))),
+        "districts.csv": _write(tmp / "districts.csv", table_csv(district_league(model))),
+    }
+    for name, build in (("city_distribution.png", distribution_figure), ("city_heatmap.png", heatmap_figure),
+                        ("city_escalations.png", escalations_figure)):
+        render(lambda used, build=build: build(communities, used), tmp / name, lang)
+        digests[name] = hashlib.sha256((tmp / name).read_bytes()).hexdigest()
+    return digests
 
 
 def _commit(tmp: Path, target: Path, *, force: bool) -> None:

@@ -1,0 +1,103 @@
+"""Tables of the end-of-run metrics by community, by street and by district (the league table).
+
+Each row is `summary()` over a `Scope`, so these tables and `summary.json` share one definition
+of every metric. Escalations are also counted by where they were handled: an escalated case is
+handled by exactly one street office, district or the city, and each count appears once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..disputes.book import EVENT_CODE
+from ..disputes.ladder import LEVEL_OF, Channel
+from .definitions import Scope, summary
+
+IDENTITY = ["rank", "community", "street", "district", "type", "households", "streets",
+            "property_company", "owners_committee"]
+#: the metrics every table shows first
+KEY_METRICS = ["resolution_rate", "community_share", "mean_days_to_resolution", "participation_rate",
+               "trust_residents_committee", "fee_collection_rate"]
+
+
+def escalations_by_community(model) -> pd.DataFrame:
+    """Escalated cases arriving at each level, by the community they came from."""
+    book = model.disputes.book
+    event = np.asarray(book.log_event)
+    channel = np.asarray(book.log_channel)
+    detail = np.asarray(book.log_detail, dtype=object)
+    routed_up = (event == EVENT_CODE["route"]) & (detail == "escalated")
+    ids = np.asarray(book.log_id)[routed_up]
+    comm = book.community[ids]
+    n = len(model.geography.communities)
+    out = {}
+    for ch, level in LEVEL_OF.items():
+        out[f"escalated_to_{level}"] = np.bincount(comm[channel[routed_up] == int(ch)], minlength=n)
+    return pd.DataFrame(out, index=pd.RangeIndex(n, name="community_index"))
+
+
+def community_table(model) -> pd.DataFrame:
+    """One row per community: where it is, what it is, and its end-of-run metrics."""
+    esc = escalations_by_community(model)
+    rows = []
+    for layout in model.geography.communities:
+        row = {
+            "community": layout.name,
+            "street": layout.street,
+            "district": layout.district,
+            "type": layout.site.type.value,
+            "households": layout.households,
+            "property_company": bool(model.property_companies[layout.index].present),
+            "owners_committee": bool(model.owners_committees[layout.index].present),
+        }
+        row.update(summary(Scope(model, [layout.index])))
+        row.update(esc.loc[layout.index].to_dict())
+        rows.append(row)
+    return _order(pd.DataFrame(rows))
+
+
+def street_table(model) -> pd.DataFrame:
+    """One row per street office: its communities together, and the cases it handled."""
+    geo = model.geography
+    rows = []
+    for s, handler in enumerate(model.disputes.street_handlers):
+        members = [c.index for c in geo.communities if c.street_index == s]
+        first = geo.communities[members[0]]
+        row = {"street": first.street, "district": first.district}
+        row.update(summary(Scope(model, members)))
+        row["cases_handled_by_street_office"] = _handled(model, Channel.STREET, s)
+        rows.append(row)
+    return _order(pd.DataFrame(rows))
+
+
+def district_league(model) -> pd.DataFrame:
+    """The district league table: districts ranked by resolution rate, then participation."""
+    geo = model.geography
+    rows = []
+    for d, name in enumerate(geo.districts):
+        members = [c.index for c in geo.communities if c.district_index == d]
+        row = {"district": name, "streets": len({geo.communities[c].street_index for c in members})}
+        row.update(summary(Scope(model, members)))
+        row["cases_handled_by_district"] = _handled(model, Channel.DISTRICT, d)
+        rows.append(row)
+    table = pd.DataFrame(rows).sort_values(["resolution_rate", "participation_rate"], ascending=False, kind="stable")
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    return _order(table.reset_index(drop=True))
+
+
+def _handled(model, channel: Channel, place: int) -> int:
+    """Cases that reached a street office or district handler (one handler per place)."""
+    book = model.disputes.book
+    event = np.asarray(book.log_event)
+    routed = (event == EVENT_CODE["route"]) & (np.asarray(book.log_channel) == int(channel))
+    comm = book.community[np.asarray(book.log_id)[routed]]
+    geo = model.geography
+    where = np.array([c.street_index if channel == Channel.STREET else c.district_index for c in geo.communities])
+    return int((where[comm] == place).sum())
+
+
+def _order(df: pd.DataFrame) -> pd.DataFrame:
+    """Identity columns first, then the key metrics, then the rest of the summary."""
+    lead = [c for c in IDENTITY if c in df.columns] + [c for c in KEY_METRICS if c in df.columns]
+    return df[lead + [c for c in df.columns if c not in lead]]

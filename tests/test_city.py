@@ -1,0 +1,91 @@
+"""A city run end to end: four levels, per-community accounting, tables and plots, determinism."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import CoGovModel
+from sim.metrics.definitions import summary
+from sim.metrics.tables import community_table, district_league, street_table
+from sim.running.output import CITY_FILES
+
+CITY = """
+name: small_city
+site: {households: 300}
+handlers: {street: {servers: 1}, district: {servers: 1}}
+city:
+  generate:
+    districts: 2
+    streets_per_district: 2
+    seed: 3
+    per_street:
+      old_compound: {count: 1, households: 300, site: {property_company: {present: false}}}
+      commodity_estate: {count: 2, households: 400}
+"""
+
+
+@pytest.fixture(scope="module")
+def city_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("city") / "small_city.yaml"
+    path.write_text(CITY)
+    return path
+
+
+@pytest.fixture(scope="module")
+def model(city_file):
+    m = CoGovModel(scenario=city_file, days=200)
+    m.run()
+    return m
+
+
+def test_every_dispute_belongs_to_exactly_one_community(model):
+    table = community_table(model)
+    total = summary(model)
+    assert len(table) == len(model.geography.communities) > 4
+    for column in ("disputes_arisen", "disputes_resolved", "disputes_abandoned", "disputes_lumped", "disputes_open",
+                   "reached_street", "reached_court"):
+        assert table[column].sum() == total[column], column
+    assert table["residents"].sum() == model.population.n
+
+
+def test_every_escalation_is_counted_at_exactly_one_higher_level(model):
+    table = community_table(model)
+    series = model.datacollector.get_model_vars_dataframe()
+    for level in ("street", "district", "city", "court"):
+        assert table[f"escalated_to_{level}"].sum() == series[f"escalated_{level}"].sum(), level
+    log = model.disputes.book.event_table(model.geography.names).to_pandas()
+    routed = log[log["event"] == "route"]
+    streets = street_table(model)
+    assert streets["cases_handled_by_street_office"].sum() == (routed["channel"] == "street").sum()
+    districts = district_league(model)
+    assert districts["cases_handled_by_district"].sum() == (routed["channel"] == "district").sum()
+    # each community's escalations go to its own street office
+    street_of = {c.name: c.street_index for c in model.geography.communities}
+    handled = routed[routed["channel"] == "street"]["community"].map(street_of).value_counts().sort_index()
+    assert handled.tolist() == streets["cases_handled_by_street_office"].tolist()
+
+
+def test_district_league_is_ranked_by_resolution_rate(model):
+    league = district_league(model)
+    assert league["rank"].tolist() == list(range(1, len(league) + 1))
+    assert league["resolution_rate"].is_monotonic_decreasing
+
+
+def test_city_run_folder_has_the_city_outputs_and_is_deterministic(city_file, tmp_path):
+    outs = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        subprocess.run([sys.executable, "-m", "sim", "run", str(city_file), "--days", "60", "--out", str(out), "--quiet"],
+                       check=True, capture_output=True)
+        outs.append(out)
+    for f in CITY_FILES:
+        assert (outs[0] / f).stat().st_size > 0, f
+    for f in ("communities.parquet", "communities.csv", "streets.csv", "districts.csv", "series.csv", "case_log.parquet"):
+        assert (outs[0] / f).read_bytes() == (outs[1] / f).read_bytes(), f
+    communities = pd.read_csv(outs[0] / "communities.csv")
+    assert set(communities["type"]) == {"old_compound", "commodity_estate"}
+    assert not communities.loc[communities["type"] == "old_compound", "property_company"].any()
+    assert np.isnan(communities.loc[communities["type"] == "old_compound", "fee_collection_rate"]).all()
