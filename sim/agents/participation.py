@@ -70,9 +70,30 @@ def offer_rates(model, day: int) -> np.ndarray:
         rates[c, CONSULTATION] = (0.5 + party.secretary_capability) * (1.25 if fx.joint_meetings else 1.0) / OFFER_DAYS
         rates[c, VOLUNTEERING] = (0.3 + vol_capacity / 10.0 + hours / max(1, households) / 5.0) / OFFER_DAYS
         rates[c, SERVICE_CENTRE] = 0.3 * rc.service_centre_events_per_month * (1.3 if fx.need_analytics else 1.0) * (1 + interest / 10.0) / OFFER_DAYS
-        rates[c, ASSEMBLY] = 0.0  # owners' assemblies are held on their own days
+        rates[c, ASSEMBLY] = 0.0  # owners' assemblies are held on their own days (see offers)
         rates[c] *= 1.0 + np.asarray(boost)
     return np.minimum(rates * model.config.behaviour.participation.offer_multiplier, 1.0)
+
+
+def offers(model, day: int) -> tuple[np.ndarray, np.ndarray]:
+    """(resident, activity) pairs offered today: each resident of a community is offered each
+    activity with that community's daily rate; owners' assemblies invite every owner."""
+    rng = model.rng
+    rates = offer_rates(model, day)
+    who, activity = [], []
+    for c, rows in enumerate(model.community_rows):
+        for a in (CONSULTATION, VOLUNTEERING, SERVICE_CENTRE):
+            k = rng.binomial(len(rows), rates[c, a])
+            if k:
+                who.append(rows[rng.choice(len(rows), size=k, replace=False)])
+                activity.append(np.full(k, a))
+        if model.owners_committees[c].holds_assembly(day):
+            owners = model.community_owner_rows[c]
+            who.append(owners)
+            activity.append(np.full(len(owners), ASSEMBLY))
+    if not who:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    return np.concatenate(who), np.concatenate(activity)
 
 
 def take_part(model, day: int, ties_active: np.ndarray) -> None:
@@ -82,10 +103,7 @@ def take_part(model, day: int, ties_active: np.ndarray) -> None:
     spec = model.config.behaviour.participation
     fx = model.effects
     invite(model, day)
-    rates = offer_rates(model, day)[pop.community]
-    assembly = np.array([oc.holds_assembly(day) for oc in model.owners_committees])
-    rates[:, ASSEMBLY] = assembly[pop.community] & pop.owner
-    who, activity = np.nonzero(rng.random(rates.shape) < rates)
+    who, activity = offers(model, day)
     if len(who) == 0:
         return
     comm = pop.community[who]
@@ -104,7 +122,7 @@ def take_part(model, day: int, ties_active: np.ndarray) -> None:
     noise = rng.normal(0.0, spec.noise, size=len(who)) if spec.noise > 0 else 0.0
     takes = spec.weight_social * signal + drive + noise >= threshold
     pop.take_part(who[takes], activity[takes], day)
-    for c in np.flatnonzero(assembly):
-        at = (activity == ASSEMBLY) & (comm == c)
-        owners = int(((pop.community == c) & pop.owner).sum())
-        model.owners_committees[c].after_assembly(float(takes[at].sum()) / owners if owners else 0.0)
+    at_assembly = activity == ASSEMBLY
+    for c in np.unique(comm[at_assembly]):
+        here = at_assembly & (comm == c)
+        model.owners_committees[c].after_assembly(float(takes[here].mean()))

@@ -52,8 +52,11 @@ def update_wellbeing(model, day: int) -> None:
     pop.satisfaction += SATISFACTION_RATE * (target - pop.satisfaction)
     sec_target = np.clip(beh.security_initial + fx.security_gain - 0.1 * aggrieved, 0, 1)
     pop.security += SECURITY_RATE * (sec_target - pop.security)
-    drift = pop.trust_target + np.array([fx.trust_target_gain, fx.trust_target_gain, 0.0, fx.trust_target_gain])
+    gain = np.array([fx.trust_target_gain, fx.trust_target_gain, 0.0, fx.trust_target_gain])
+    target_trust = np.clip(pop.trust_target + gain, 0, 1)
+    for k in (Institution.PARTY, Institution.RESIDENTS_COMMITTEE, Institution.GOVERNMENT):
+        pop.trust[:, k] += TRUST_DRIFT * (target_trust[k] - pop.trust[:, k])
+    # trust in the property company follows its service relative to where it started
     q0 = np.array([pc.initial_quality for pc in model.property_companies])[comm]
-    target_trust = np.broadcast_to(drift, pop.trust.shape).copy()
-    target_trust[:, Institution.PROPERTY_COMPANY] = np.clip(drift[Institution.PROPERTY_COMPANY] + 0.5 * (quality - q0), 0, 1)
-    pop.trust += TRUST_DRIFT * (np.clip(target_trust, 0, 1) - pop.trust)
+    k = Institution.PROPERTY_COMPANY
+    pop.trust[:, k] += TRUST_DRIFT * (np.clip(target_trust[k] + 0.5 * (quality - q0), 0, 1) - pop.trust[:, k])

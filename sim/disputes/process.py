@@ -15,10 +15,14 @@ from ..scenario.schema import CATEGORIES
 from .book import DisputeBook, Notice, Status
 from .handlers import Handler, PeriodicHandler
 from .ladder import (
-    CHANNELS_AT, INVOLVES_PROPERTY, LEVEL_OF, OWNER, PARTY_MIX, PROFESSIONAL_FIT,
+    CATEGORY_INDEX, CHANNELS_AT, INVOLVES_PROPERTY, LEVEL_OF, OWNER, PARTY_MIX, PROFESSIONAL_FIT,
     QUALITY_SENSITIVE, RUNG, RUNG_COST_KEY, SAFETY_SENSITIVE, TOP_RUNG, Channel, Institution, PartyType,
 )
 
+QUALITY_COLUMNS = [CATEGORY_INDEX[c] for c in CATEGORIES if c in QUALITY_SENSITIVE]
+SAFETY_COLUMNS = [CATEGORY_INDEX[c] for c in CATEGORIES if c in SAFETY_SENSITIVE]
+#: per category: the party types and their probabilities (PARTY_MIX as arrays)
+PARTY_CHOICES = [(np.array([int(t) for t in PARTY_MIX[c]]), np.array(list(PARTY_MIX[c].values()))) for c in CATEGORIES]
 COMMUNITY_HANDLED = (Channel.PROPERTY_DESK, Channel.MEDIATION, Channel.JOINT_MEETING, Channel.PROFESSIONAL)
 NEGOTIATION_DAYS = 3.0  # mean length of a bilateral negotiation
 MISROUTE_DELAY_DAYS = 3.0  # mean delay before a misrouted case is passed to the right desk
@@ -58,6 +62,11 @@ class DisputeProcess:
             Channel.CITY_HOTLINE: hs.city_hotline, Channel.COURT: hs.court,
         }
         self.visible_results = np.full(len(model.geography.communities), 0.5)  # moving average of outcomes
+        ds = sc.disputes
+        self.base_rates = np.array([  # disputes per day, by community and category
+            [ds.rates[layout.site.type][cat] * ds.rate_multiplier * layout.households / 1000.0 / 365.0 for cat in CATEGORIES]
+            for layout in model.geography.communities
+        ])
 
     # ----------------------------------------------------------------------------------------
     def handler(self, channel: Channel, community: int) -> Handler:
@@ -82,42 +91,32 @@ class DisputeProcess:
 
     # ----------------------------------------------------------------------------------------
     def arise(self, day: int) -> None:
-        """New latent disputes: Poisson counts per community and category."""
+        """New latent disputes: Poisson counts per community and category, at base rates raised
+        by poor property service and fee rises and lowered by a safe-community campaign."""
         m, rng, spec = self.m, self.m.rng, self.m.config.disputes
-        for c, layout in enumerate(m.geography.communities):
-            site = layout.site
-            company = m.property_companies[c]
-            rates = spec.rates[site.type]
-            lam = np.empty(len(CATEGORIES))
-            for k, cat in enumerate(CATEGORIES):
-                r = rates[cat] * spec.rate_multiplier * site.households / 1000.0 / 365.0
-                if cat in QUALITY_SENSITIVE:
-                    r *= max(0.2, 1.0 + spec.quality_sensitivity * (company.initial_quality - company.service_quality))
-                if cat == "property_service":
-                    r *= 1.0 + company.fee_rise()  # fee rises bring fee disputes
-                if cat in SAFETY_SENSITIVE:
-                    r *= m.effects.safety_rate_factor
-                lam[k] = r
-            counts = rng.poisson(lam)
-            total = int(counts.sum())
-            if total == 0:
-                continue
-            category = np.repeat(np.arange(len(CATEGORIES)), counts)
-            party = np.empty(total, dtype=np.int64)
-            for j, k in enumerate(category):
-                mix = PARTY_MIX[CATEGORIES[k]]
-                types = list(mix)
-                t = types[rng.choice(len(types), p=list(mix.values()))]
-                if t in INVOLVES_PROPERTY and not company.present:
-                    t = PartyType.RESIDENT_INSTITUTION
-                party[j] = t
-            rows = m.community_rows[c]
-            owners = m.community_owner_rows[c]
-            pick_owner = (party == PartyType.OWNERS_PROPERTY) & (len(owners) > 0)
-            complainant = np.where(pick_owner, owners[rng.integers(0, max(1, len(owners)), size=total) % max(1, len(owners))],
-                                   rows[rng.integers(0, len(rows), size=total)])
-            severity = rng.beta(spec.severity_alpha, spec.severity_beta, size=total)
-            self.book.add(np.full(total, c), category, party, severity, complainant, day)
+        companies = m.property_companies
+        worse_service = np.array([max(0.2, 1.0 + spec.quality_sensitivity * (pc.initial_quality - pc.service_quality)) for pc in companies])
+        fee_rise = np.array([pc.fee_rise() for pc in companies])
+        lam = self.base_rates.copy()
+        lam[:, QUALITY_COLUMNS] *= worse_service[:, None]
+        lam[:, CATEGORY_INDEX["property_service"]] *= 1.0 + fee_rise  # fee rises bring fee disputes
+        lam[:, SAFETY_COLUMNS] *= m.effects.safety_rate_factor
+        counts = rng.poisson(lam)
+        for c in np.flatnonzero(counts.sum(axis=1)):
+            category = np.repeat(np.arange(len(CATEGORIES)), counts[c])
+            party = np.empty(len(category), dtype=np.int64)
+            for k in np.flatnonzero(counts[c]):
+                types, probs = PARTY_CHOICES[k]
+                party[category == k] = types[rng.choice(len(types), size=counts[c, k], p=probs)]
+            if not companies[c].present:
+                party[np.isin(party, list(INVOLVES_PROPERTY))] = PartyType.RESIDENT_INSTITUTION
+            rows, owners = m.community_rows[c], m.community_owner_rows[c]
+            complainant = rows[rng.integers(0, len(rows), size=len(category))]
+            by_owner = party == PartyType.OWNERS_PROPERTY
+            if len(owners) and by_owner.any():
+                complainant[by_owner] = owners[rng.integers(0, len(owners), size=int(by_owner.sum()))]
+            severity = rng.beta(spec.severity_alpha, spec.severity_beta, size=len(category))
+            self.book.add(np.full(len(category), c), category, party, severity, complainant, day)
 
     # ----------------------------------------------------------------------------------------
     def detect(self, day: int) -> None:
