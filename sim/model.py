@@ -34,7 +34,7 @@ from .space.geography import build_geography
 
 INCUBATED_KINDS = ("volunteer_team", "counselling", "interest_group", "legal_aid")
 PATROL_HOUSEHOLDS = 300  # households a grid worker can cover at the set patrol interval
-TARGETED_BACKLOG = 3.0  # smart supervision: open cases per 1,000 households that trigger a visit
+TARGETED_BACKLOG = 30.0  # smart supervision: open cases per 1,000 households that trigger a visit
 TARGETED_GAP_DAYS = 14
 
 
@@ -181,7 +181,6 @@ class CoGovModel(mesa.Model):
         self.social_organisations: list[list[SocialOrganisation]] = []
         self.co_located_units: list[list[CoLocatedUnit]] = []
         self.grid_workers: list[GridWorker] = []
-        self.patrol_interval = []
         for c, layout in enumerate(geo.communities):
             site = layout.site
             self.party_orgs.append(PartyOrganisation(self, c, site))
@@ -197,16 +196,25 @@ class CoGovModel(mesa.Model):
             if fx.enterprise_money or fx.enterprise_hours:
                 units.append(CoLocatedUnit(self, c, fx.enterprise_money, fx.enterprise_hours, enterprise=True))
             self.co_located_units.append(units)
-            per_worker = fx.households_per_grid_worker
-            self.patrol_interval.append(max(fx.patrol_interval, math.ceil(fx.patrol_interval * per_worker / PATROL_HOUSEHOLDS)))
             if fx.grid_management:
-                n_workers = max(1, math.ceil(site.households / per_worker))
-                buildings = np.arange(layout.building_offset, layout.building_offset + layout.buildings)
-                for chunk in np.array_split(buildings, n_workers):
-                    gw = GridWorker(self, c, chunk)
-                    rc.grid_workers.append(gw)
-                    self.grid_workers.append(gw)
+                self._staff_grids(layout, rc)
         self.red_cells_in_building = np.bincount(pop.building[pop.red_cell], minlength=geo.n_buildings)
+
+    def _staff_grids(self, layout, rc: ResidentsCommittee) -> None:
+        """S3 grid management: each grid (网格) gets enough grid workers for its households; a
+        worker covering more households than one can patrol at the set interval visits less often."""
+        fx, geo = self.effects, self.geography
+        buildings = np.arange(layout.building_offset, layout.building_offset + layout.buildings)
+        households = np.bincount(geo.household_building, minlength=geo.n_buildings)
+        for grid in np.unique(geo.building_grid[buildings]):
+            in_grid = buildings[geo.building_grid[buildings] == grid]
+            workers = max(1, math.ceil(households[in_grid].sum() / fx.households_per_grid_worker))
+            for chunk in np.array_split(in_grid, workers):
+                load = households[chunk].sum() / PATROL_HOUSEHOLDS
+                interval = max(fx.patrol_interval, math.ceil(fx.patrol_interval * load))
+                gw = GridWorker(self, layout.index, chunk, interval)
+                rc.grid_workers.append(gw)
+                self.grid_workers.append(gw)
 
     # ------------------------------------------------------------------------------------------
     def run(self) -> None:

@@ -110,7 +110,8 @@ def test_case_log_lifecycle(finished):
     assert np.array_equal(arise_time, b.arisen_day.astype(float))
 
     # at most one terminal event, present iff the status is closed, and of the matching kind
-    is_resolve, is_abandon = events == "resolve", events == "abandon"
+    # (lumping is abandoning a dispute nobody ever acted on)
+    is_resolve, is_abandon = events == "resolve", (events == "abandon") | (events == "lump")
     n_resolve = np.bincount(ids[is_resolve], minlength=n)
     n_abandon = np.bincount(ids[is_abandon], minlength=n)
     terminal = n_resolve + n_abandon

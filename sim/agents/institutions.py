@@ -62,16 +62,15 @@ class Mediator(mesa.Agent):
 class GridWorker(mesa.Agent):
     """网格员 (S3): patrols the buildings of a grid and notices disputes early."""
 
-    def __init__(self, model, community: int, buildings: np.ndarray):
+    def __init__(self, model, community: int, buildings: np.ndarray, patrol_interval: int):
         super().__init__(model)
         self.community = community
         self.buildings = buildings
+        self.patrol_interval = patrol_interval
 
-    def buildings_patrolled(self, day: int, interval: int) -> np.ndarray:
-        """Each building is visited once every `interval` days, staggered across the grid."""
-        if len(self.buildings) == 0:
-            return self.buildings
-        return self.buildings[(np.arange(len(self.buildings)) + day) % interval == 0]
+    def buildings_patrolled(self, day: int) -> np.ndarray:
+        """Each building is visited once every `patrol_interval` days, staggered across the grid."""
+        return self.buildings[(np.arange(len(self.buildings)) + day) % self.patrol_interval == 0]
 
 
 class PropertyCompany(mesa.Agent):

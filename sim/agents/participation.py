@@ -21,6 +21,7 @@ from ..scenario.schema import ACTIVITIES
 CONSULTATION, VOLUNTEERING, ASSEMBLY, SERVICE_CENTRE = range(len(ACTIVITIES))
 INVITATION_DAYS = 30
 OFFER_DAYS = 60.0  # a resident hears of about one activity of each kind every two months, at base rates
+FUNDS_PER_DOUBLING = 500_000.0  # yuan a year that double the service centre's activities
 
 
 def social_signal(model, day: int, ties_active: np.ndarray) -> np.ndarray:
@@ -66,10 +67,13 @@ def offer_rates(model, day: int) -> np.ndarray:
         vol_capacity = sum(o.capacity for o in orgs if o.kind == "volunteer_team")
         interest = sum(o.capacity for o in orgs if o.kind == "interest_group")
         hours = sum(u.volunteer_hours_per_year for u in units)
+        # money pooled into the party-mass service centre (S3, S4): social organisations' funding
+        # and co-located units' and enterprises' pledges
+        funds = sum(o.funding for o in orgs) + sum(u.money_per_year for u in units)
         households = model.geography.communities[c].households
         rates[c, CONSULTATION] = (0.5 + party.secretary_capability) * (1.25 if fx.joint_meetings else 1.0) / OFFER_DAYS
         rates[c, VOLUNTEERING] = (0.3 + vol_capacity / 10.0 + hours / max(1, households) / 5.0) / OFFER_DAYS
-        rates[c, SERVICE_CENTRE] = 0.3 * rc.service_centre_events_per_month * (1.3 if fx.need_analytics else 1.0) * (1 + interest / 10.0) / OFFER_DAYS
+        rates[c, SERVICE_CENTRE] = 0.3 * rc.service_centre_events_per_month * (1.3 if fx.need_analytics else 1.0) * (1 + interest / 10.0) * (1 + funds / FUNDS_PER_DOUBLING) / OFFER_DAYS
         rates[c, ASSEMBLY] = 0.0  # owners' assemblies are held on their own days (see offers)
         rates[c] *= 1.0 + np.asarray(boost)
     return np.minimum(rates * model.config.behaviour.participation.offer_multiplier, 1.0)

@@ -49,7 +49,7 @@ def update_wellbeing(model, day: int) -> None:
               + 0.2 * (~aggrieved)
               + (0.05 if fx.need_analytics else 0.0)
               - 0.15 * fee_rise)
-    pop.satisfaction += SATISFACTION_RATE * (target - pop.satisfaction)
+    pop.satisfaction += SATISFACTION_RATE * (np.clip(target, 0, 1) - pop.satisfaction)
     sec_target = np.clip(beh.security_initial + fx.security_gain - 0.1 * aggrieved, 0, 1)
     pop.security += SECURITY_RATE * (sec_target - pop.security)
     gain = np.array([fx.trust_target_gain, fx.trust_target_gain, 0.0, fx.trust_target_gain])

@@ -42,8 +42,10 @@ NOTICE_NAMES = {n.value: n.name.lower() for n in Notice}
 
 EVENTS = (
     "arise", "negotiate", "notice", "route", "misroute", "enqueue", "start",
-    "resolve", "fail", "escalate", "abandon", "handover",
+    "resolve", "fail", "escalate", "abandon", "lump", "handover",
 )
+#: the events that close a dispute; each dispute has at most one
+TERMINAL_EVENTS = ("resolve", "abandon", "lump")
 EVENT_CODE = {e: i for i, e in enumerate(EVENTS)}
 
 _COLUMNS = {
@@ -140,16 +142,17 @@ class DisputeBook:
         self.log_detail.append(detail)
         self.today[event] += 1
 
-    def close(self, i: int, time: float, status: Status, channel: int) -> None:
+    def close(self, i: int, time: float, status: Status, channel: int, detail: str = "") -> None:
+        """Resolve or abandon a dispute. Abandoning one nobody ever acted on is lumping it."""
         c = self.cols
         c["status"][i] = status
         c["closed_time"][i] = time
         c["act_time"][i] = np.nan
         if status == Status.RESOLVED:
             c["resolved_channel"][i] = channel
-            self.log(i, time, "resolve", channel)
+            self.log(i, time, "resolve", channel, detail)
         else:
-            self.log(i, time, "abandon", channel)
+            self.log(i, time, "lump" if c["notice"][i] == Notice.NONE else "abandon", channel, detail)
 
     # ----------------------------------------------------------------------------------------
     def with_status(self, *statuses: Status) -> np.ndarray:

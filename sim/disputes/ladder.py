@@ -104,5 +104,19 @@ PARTY_MIX = {
 QUALITY_SENSITIVE = frozenset({"property_service", "maintenance", "sanitation_pets", "public_facilities"})
 #: categories a safe-community campaign reduces
 SAFETY_SENSITIVE = frozenset({"noise_neighbour", "public_facilities"})
-#: categories counselling and legal aid are good at
+#: categories counselling and legal aid are good at (residents route such cases to them)
 PROFESSIONAL_FIT = frozenset({"family", "noise_neighbour", "renovation", "property_service"})
+
+#: channel × category: added to the success logit (0 where not listed). The property desk fixes
+#: repairs and sanitation but not quarrels over its own fees; mediators and professionals are good
+#: with neighbours and families; joint meetings and government with shared facilities and parking.
+CATEGORY_FIT = {
+    Channel.PROPERTY_DESK: {"maintenance": 0.5, "sanitation_pets": 0.3, "parking": 0.2, "property_service": -0.4},
+    Channel.MEDIATION: {"noise_neighbour": 0.3, "family": 0.3, "renovation": 0.2, "property_service": -0.2},
+    Channel.PROFESSIONAL: {"family": 0.6, "noise_neighbour": 0.4, "renovation": 0.4, "property_service": 0.4},
+    Channel.JOINT_MEETING: {"parking": 0.3, "public_facilities": 0.4, "property_service": 0.3},
+    Channel.STREET: {"public_facilities": 0.4, "maintenance": 0.2},
+    Channel.DISTRICT: {"public_facilities": 0.4, "maintenance": 0.2},
+    Channel.CITY_HOTLINE: {"public_facilities": 0.4, "maintenance": 0.2},
+    Channel.COURT: {"family": -0.3},
+}

@@ -15,7 +15,7 @@ from ..scenario.schema import CATEGORIES
 from .book import DisputeBook, Notice, Status
 from .handlers import Handler, PeriodicHandler
 from .ladder import (
-    CATEGORY_INDEX, CHANNELS_AT, INVOLVES_PROPERTY, LEVEL_OF, OWNER, PARTY_MIX, PROFESSIONAL_FIT,
+    CATEGORY_FIT, CATEGORY_INDEX, CHANNELS_AT, INVOLVES_PROPERTY, LEVEL_OF, OWNER, PARTY_MIX, PROFESSIONAL_FIT,
     QUALITY_SENSITIVE, RUNG, RUNG_COST_KEY, SAFETY_SENSITIVE, TOP_RUNG, Channel, Institution, PartyType,
 )
 
@@ -131,7 +131,7 @@ class DisputeProcess:
         if fx.grid_management:
             patrolled = np.zeros(m.geography.n_buildings, dtype=bool)
             for gw in m.grid_workers:
-                patrolled[gw.buildings_patrolled(day, m.patrol_interval[gw.community])] = True
+                patrolled[gw.buildings_patrolled(day)] = True
             effort = m.supervision_effort[book.community[latent]]
             p = np.minimum(1.0, fx.patrol_detection * (1 + 0.5 * effort))
             by_grid = patrolled[building] & (rng.random(len(latent)) < p)
@@ -176,8 +176,7 @@ class DisputeProcess:
                 i = int(latent[j])
                 t = day + float(rng.random())
                 if u[j] < p_lump[j]:
-                    b.close(i, t, Status.ABANDONED, -1)
-                    b.log_detail[-1] = "lumped"
+                    b.close(i, t, Status.ABANDONED, -1)  # lumped: a grievance that never became a claim
                     continue
                 if b.party_type[i] == PartyType.RESIDENT_RESIDENT and rng.random() < rep.negotiate_first * (0.6 + 0.8 * sc[j]):
                     b.set(i, notice=Notice.NEGOTIATED)
@@ -221,9 +220,8 @@ class DisputeProcess:
         for h, cases in by_handler.values():
             h.remove(cases)
         for i in gone:
-            b.close(i, day + 0.5, Status.ABANDONED, int(b.channel[i]))
-            b.log_detail[-1] = "gave up waiting"
             self.learn(i, Channel(int(b.channel[i])), False)
+            self.give_up(i, day + 0.5, int(b.channel[i]), "gave up waiting")
 
     # ----------------------------------------------------------------------------------------
     def work(self, day: int) -> None:
@@ -243,7 +241,7 @@ class DisputeProcess:
         c = int(b.community[i])
         party = int(b.party_type[i])
         cat = CATEGORIES[int(b.category[i])]
-        x = logit(self.spec[ch].base_success) - 2.5 * (b.severity[i] - 0.3)
+        x = logit(self.spec[ch].base_success) - 2.5 * (b.severity[i] - 0.3) + CATEGORY_FIT[ch].get(cat, 0.0)
         effort = float(m.supervision_effort[c])
         if ch in (Channel.MEDIATION, Channel.PROFESSIONAL, Channel.JOINT_MEETING):
             x += 2.0 * (m.committees[c].skill(effort) - 0.5)
@@ -252,12 +250,10 @@ class DisputeProcess:
             x += 2.0 * (min(1.0, company.responsiveness + 0.3 * effort) - 0.5) + 1.5 * (company.service_quality - 0.5)
         if ch == Channel.MEDIATION and party in INVOLVES_PROPERTY:
             x += -0.6 + 0.5 * m.effects.property_cooperation_logit  # the company is not at the table
-        if ch == Channel.PROFESSIONAL and cat in PROFESSIONAL_FIT:
-            x += 0.6
         if ch == Channel.JOINT_MEETING:
             x += self.joint_meeting_bonus(c, party)
-        if RUNG[ch] >= 3:
-            x += m.effects.escalated_success_logit
+        if ch in (Channel.STREET, Channel.DISTRICT, Channel.CITY_HOTLINE):
+            x += m.effects.escalated_success_logit  # S1: coordination across departments
         return float(logistic(x))
 
     def joint_meeting_bonus(self, c: int, party: int) -> float:
@@ -271,7 +267,10 @@ class DisputeProcess:
             x += 0.8 * m.owners_committees[c].legitimacy
         if party == PartyType.RESIDENT_INSTITUTION and "street_office" in at:
             x += 0.4
-        x += 0.2 * len(at & {"social_organisations", "co_located_units"})
+        # every other party at the table that exists here brings something
+        x += 0.2 * ("residents_committee" in at)
+        x += 0.2 * ("social_organisations" in at and bool(m.social_organisations[c]))
+        x += 0.2 * ("co_located_units" in at and bool(m.co_located_units[c]))
         return x
 
     # ----------------------------------------------------------------------------------------
@@ -308,8 +307,15 @@ class DisputeProcess:
                     b.log(i, t, "notice", -1, "reported")
                 self.route(i, nxt, t, "escalated")
                 return
-        b.close(i, t, Status.ABANDONED, failed)
-        m.population.grievance_until[who] = int(t) + GRIEVANCE_DAYS
+        self.give_up(i, t, failed, "")
+
+    def give_up(self, i: int, t: float, channel: int, detail: str) -> None:
+        """The complainant abandons the dispute; the grievance stays and weighs on their
+        satisfaction and security for a while."""
+        self.book.close(i, t, Status.ABANDONED, channel, detail)
+        who = int(self.book.complainant[i])
+        pop = self.m.population
+        pop.grievance_until[who] = max(int(pop.grievance_until[who]), int(t) + GRIEVANCE_DAYS)
 
     def next_rung(self, rung: int, c: int, party: int) -> int | None:
         """The first rung at or above `rung` with a channel open to this dispute."""
@@ -325,8 +331,7 @@ class DisputeProcess:
         c, party = int(b.community[i]), int(b.party_type[i])
         r = self.next_rung(rung, c, party)
         if r is None:
-            b.close(i, t, Status.ABANDONED, -1)
-            b.log_detail[-1] = "no channel left"
+            self.give_up(i, t, -1, "no channel left")
             return
         options = [ch for ch in CHANNELS_AT[r] if self.available(ch, c, party)]
         if len(options) > 1:
@@ -375,8 +380,6 @@ class DisputeProcess:
         pop = self.m.population
         who = int(self.book.complainant[i])
         pop.learn(who, owner, success, t.learning_rate_success, t.learning_rate_failure, min(1.0, spill))
-        if ch == Channel.JOINT_MEETING:
-            pop.learn(who, Institution.PARTY, success, t.learning_rate_success, t.learning_rate_failure, min(1.0, spill))
 
     # ----------------------------------------------------------------------------------------
     def close_property_desk(self, c: int, t: float) -> None:

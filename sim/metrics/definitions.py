@@ -251,6 +251,7 @@ SERIES: dict[str, Metric] = {
     "reported": _today("notice"),
     "resolved": _today("resolve"),
     "abandoned": _today("abandon"),
+    "lumped": _today("lump"),
     "escalated": _today("escalate"),
     "escalated_street": _today("escalated_street"),
     "escalated_district": _today("escalated_district"),
@@ -295,7 +296,7 @@ RATES: dict[str, Metric] = {
     "reported_share": reported_share,
 }
 #: daily counts that make no sense as end-of-run figures
-_DAILY_ONLY = ("arisen", "reported", "resolved", "abandoned", "escalated")
+_DAILY_ONLY = ("arisen", "reported", "resolved", "abandoned", "lumped", "escalated")
 
 
 def summary(x) -> dict[str, float | int]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..scenario.schema import ACTIVITIES, Policies
 
-#: misrouting between community channels when cases are routed by hand vs on a shared platform
+#: chance a routed case goes to the wrong desk first, routed by hand vs on a shared platform
 MISROUTE_MANUAL = 0.12
 MISROUTE_SHARED = 0.03
 SUPERVISION_DECAY_DAYS = 30.0

@@ -2,7 +2,7 @@
 
 A scenario reads like an EMA Workbench experiment: the *site* (who lives where, which institutions
 exist), *behaviour* (uncertain facts about people we do not control), *disputes* and *handlers*
-(the process and its capacities), *policies* (the levers of the source speech, tagged S0..S8),
+(the process and its capacities), *policies* (the levers of the source speech, tagged S0..S7),
 *shocks* (events on a given day), an optional *city* (four levels) and the *run* settings.
 
 Every field carries a description, unit and range; `cogov show`, the docs and the web app read them
@@ -68,7 +68,6 @@ Category = Literal[
 ]
 
 ACTIVITIES = ("consultation", "volunteering", "assembly", "service_centre")
-Activity = Literal["consultation", "volunteering", "assembly", "service_centre"]
 
 ATTENDEES = (
     "residents_committee",
@@ -127,7 +126,7 @@ class PropertyCompanySpec(Strict):
         2.0, gt=0, le=50, description="property fee, yuan per square metre per month (a 70 m² flat)"
     )
     cost_per_household_month: float = Field(
-        130.0, ge=1, le=5000, description="yuan per household per month needed for full-quality service"
+        130.0, ge=1, le=5000, description="yuan per household per month that sustains the initial service quality"
     )
     reserve_months: float = Field(2.0, ge=0, le=36, description="budget reserve at start, months of cost")
 
@@ -254,7 +253,7 @@ class ReportingSpec(Strict):
     act_hazard: float = Field(0.08, gt=0, le=1, description="base daily probability of acting on a latent dispute")
     lump_hazard: float = Field(0.01, ge=0, le=1, description="daily probability of giving up on a latent dispute")
     negotiate_first: Share = Field(
-        0.55, description="share of neighbour and family disputes first tried by bilateral negotiation"
+        0.55, description="share of resident–resident disputes first tried by bilateral negotiation"
     )
     self_success: Share = Field(0.45, description="base success of bilateral negotiation")
     social_capital_bonus: Share = Field(0.25, description="added success and reporting for residents who know neighbours")
@@ -346,22 +345,22 @@ class WorkTime(Strict):
     distribution: Literal["exponential", "lognormal", "gamma", "fixed"] = Field(
         "exponential", description="distribution of work time per case"
     )
-    mean_days: float = Field(5.0, gt=0, le=1000, description="mean work time per case, days")
+    mean_days: float = Field(gt=0, le=1000, description="mean work time per case, days")
     cv: float = Field(1.0, gt=0, le=10, description="coefficient of variation (lognormal, gamma)")
 
 
 class ServiceSpec(Strict):
     """How a channel works a case. Its number of servers comes from the site or a policy."""
 
-    work_time: WorkTime = Field(default_factory=WorkTime)
-    base_success: Share = Field(0.6, description="chance a case is resolved, before category, skill and severity")
+    work_time: WorkTime
+    base_success: Share = Field(description="chance a case is resolved, before category, skill and severity")
 
 
 class HandlerSpec(ServiceSpec):
     """A government channel: a first-come-first-served queue with a fixed number of servers."""
 
-    servers: int = Field(2, ge=1, le=100000, description="people working cases at once")
-    handoff_days: float = Field(0.0, ge=0, le=365, description="delay before an escalated case reaches the queue")
+    servers: int = Field(ge=1, le=100000, description="people working cases at once")
+    handoff_days: float = Field(ge=0, le=365, description="delay before an escalated case reaches the queue")
 
 
 def _svc(mean: float, success: float, dist: str = "exponential") -> ServiceSpec:
@@ -427,7 +426,9 @@ class DistrictSupervision(Strict):
 class PartyProject(Strict):
     """S2: a funded party-building project (项目化管理) that raises one activity for a period."""
 
-    activity: Activity = Field(description="activity the project raises")
+    activity: Literal["consultation", "volunteering", "service_centre"] = Field(
+        description="activity the project raises (owners' assemblies are the owners' committee's)"
+    )
     start_day: int = Field(0, ge=0, description="first day")
     duration_days: int = Field(90, ge=1, le=3650, description="length")
     boost: float = Field(0.5, ge=0, le=5, description="relative increase in how often the activity is offered")
@@ -513,7 +514,7 @@ class SmartPlatform(Strict):
     """S5: governance information platform."""
 
     online_reporting: bool = Field(False, description="report online: lower reporting cost")
-    shared_routing: bool = Field(False, description="shared case routing: fewer misroutes, shorter hand-offs")
+    shared_routing: bool = Field(False, description="shared case routing: fewer cases sent to the wrong desk first")
     need_analytics: bool = Field(False, description="big-data need analysis: better-targeted services")
     smart_supervision: bool = Field(False, description="monitoring targets supervision at lagging communities")
 
