@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import replicates
 
 from sim import CoGovModel
 from sim.disputes.book import Status
@@ -18,12 +19,7 @@ DAYS = 240
 
 
 def mean_over_seeds(metric, overrides: dict, days: int = DAYS) -> float:
-    values = []
-    for seed in SEEDS:
-        model = CoGovModel(rng=seed, days=days, overrides=overrides)
-        model.run()
-        values.append(metric(model))
-    return float(np.mean(values))
+    return replicates.mean_over_seeds(metric, overrides, SEEDS, days)
 
 
 def escalated_resolution(model) -> float:

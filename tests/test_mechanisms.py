@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from replicates import mean_over_seeds
 from sim import CoGovModel
 from sim.metrics import definitions as M
 from sim.scenario import Scenario
@@ -12,12 +13,7 @@ SEEDS = (21, 22, 23)
 
 
 def mean_metric(metric, overrides, days=240):
-    out = []
-    for seed in SEEDS:
-        m = CoGovModel(rng=seed, days=days, overrides=overrides)
-        m.run()
-        out.append(metric(m))
-    return float(np.mean(out))
+    return mean_over_seeds(metric, overrides, SEEDS, days)
 
 
 def test_geography_buildings_and_grids_partition_households():
