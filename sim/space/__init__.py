@@ -1,1 +1,1 @@
-"""space"""
+"""Geography: buildings, grids, communities, streets, districts and the city."""
