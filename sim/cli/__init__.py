@@ -208,10 +208,9 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     started = time.perf_counter()
     run = {k: v for k, v in (("seed", args.seed), ("days", args.days)) if v is not None}
-    scenario = load_scenario(args.scenario)
     if run:
         _check_run_options(run)
-        scenario = load_scenario(args.scenario, overrides={"run": run})
+    scenario = load_scenario(args.scenario, overrides={"run": run} if run else None)
     out = Path(args.out) if args.out else Path(args.results_dir) / f"{slug(scenario.name)}-seed{scenario.run.seed}"
     check_target(out, force=args.force)  # refuse before spending time on the run
 
