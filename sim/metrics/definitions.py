@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from ..disputes.book import Notice, Status
-from ..disputes.ladder import COMMUNITY_CHANNELS, INSTITUTION_NAMES, RUNG, Channel
-from ..scenario.schema import ACTIVITIES
+from ..disputes.book import EVENT_CODE, Notice, Status
+from ..disputes.ladder import COMMUNITY_CHANNELS, INSTITUTION_NAMES, INVOLVES_PROPERTY, RUNG, Channel
+from ..scenario.schema import ACTIVITIES, AGE_BANDS, CATEGORIES
 
 COMMUNITY_CODES = np.array(sorted(int(c) for c in COMMUNITY_CHANNELS))
 
@@ -232,6 +232,170 @@ def money_spent(x) -> float:
     orgs = sum(o.funding for os in s.each("social_organisations") for o in os) * years
     units = sum(u.money_per_year for us in s.each("co_located_units") for u in us) * years
     return float(sum(pc.spent for pc in s.each("property_companies")) + orgs + units)
+
+
+# --- finer figures that published statistics are compared with (validation) -------------------------
+
+
+def _log(s: Scope) -> dict[str, np.ndarray]:
+    """The case log as arrays (dispute id, time, event code, channel code) for the disputes in
+    scope; cached on the book until it grows."""
+    book = s.book
+    cached = book.__dict__.get("_log_arrays")
+    if cached is None or cached[0] != len(book.log_id):
+        arrays = {"id": np.asarray(book.log_id, dtype=np.int64), "time": np.asarray(book.log_time, dtype=np.float64),
+                  "event": np.asarray(book.log_event, dtype=np.int64), "channel": np.asarray(book.log_channel, dtype=np.int64)}
+        book.__dict__["_log_arrays"] = cached = (len(book.log_id), arrays)
+    arrays = cached[1]
+    if isinstance(s._d, slice):
+        return arrays
+    keep = np.isin(book.community[arrays["id"]], s.communities)
+    return {k: v[keep] for k, v in arrays.items()}
+
+
+def _events_at(log: dict[str, np.ndarray], channel: Channel, *events: str) -> np.ndarray:
+    mask = log["channel"] == int(channel)
+    return mask & np.isin(log["event"], [EVENT_CODE[e] for e in events])
+
+
+def channel_success(channel: Channel) -> Metric:
+    def metric(x) -> float:
+        log = _log(scope(x))
+        resolved = int(_events_at(log, channel, "resolve").sum())
+        failed = int(_events_at(log, channel, "fail").sum())
+        return resolved / (resolved + failed) if resolved + failed else float("nan")
+
+    metric.__doc__ = (f"Success at the {channel.name.lower().replace('_', ' ')}: cases resolved there ÷ cases "
+                      "concluded there (resolved or failed), over the run.")
+    return metric
+
+
+def mediation_within_30_days(x) -> float:
+    """Share of cases concluded (resolved or failed) at people's mediation within 30 days of being
+    routed there; the mediation rules' usual time limit. On-the-spot settlements by grid workers
+    count, with 0 days."""
+    log = _log(scope(x))
+    routed = _events_at(log, Channel.MEDIATION, "route")
+    done = _events_at(log, Channel.MEDIATION, "resolve", "fail")
+    if not done.any():
+        return float("nan")
+    # each conclusion is matched with the latest route to mediation of the same dispute before it
+    r_id, r_t = log["id"][routed], log["time"][routed]
+    order = np.lexsort((r_t, r_id))
+    r_id, r_t = r_id[order], r_t[order]
+    d_id, d_t = log["id"][done], log["time"][done]
+    pos = np.searchsorted(r_id, d_id, side="right") - 1  # last route of that dispute (one per stay)
+    days = d_t - r_t[np.clip(pos, 0, None)]
+    return float((days <= 30.0).mean())
+
+
+def cases_per_mediator(x) -> float:
+    """Cases people's mediators took up (started work on) per mediator per year."""
+    s = scope(x)
+    started = int(_events_at(_log(s), Channel.MEDIATION, "start").sum())
+    mediators = sum(len(rc.mediators) for rc in s.each("committees"))
+    years = s.model.day / 365.0
+    return started / mediators / years if mediators and years else float("nan")
+
+
+def _categories_at(s: Scope, channel: Channel, event: str) -> np.ndarray:
+    log = _log(s)
+    return s.book.category[log["id"][_events_at(log, channel, event)]]
+
+
+def mediation_share(category: str) -> Metric:
+    k = CATEGORIES.index(category)
+
+    def metric(x) -> float:
+        cats = _categories_at(scope(x), Channel.MEDIATION, "start")
+        return float((cats == k).mean()) if len(cats) else float("nan")
+
+    metric.__doc__ = f"Share of the cases people's mediators took up that are {category.replace('_', ' ')} disputes."
+    return metric
+
+
+def hotline_cases_per_community_year(x) -> float:
+    """Cases that reached the city hotline (12345), per community per year."""
+    s = scope(x)
+    n = int(_events_at(_log(s), Channel.CITY_HOTLINE, "route").sum())
+    years = s.model.day / 365.0
+    return n / len(s.communities) / years if years else float("nan")
+
+
+def hotline_property_share(x) -> float:
+    """Share of the cases that reached the city hotline that are about property service (a
+    dispute with the property company, or about property service and fees)."""
+    s = scope(x)
+    log = _log(s)
+    ids = log["id"][_events_at(log, Channel.CITY_HOTLINE, "route")]
+    if not len(ids):
+        return float("nan")
+    about = np.isin(s.book.party_type[ids], [int(p) for p in INVOLVES_PROPERTY]) | (s.book.category[ids] == CATEGORIES.index("property_service"))
+    return float(about.mean())
+
+
+def court_share(x) -> float:
+    """Share of all disputes that arose that reached the court (the top of the dispute pyramid)."""
+    s = scope(x)
+    n = len(s.disputes("status"))
+    return reached_level(s, RUNG[Channel.COURT]) / n if n else float("nan")
+
+
+def lumped_share(x) -> float:
+    """Share of all disputes that arose that were lumped before anyone acted (the pyramid's base)."""
+    s = scope(x)
+    n = len(s.disputes("status"))
+    return float(lumped_mask(s).sum()) / n if n else float("nan")
+
+
+def participation_of(group: str) -> Metric:
+    """Participation rate among an age band (e.g. "18-29") or party members / non-members."""
+
+    def members(s: Scope) -> np.ndarray:
+        if group == "party_members":
+            return s.residents("party_member")
+        if group == "non_members":
+            return ~s.residents("party_member")
+        return s.residents("age_band") == AGE_BANDS.index(group)
+
+    def metric(x) -> float:
+        s = scope(x)
+        return _nan_mean(_recent(s, s.residents("last_any"))[members(s)])
+
+    metric.__doc__ = f"Participation rate (any activity in the last 30 days) among {group.replace('_', ' ')}."
+    return metric
+
+
+def _group_key(group: str) -> str:
+    return group.replace("-", "_").replace("+", "_plus")
+
+
+#: end-of-run figures compared with published statistics (`sim.validation`); not in the daily
+#: series nor in summary.json, because they read the whole case log
+DETAIL: dict[str, Metric] = {
+    **{f"participation_{_group_key(g)}": participation_of(g) for g in (*AGE_BANDS, "party_members", "non_members")},
+    "mediation_success": channel_success(Channel.MEDIATION),
+    "joint_meeting_success": channel_success(Channel.JOINT_MEETING),
+    "professional_success": channel_success(Channel.PROFESSIONAL),
+    "property_desk_success": channel_success(Channel.PROPERTY_DESK),
+    "street_success": channel_success(Channel.STREET),
+    "city_hotline_success": channel_success(Channel.CITY_HOTLINE),
+    "court_success": channel_success(Channel.COURT),
+    "mediation_within_30_days": mediation_within_30_days,
+    "cases_per_mediator": cases_per_mediator,
+    "mediation_share_family": mediation_share("family"),
+    "mediation_share_noise_neighbour": mediation_share("noise_neighbour"),
+    "hotline_cases_per_community_year": hotline_cases_per_community_year,
+    "hotline_property_share": hotline_property_share,
+    "court_share": court_share,
+    "lumped_share": lumped_share,
+}
+
+
+def detail(x) -> dict[str, float]:
+    """The DETAIL figures of a model or scope."""
+    s = scope(x)
+    return {k: round(f(s), 10) for k, f in DETAIL.items()}
 
 
 # --- the tables every output uses ------------------------------------------------------------------

@@ -1,0 +1,75 @@
+"""Replicate runs for validation and calibration: each scenario run once per seed, its end-of-run
+figures (summary() and detail()) kept as one row.
+
+Seeds come from a numpy SeedSequence rooted at the targets file's seed, so the same file gives
+the same runs. Runs go to a process pool when `workers` > 1.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..metrics.definitions import detail, summary
+from ..model import CoGovModel
+
+#: a job: (label, scenario document or path, seed, days or None, overrides or None)
+Job = tuple[str, Any, int, int | None, dict | None]
+
+
+def replicate_seeds(root: int, n: int) -> list[int]:
+    """`n` independent run seeds derived from `root` (numpy SeedSequence.spawn)."""
+    return [int(child.generate_state(1, dtype=np.uint32)[0]) for child in np.random.SeedSequence(root).spawn(n)]
+
+
+def run_one(job: Job) -> dict[str, Any]:
+    """Run one job to the end; its figures, with the label and seed."""
+    label, scenario, seed, days, overrides = job
+    model = CoGovModel(scenario=scenario, rng=seed, days=days, overrides=overrides)
+    model.run()
+    return {"scenario": label, "seed": seed, **summary(model), **detail(model)}
+
+
+def default_workers() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def run_jobs(jobs: Iterable[Job], workers: int = 1, progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+    """Run every job (in a process pool when workers > 1); one row per job, in job order."""
+    jobs = list(jobs)
+    rows: list[dict[str, Any]] = []
+    if progress:
+        progress(0, len(jobs))
+    if workers <= 1 or len(jobs) <= 1:
+        for k, job in enumerate(jobs):
+            rows.append(run_one(job))
+            if progress:
+                progress(k + 1, len(jobs))
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for k, row in enumerate(pool.map(run_one, jobs, chunksize=1)):
+                rows.append(row)
+                if progress:
+                    progress(k + 1, len(jobs))
+    return pd.DataFrame(rows)
+
+
+def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float, int]:
+    """(mean, low, high, n) of the finite values: a t interval for the mean across replicates."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    n = len(v)
+    if n == 0:
+        return math.nan, math.nan, math.nan, 0
+    m = float(v.mean())
+    if n == 1:
+        return m, math.nan, math.nan, 1
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * v.std(ddof=1) / math.sqrt(n))
+    return m, m - half, m + half, n

@@ -1,0 +1,116 @@
+"""`cogov validate-model`: run every target of the targets file with replicates and say, for
+each, the simulated mean with its 95 % confidence interval and whether it lands in range.
+
+A target passes when the mean over replicates lies inside its range (the interval is shown so a
+reader can see how sure that is). Misses are reported as misses.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .runner import Job, default_workers, mean_ci, replicate_seeds, run_jobs
+from .targets import Target, TargetsFile, load_targets
+
+PASS, MISS, NO_DATA, NOT_COMPARED = "pass", "miss", "no data", "not compared"
+TABLE_COLUMNS = ["id", "role", "pattern", "scenario", "comparison", "figure", "low", "high", "mean", "ci_low",
+                 "ci_high", "n", "status", "source", "caveat"]
+
+
+@dataclass
+class ValidationResult:
+    targets: TargetsFile
+    table: pd.DataFrame  # one row per target
+    runs: pd.DataFrame  # one row per (scenario, seed): every summary() and detail() figure
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        return {k: int((self.table["status"] == k).sum()) for k in (PASS, MISS, NO_DATA, NOT_COMPARED)}
+
+
+def scenario_label(name: str) -> str:
+    return Path(name).stem
+
+
+def comparison(t: Target) -> str:
+    if t.role == "not_compared":
+        return ""
+    if t.reference:
+        return f"{t.metric} ({scenario_label(t.scenario)} − {scenario_label(t.reference)})"
+    if t.minus:
+        return f"{t.metric} − {t.minus}"
+    return t.metric
+
+
+def target_values(t: Target, runs: pd.DataFrame) -> np.ndarray:
+    """The target's figure in each replicate (paired by seed for a difference between scenarios)."""
+    own = runs[runs["scenario"] == t.scenario].set_index("seed")
+    values = own[t.metric].astype(float)
+    if t.minus:
+        values = values - own[t.minus].astype(float)
+    if t.reference:
+        ref = runs[runs["scenario"] == t.reference].set_index("seed")[t.metric].astype(float)
+        values = (values - ref).dropna()
+    return values.to_numpy()
+
+
+def evaluate(targets: TargetsFile, runs: pd.DataFrame) -> pd.DataFrame:
+    """The validation table from replicate runs."""
+    rows = []
+    for t in targets.targets:
+        row = {"id": t.id, "role": t.role, "pattern": t.pattern, "figure": t.figure, "source": t.source,
+               "caveat": t.reason if t.role == "not_compared" else t.caveat,
+               "scenario": scenario_label(t.scenario) if t.scenario else "", "comparison": comparison(t),
+               "low": math.nan, "high": math.nan, "mean": math.nan, "ci_low": math.nan, "ci_high": math.nan, "n": 0}
+        if t.role == "not_compared":
+            row["status"] = NOT_COMPARED
+        else:
+            mean, lo, hi, n = mean_ci(target_values(t, runs))
+            row.update(low=t.range[0], high=t.range[1], mean=mean, ci_low=lo, ci_high=hi, n=n)
+            row["status"] = NO_DATA if n == 0 else (PASS if t.range[0] <= mean <= t.range[1] else MISS)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS)
+
+
+def jobs_for(targets: TargetsFile, replicates: int, days: int | None, overrides: dict | None = None) -> list[Job]:
+    seeds = replicate_seeds(targets.seed, replicates)
+    return [(name, str(targets.scenario_path(name)), seed, days, overrides)
+            for name in targets.scenarios() for seed in seeds]
+
+
+def validate_model(targets: TargetsFile | str | Path | None = None, *, replicates: int | None = None,
+                   days: int | None = None, workers: int | None = None, overrides: dict | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> ValidationResult:
+    """Run every scenario the targets need `replicates` times and compare."""
+    if not isinstance(targets, TargetsFile):
+        targets = load_targets(targets)
+    replicates = replicates or targets.replicates
+    days = days or targets.days
+    workers = workers or default_workers()
+    runs = run_jobs(jobs_for(targets, replicates, days, overrides), workers, progress)
+    settings = {"targets_file": str(targets.path), "replicates": replicates, "days": days, "seed": targets.seed,
+                "overrides": overrides or {}, "workers": workers}
+    return ValidationResult(targets, evaluate(targets, runs), runs, settings)
+
+
+def write_validation(result: ValidationResult, out: str | Path) -> Path:
+    """Write validation.csv (the table), validation.json (table, settings, counts) and
+    runs.parquet (every replicate's figures) into `out`."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    result.table.to_csv(out / "validation.csv", index=False)
+    result.runs.to_parquet(out / "runs.parquet", index=False)
+    doc = {"kind": "cogov-validation", "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+           "settings": result.settings, "counts": result.counts(),
+           "table": json.loads(result.table.to_json(orient="records"))}
+    (out / "validation.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return out
