@@ -119,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("a", metavar="A", help="scenario YAML file")
     diff.add_argument("b", metavar="B", help="scenario YAML file")
     diff.set_defaults(func=cmd_diff)
+
+    from . import credibility  # validate-model, calibrate, report
+
+    credibility.register(sub)
     return parser
 
 

@@ -12,12 +12,36 @@ from here. Unknown keys are rejected (``extra="forbid"``) so that a typo never s
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Literal
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
 import numpy as np
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
+
+#: written by `cogov calibrate --apply`: calibrated defaults of behavioural and handler parameters
+CALIBRATED_FILE = Path(__file__).with_name("calibrated.yaml")
+
+
+def _load_calibrated() -> dict[str, Any]:
+    if not CALIBRATED_FILE.exists():
+        return {}
+    data = yaml.safe_load(CALIBRATED_FILE.read_text(encoding="utf-8")) or {}
+    return dict(data.get("parameters") or {})
+
+
+CALIBRATED: dict[str, Any] = _load_calibrated()
+CALIBRATED_USED: set[str] = set()
+
+
+def calibrated(path: str, fallback: Any) -> Any:
+    """The default of a calibrated parameter (dotted scenario key): its value in calibrated.yaml
+    (see docs/calibration.md), else the hand-set `fallback`."""
+    CALIBRATED_USED.add(path)
+    return CALIBRATED.get(path, fallback)
+
 
 
 class Strict(BaseModel):
@@ -221,36 +245,43 @@ class TrustSpec(Strict):
 class ParticipationSpec(Strict):
     """Threshold model of participation (Granovetter 1978) with invitations, trust and cost."""
 
-    threshold_mean: Share = Field(0.25, description="mean threshold: share of ties that must be active")
+    threshold_mean: Share = Field(calibrated("behaviour.participation.threshold_mean", 0.25),
+                                  description="mean threshold: share of ties that must be active (calibrated: docs/calibration.md)")
     threshold_concentration: float = Field(4.0, gt=0, le=1000, description="Beta concentration of thresholds")
     age_threshold_shift: list[float] = Field(
-        [0.3, 0.15, 0.05, -0.05, -0.12, -0.2],
+        calibrated("behaviour.participation.age_threshold_shift", [0.3, 0.15, 0.05, -0.05, -0.12, -0.2]),
         min_length=6,
         max_length=6,
-        description="threshold shift per age band 18-29..70+ (survey: the young take part least)",
+        description="threshold shift per age band 18-29..70+ (survey: the young take part least) (calibrated: docs/calibration.md)",
     )
-    party_member_threshold_shift: float = Field(-0.15, ge=-1, le=1, description="threshold shift for party members")
+    party_member_threshold_shift: float = Field(calibrated("behaviour.participation.party_member_threshold_shift", -0.15),
+                                                ge=-1, le=1, description="threshold shift for party members (calibrated: docs/calibration.md)")
     influence: Literal["network", "global"] = Field(
         "network", description="social signal from one's ties (network) or from the whole population (global)"
     )
     ties_in_building: float = Field(3.0, ge=0, le=50, description="mean ties to neighbours in one's building")
     ties_in_community: float = Field(1.0, ge=0, le=50, description="mean ties elsewhere in the community")
     isolated_share: Share = Field(0.275, description="share with no ties outside the household (survey: 27.5 %)")
-    weight_social: float = Field(0.6, ge=0, le=5, description="weight of the social signal (1 = Granovetter's pure threshold model)")
+    weight_social: float = Field(calibrated("behaviour.participation.weight_social", 0.6), ge=0, le=5,
+                                 description="weight of the social signal (1 = Granovetter's pure threshold model) (calibrated: docs/calibration.md)")
     weight_trust: float = Field(0.3, ge=0, le=5, description="drive per unit trust in the party organisation above 0.5")
-    weight_invitation: float = Field(0.2, ge=0, le=5, description="drive from a standing invitation")
+    weight_invitation: float = Field(calibrated("behaviour.participation.weight_invitation", 0.2), ge=0, le=5,
+                                     description="drive from a standing invitation (calibrated: docs/calibration.md)")
     weight_results: float = Field(0.2, ge=0, le=5, description="drive per unit of visible resolution rate above 0.5")
-    cost: float = Field(0.12, ge=0, le=5, description="time cost of taking part, subtracted from drive")
+    cost: float = Field(calibrated("behaviour.participation.cost", 0.12), ge=0, le=5,
+                        description="time cost of taking part, subtracted from drive (calibrated: docs/calibration.md)")
     noise: float = Field(0.1, ge=0, le=5, description="s.d. of daily noise in the decision")
     window_days: int = Field(30, ge=1, le=365, description="participation counts if within this many days")
-    offer_multiplier: float = Field(1.0, ge=0, le=1000, description="scales how often every activity is offered (1 = calibrated rates)")
+    offer_multiplier: float = Field(calibrated("behaviour.participation.offer_multiplier", 1.0), ge=0, le=1000,
+                                    description="scales how often every activity is offered (calibrated: docs/calibration.md)")
     initial_share: Share = Field(0.15, description="share active at the start: those with the lowest thresholds")
 
 
 class ReportingSpec(Strict):
     """How residents act on a dispute: negotiate, report, escalate or lump it (Epstein-style grievance)."""
 
-    act_hazard: float = Field(0.08, gt=0, le=1, description="base daily probability of acting on a latent dispute")
+    act_hazard: float = Field(calibrated("behaviour.reporting.act_hazard", 0.08), gt=0, le=1,
+                              description="base daily probability of acting on a latent dispute (calibrated: docs/calibration.md)")
     lump_hazard: float = Field(0.01, ge=0, le=1, description="daily probability of giving up on a latent dispute")
     negotiate_first: Share = Field(
         0.55, description="share of resident–resident disputes first tried by bilateral negotiation"
@@ -261,7 +292,8 @@ class ReportingSpec(Strict):
         {"community": 0.05, "joint": 0.08, "street": 0.2, "district": 0.3, "court": 0.55},
         description="perceived cost of each rung, 0..1",
     )
-    escalation_threshold: float = Field(0.1, ge=-1, le=2, description="grievance minus cost must exceed this to escalate")
+    escalation_threshold: float = Field(calibrated("behaviour.reporting.escalation_threshold", 0.1), ge=-1, le=2,
+                                        description="grievance minus cost must exceed this to escalate (calibrated: docs/calibration.md)")
     escalation_noise: float = Field(0.15, ge=0, le=2, description="s.d. of noise in the escalation choice")
     renege_hazard: float = Field(0.01, ge=0, le=1, description="daily probability of abandoning a waiting case at trust 0")
 
@@ -379,9 +411,12 @@ class Handlers(Strict):
     down); the street office per street, the district per district, the hotline and court per city."""
 
     property_desk: ServiceSpec = Field(default_factory=lambda: _svc(3.0, 0.6), description="property company's service desk")
-    mediation: ServiceSpec = Field(default_factory=lambda: _svc(4.0, 0.62), description="people's mediation (人民调解)")
-    joint_meeting: ServiceSpec = Field(default_factory=lambda: _svc(2.0, 0.75, "fixed"), description="follow-up of a joint meeting (联席会议)")
-    professional: ServiceSpec = Field(default_factory=lambda: _svc(8.0, 0.7), description="legal aid and counselling")
+    mediation: ServiceSpec = Field(default_factory=lambda: _svc(calibrated("handlers.mediation.work_time.mean_days", 4.0), 0.62),
+                                   description="people's mediation (人民调解); work time (calibrated: docs/calibration.md)")
+    joint_meeting: ServiceSpec = Field(default_factory=lambda: _svc(2.0, calibrated("handlers.joint_meeting.base_success", 0.75), "fixed"),
+                                       description="follow-up of a joint meeting (联席会议); base success (calibrated: docs/calibration.md)")
+    professional: ServiceSpec = Field(default_factory=lambda: _svc(8.0, calibrated("handlers.professional.base_success", 0.7)),
+                                      description="legal aid and counselling; base success (calibrated: docs/calibration.md)")
     street: HandlerSpec = Field(default_factory=lambda: _gov(2, 10.0, 0.55, 3.0), description="street office (街道), per street")
     district: HandlerSpec = Field(default_factory=lambda: _gov(3, 14.0, 0.5, 5.0), description="district departments, per district")
     city_hotline: HandlerSpec = Field(default_factory=lambda: _gov(6, 12.0, 0.53, 2.0), description="city hotline (12345) and petition office")

@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..metrics.definitions import DETAIL, RATES, SERIES
-from ..scenario.loader import _line_index
+from ..scenario.loader import ScenarioError, _line_index
 
 #: metric names a target may use: summary() keys and detail() keys
 TOTALS = ("disputes_arisen", "disputes_noticed", "disputes_resolved", "disputes_abandoned", "disputes_lumped",
@@ -26,8 +26,9 @@ METRICS = tuple(dict.fromkeys([*TOTALS, *RATES, *SERIES, *DETAIL]))
 ROLES = ("calibrate", "check", "not_compared")
 
 
-class TargetsError(ValueError):
-    """The targets file is unreadable or invalid; the message is one line meant for the user."""
+class TargetsError(ScenarioError):
+    """The targets file (or calibration set-up) is unreadable or invalid; the message is one line
+    meant for the user (the `cogov` command reports it like a scenario error)."""
 
 
 class _Strict(BaseModel):

@@ -1,0 +1,445 @@
+"""`cogov calibrate`: fit the behavioural defaults to the targets with role `calibrate`.
+
+The set-up (parameters, priors, budget, seed) is `validation/calibration.yaml`. The method:
+
+1. **ABC rejection.** A Latin hypercube of `design_points` over the uniform priors; each point is
+   run with `design_replicates` seeds of every scenario the targets need, and scored by the
+   distance D = sqrt(mean z²), z = (simulated mean − figure) / (half the acceptable range), over
+   the calibrated targets. The best `accept_share` of points are the approximate posterior.
+2. **Finalists.** The best `finalists` points are rerun with `finalist_replicates` fresh seeds;
+   the best is kept.
+3. **Local refinement.** Nelder–Mead from the best finalist, in the prior box scaled to [0, 1],
+   with common random numbers (`refine_replicates` fixed seeds for every point).
+
+The result is written to `sim/scenario/calibrated.yaml` (the schema reads its defaults from it)
+and a fit report to `docs/calibration.md`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import subprocess
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from scipy import optimize
+from scipy.stats import qmc
+
+from ..scenario.schema import CALIBRATED_FILE
+from .runner import Job, default_workers, replicate_seeds, run_one
+from .targets import TargetsError, TargetsFile, load_targets
+from .validate import evaluate
+
+MISSING_Z = 10.0  # z of a target with no data (e.g. no case reached a channel)
+
+#: stage name, done, total
+Progress = Callable[[str, int, int], None]
+
+
+class Parameter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = Field(description="dotted scenario key")
+    name: str | None = Field(None, description="short name; default: the last part of the path")
+    prior: tuple[float, float] = Field(description="uniform prior [low, high]")
+    start: float = Field(description="hand-set value before calibration")
+    shape: list[float] | None = Field(None, description="the parameter scales this list: value = factor × shape")
+    why: str = Field("", description="what it stands for")
+
+    @model_validator(mode="after")
+    def _check(self) -> Parameter:
+        lo, hi = self.prior
+        if not lo < hi:
+            raise ValueError(f"prior: expected [low, high] with low < high, found [{lo}, {hi}]")
+        if not lo <= self.start <= hi:
+            raise ValueError(f"start {self.start} is outside the prior [{lo}, {hi}]")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.name or self.path.rsplit(".", 1)[-1]
+
+    def value(self, x: float) -> Any:
+        """The scenario value for the parameter at `x` (natural units)."""
+        if self.shape is not None:
+            return [round(float(x) * s, 4) for s in self.shape]
+        return round(float(x), 4)
+
+
+class CalibrationConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    targets: str = "targets.yaml"
+    seed: int = Field(7, ge=0)
+    design_points: int = Field(256, ge=4, le=100000)
+    design_replicates: int = Field(2, ge=1, le=100)
+    accept_share: float = Field(0.1, gt=0, le=1)
+    finalists: int = Field(8, ge=1, le=1000)
+    finalist_replicates: int = Field(6, ge=1, le=100)
+    refine_evaluations: int = Field(80, ge=0, le=100000)
+    refine_replicates: int = Field(4, ge=1, le=100)
+    days: int | None = Field(None, ge=1, le=3650, description="days per run; default: each scenario's")
+    parameters: list[Parameter] = Field(min_length=1)
+    path: Path | None = Field(None, exclude=True)
+
+    @model_validator(mode="after")
+    def _unique(self) -> CalibrationConfig:
+        labels = [p.label for p in self.parameters]
+        dup = sorted({n for n in labels if labels.count(n) > 1})
+        if dup:
+            raise ValueError(f"parameter names must be unique (give 'name'), repeated: {dup}")
+        return self
+
+    def targets_file(self) -> TargetsFile:
+        base = self.path.parent if self.path else Path.cwd()
+        return load_targets(base / self.targets)
+
+    def overrides(self, x: np.ndarray) -> dict[str, Any]:
+        return {p.path: p.value(v) for p, v in zip(self.parameters, x)}
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        return (np.array([p.prior[0] for p in self.parameters]), np.array([p.prior[1] for p in self.parameters]))
+
+
+def default_config_path() -> Path:
+    here = Path("validation/calibration.yaml")
+    return here if here.exists() else Path(__file__).resolve().parents[2] / "validation" / "calibration.yaml"
+
+
+def load_config(path: str | Path | None = None) -> CalibrationConfig:
+    path = Path(path) if path is not None else default_config_path()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TargetsError(f"{path}: file not found") from None
+    except yaml.YAMLError as e:
+        raise TargetsError(f"{path}: not valid YAML: {' '.join(str(e).split())}") from None
+    try:
+        config = CalibrationConfig.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        raise TargetsError(f"{path}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+    config.path = path
+    return config
+
+
+# --- evaluation --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Evaluator:
+    """Scores parameter points against the calibrated targets, running replicates in a pool."""
+
+    config: CalibrationConfig
+    targets: TargetsFile
+    pool: ProcessPoolExecutor | None
+    runs: int = 0  # model runs so far
+
+    def jobs(self, x: np.ndarray, seeds: list[int]) -> list[Job]:
+        overrides = self.config.overrides(x)
+        return [(name, str(self.targets.scenario_path(name)), seed, self.config.days, overrides)
+                for name in self.targets.scenarios() for seed in seeds]
+
+    def score(self, points: list[np.ndarray], seeds: list[int], progress: Callable[[int, int], None] | None = None
+              ) -> list[tuple[float, pd.DataFrame]]:
+        """(distance, validation table) for each point."""
+        jobs = [self.jobs(x, seeds) for x in points]
+        flat = [j for js in jobs for j in js]
+        results = []
+        mapper = self.pool.map(run_one, flat, chunksize=1) if self.pool else map(run_one, flat)
+        if progress:
+            progress(0, len(flat))
+        for k, row in enumerate(mapper):
+            results.append(row)
+            if progress and ((k + 1) % 8 == 0 or k + 1 == len(flat)):
+                progress(k + 1, len(flat))
+        self.runs += len(flat)
+        out, k = [], 0
+        for js in jobs:
+            runs = pd.DataFrame(results[k:k + len(js)])
+            k += len(js)
+            table = evaluate(self.targets, runs)
+            out.append((distance(self.targets, table), table))
+        return out
+
+
+def z_scores(targets: TargetsFile, table: pd.DataFrame) -> dict[str, float]:
+    """z of every calibrated target: (mean − figure) / half the range (MISSING_Z without data)."""
+    means = table.set_index("id")["mean"]
+    out = {}
+    for t in targets.calibrated():
+        m = means[t.id]
+        out[t.id] = MISSING_Z if not math.isfinite(m) else (m - t.centre) / t.half_width
+    return out
+
+
+def distance(targets: TargetsFile, table: pd.DataFrame) -> float:
+    z = np.array(list(z_scores(targets, table).values()))
+    return float(np.sqrt(np.mean(z**2)))
+
+
+# --- the calibration -----------------------------------------------------------------------------------
+
+
+@dataclass
+class CalibrationResult:
+    config: CalibrationConfig
+    design: pd.DataFrame  # one row per design point: parameters, distance, accepted
+    finalists: pd.DataFrame
+    refine_history: list[float]
+    best: np.ndarray
+    best_distance: float
+    start_distance: float
+    epsilon: float
+    runs: int
+    seconds: float
+    workers: int
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def posterior(self) -> pd.DataFrame:
+        """Per parameter: prior, start, ABC posterior median and 5-95 % range, calibrated value."""
+        acc = self.design[self.design["accepted"]]
+        rows = []
+        for p, b in zip(self.config.parameters, self.best):
+            v = acc[p.label]
+            rows.append({"parameter": p.label, "path": p.path, "prior_low": p.prior[0], "prior_high": p.prior[1],
+                         "start": p.start, "posterior_median": float(v.median()), "posterior_5": float(v.quantile(0.05)),
+                         "posterior_95": float(v.quantile(0.95)), "calibrated": float(b), "why": p.why})
+        return pd.DataFrame(rows)
+
+
+def calibrate(config: CalibrationConfig | str | Path | None = None, *, workers: int | None = None,
+              progress: Progress | None = None, scale: float = 1.0) -> CalibrationResult:
+    """Run the three stages. `scale` shrinks the budget (design points, finalists, refinement
+    evaluations) for a quick trial; 1 is the stated budget."""
+    if not isinstance(config, CalibrationConfig):
+        config = load_config(config)
+    targets = config.targets_file()
+    workers = workers or default_workers()
+    started = time.perf_counter()
+    lo, hi = config.bounds()
+    d = len(config.parameters)
+    n_design = max(4, int(round(config.design_points * scale)))
+    n_final = max(1, int(round(config.finalists * scale)))
+    n_refine = int(round(config.refine_evaluations * scale))
+    root = np.random.SeedSequence(config.seed)
+    design_seeds, final_seeds, refine_seeds = (
+        [int(c.generate_state(1, dtype=np.uint32)[0]) for c in s.spawn(n)]
+        for s, n in zip(root.spawn(3), (config.design_replicates, config.finalist_replicates, config.refine_replicates)))
+
+    def stage(name: str):
+        return (lambda done, total: progress(name, done, total)) if progress else None
+
+    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
+    try:
+        ev = Evaluator(config, targets, pool)
+        # 1. ABC rejection over a Latin hypercube
+        unit = qmc.LatinHypercube(d=d, seed=config.seed).random(n_design)
+        points = [lo + u * (hi - lo) for u in unit]
+        scored = ev.score(points, design_seeds, stage("design"))
+        design = pd.DataFrame(np.array(points), columns=[p.label for p in config.parameters])
+        design["distance"] = [s for s, _ in scored]
+        n_accept = max(1, int(math.ceil(config.accept_share * n_design)))
+        epsilon = float(np.sort(design["distance"].to_numpy())[n_accept - 1])
+        design["accepted"] = design["distance"] <= epsilon
+        # 2. finalists rerun with more seeds
+        order = np.argsort(design["distance"].to_numpy(), kind="stable")[:n_final]
+        final_points = [np.array(points[i]) for i in order]
+        final_scored = ev.score(final_points, final_seeds, stage("finalists"))
+        finalists = pd.DataFrame(np.array(final_points), columns=[p.label for p in config.parameters])
+        finalists["design_distance"] = design["distance"].to_numpy()[order]
+        finalists["distance"] = [s for s, _ in final_scored]
+        best = final_points[int(np.argmin(finalists["distance"]))]
+        # 3. Nelder-Mead in the unit box with common random numbers
+        history: list[float] = []
+
+        def f(u: np.ndarray) -> float:
+            x = lo + np.clip(u, 0, 1) * (hi - lo)
+            value = ev.score([x], refine_seeds)[0][0]
+            history.append(value)
+            if progress:
+                progress("refine", len(history), n_refine)
+            return value
+
+        u0 = (best - lo) / (hi - lo)
+        if n_refine > 0:
+            simplex = np.vstack([u0] + [np.clip(u0 + 0.08 * np.eye(d)[k] * (1 if u0[k] < 0.5 else -1), 0, 1) for k in range(d)])
+            res = optimize.minimize(f, u0, method="Nelder-Mead", bounds=[(0, 1)] * d,
+                                    options={"maxfev": n_refine, "initial_simplex": simplex, "xatol": 1e-3, "fatol": 1e-3})
+            refined = lo + np.clip(res.x, 0, 1) * (hi - lo)
+            start_value = history[0] if history else math.inf
+            best = refined if res.fun <= start_value else best
+        best_distance = ev.score([best], refine_seeds)[0][0]
+        start = np.array([p.start for p in config.parameters])
+        start_distance = ev.score([start], refine_seeds)[0][0]
+        runs = ev.runs
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    settings = {"design_points": n_design, "finalists": n_final, "refine_evaluations": n_refine, "scale": scale,
+                "design_seeds": design_seeds, "finalist_seeds": final_seeds, "refine_seeds": refine_seeds}
+    return CalibrationResult(config, design, finalists, history, best, best_distance, start_distance, epsilon, runs,
+                             time.perf_counter() - started, workers, settings)
+
+
+# --- writing ---------------------------------------------------------------------------------------
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5,
+                             cwd=Path(__file__).resolve().parent)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def calibrated_yaml(result: CalibrationResult, command: str) -> str:
+    """The text of sim/scenario/calibrated.yaml for a result."""
+    params = {p.path: p.value(x) for p, x in zip(result.config.parameters, result.best)}
+    meta = {
+        "written_by": command,
+        "date": _dt.date.today().isoformat(),
+        "code_commit": _git_commit(),
+        "distance": round(result.best_distance, 4),
+        "distance_at_start": round(result.start_distance, 4),
+        "model_runs": result.runs,
+        "report": "docs/calibration.md",
+    }
+    header = ("# Calibrated defaults, written by `cogov calibrate --apply` (sim/validation/calibrate.py).\n"
+              "# The schema (sim/scenario/schema.py) reads the default of each parameter below from this file;\n"
+              "# do not edit by hand: change validation/calibration.yaml or validation/targets.yaml and rerun.\n"
+              "# Fit and method: docs/calibration.md.\n")
+    return header + yaml.safe_dump({"calibration": meta, "parameters": params}, sort_keys=False, allow_unicode=True)
+
+
+def write_result(result: CalibrationResult, out: str | Path) -> Path:
+    """The design, finalists and summary of a calibration into folder `out`."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    result.design.to_csv(out / "design.csv", index=False)
+    result.finalists.to_csv(out / "finalists.csv", index=False)
+    result.posterior().to_csv(out / "parameters.csv", index=False)
+    pd.DataFrame({"evaluation": np.arange(1, len(result.refine_history) + 1), "distance": result.refine_history}
+                 ).to_csv(out / "refinement.csv", index=False)
+    return out
+
+
+def apply_result(result: CalibrationResult, command: str, path: Path = CALIBRATED_FILE) -> Path:
+    path.write_text(calibrated_yaml(result, command), encoding="utf-8")
+    return path
+
+
+# --- the fit report --------------------------------------------------------------------------------
+
+
+def _num(v: float, share: bool) -> str:
+    if v is None or not math.isfinite(v):
+        return "—"
+    return f"{100 * v:.1f} %" if share else f"{v:.3g}"
+
+
+def _is_share(lo: float, hi: float) -> bool:
+    return -1.0 <= lo and hi <= 1.0
+
+
+def fit_rows(before: pd.DataFrame, after: pd.DataFrame) -> list[str]:
+    """Markdown rows: one per compared target, before and after calibration."""
+    b = before.set_index("id")
+    rows = []
+    for _, r in after.iterrows():
+        if r["role"] == "not_compared":
+            continue
+        share = _is_share(r["low"], r["high"])
+        prev = b.loc[r["id"]]
+        rows.append(f"| `{r['id']}` | {r['role']} | {r['scenario']} | {r['comparison']} | "
+                    f"{_num(r['low'], share)} – {_num(r['high'], share)} | {_num(prev['mean'], share)} ({prev['status']}) | "
+                    f"{_num(r['mean'], share)} [{_num(r['ci_low'], share)}, {_num(r['ci_high'], share)}] | **{r['status']}** |")
+    return rows
+
+
+def calibration_markdown(result: CalibrationResult, before, after, command: str) -> str:
+    """docs/calibration.md: method, parameters (prior, start, posterior, calibrated), fit."""
+    cfg = result.config
+    post = result.posterior()
+    n_acc = int(result.design["accepted"].sum())
+    lines = [
+        "# Calibration",
+        "",
+        "<!-- Written by `cogov calibrate --apply` (sim/validation/calibrate.py); rerun it rather than editing. -->",
+        "",
+        "The defaults of the parameters below are **calibrated**: the schema (`sim/scenario/schema.py`) reads them",
+        "from `sim/scenario/calibrated.yaml`, which this command writes, so `cogov show` shows the calibrated values.",
+        "The set-up (parameters, priors, budget, seeds) is `validation/calibration.yaml`; the targets, with their",
+        "ranges, sources and caveats, are `validation/targets.yaml`. Discussion of the misses: `docs/validation.md`.",
+        "",
+        "## Command",
+        "",
+        "```sh",
+        command,
+        "```",
+        "",
+        f"Measured on the reference machine (2 cores, {result.workers} worker processes): **{result.seconds / 60:.1f} minutes**, "
+        f"{result.runs:,} model runs of the shipped scenarios at full size ({', '.join(Path(s).stem for s in cfg.targets_file().scenarios())}; "
+        f"{'each scenario’s own days' if cfg.days is None else f'{cfg.days} days'}).",
+        "",
+        "## Method",
+        "",
+        "Objective: the distance D = √(mean z²) over the targets with role `calibrate`, where z = (simulated mean −",
+        "published figure) ÷ (half the acceptable range); the figure is the middle of the range where the target has no",
+        "single figure. D < 1 means the calibrated targets lie, on average, within their ranges. Only behavioural",
+        "patterns are calibrated against; the administrative 95 % mediation ceiling and the other `check` targets are",
+        "not in the objective, so they are independent checks.",
+        "",
+        f"1. **ABC rejection.** A Latin hypercube of {result.settings['design_points']} points over the uniform priors, each run with",
+        f"   {cfg.design_replicates} seeds of every scenario; the best {cfg.accept_share:.0%} ({n_acc} points, tolerance ε = D ≤ {result.epsilon:.3f})",
+        "   are the approximate posterior (table below: median and 5–95 % range).",
+        f"2. **Finalists.** The best {result.settings['finalists']} points rerun with {cfg.finalist_replicates} fresh seeds; the best is kept.",
+        f"3. **Refinement.** Nelder–Mead from there inside the prior box ({len(result.refine_history)} evaluations), with",
+        f"   common random numbers ({cfg.refine_replicates} fixed seeds for every point).",
+        "",
+        f"Distance on the refinement seeds: **{result.start_distance:.3f} at the hand-set values → {result.best_distance:.3f} calibrated**.",
+        "The calibration seeds differ from the validation seeds of `validation/targets.yaml`, so the fit below is",
+        "measured on fresh runs.",
+        "",
+        "## Parameters",
+        "",
+        "| parameter | scenario key | prior | hand-set | ABC posterior median [5 %, 95 %] | calibrated | what it stands for |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for _, r in post.iterrows():
+        lines.append(f"| {r['parameter']} | `{r['path']}` | {r['prior_low']:g} – {r['prior_high']:g} | {r['start']:g} | "
+                     f"{r['posterior_median']:.3g} [{r['posterior_5']:.3g}, {r['posterior_95']:.3g}] | **{r['calibrated']:.3g}** | {r['why']} |")
+    shaped = [p for p in cfg.parameters if p.shape is not None]
+    for p, x in zip(cfg.parameters, result.best):
+        if p.shape is not None:
+            lines += ["", f"`{p.path}` = {p.label} × {p.shape} = {p.value(x)}."]
+    if not shaped:
+        lines.append("")
+    lines += [
+        "",
+        "## Fit",
+        "",
+        f"Every target of `validation/targets.yaml`, {after.settings['replicates']} replicates per scenario with the validation seeds, "
+        "at the hand-set values and at the calibrated values (mean and 95 % confidence interval across replicates). "
+        "A target passes when the mean lies in its range.",
+        "",
+        "| target | role | scenario | metric | range | hand-set | calibrated [95 % CI] | result |",
+        "|---|---|---|---|---|---|---|---|",
+        *fit_rows(before.table, after.table),
+        "",
+        f"Calibrated: {after.counts()['pass']} pass, {after.counts()['miss']} miss, {after.counts()['no data']} without data "
+        f"(hand-set: {before.counts()['pass']} pass, {before.counts()['miss']} miss). "
+        "Targets with no counterpart in the model are listed in `validation/targets.yaml` with the reason.",
+        "",
+    ]
+    return "\n".join(lines)
