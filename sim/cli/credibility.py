@@ -51,6 +51,7 @@ def register(sub) -> None:
     cal.add_argument("--out", metavar="DIR", default="validation/calibration", help="folder for the design, finalists and parameters (default: %(default)s)")
     cal.add_argument("--apply", action="store_true", help="write sim/scenario/calibrated.yaml and docs/calibration.md")
     cal.add_argument("--docs", metavar="FILE", default="docs/calibration.md", help="fit report written with --apply (default: %(default)s)")
+    cal.add_argument("--defaults-file", metavar="FILE", help="calibrated defaults written with --apply (default: sim/scenario/calibrated.yaml)")
     cal.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     cal.set_defaults(func=cmd_calibrate)
 
@@ -175,7 +176,7 @@ def cmd_calibrate(args: argparse.Namespace, argv: Sequence[str]) -> int:
         best = config.overrides(result.best)
         before = validate_model(targets, workers=args.workers, overrides=start)
         after = validate_model(targets, workers=args.workers, overrides=best)
-        path = apply_result(result, command)
+        path = apply_result(result, command, Path(args.defaults_file)) if args.defaults_file else apply_result(result, command)
         docs = Path(args.docs)
         docs.parent.mkdir(parents=True, exist_ok=True)
         docs.write_text(calibration_markdown(result, before, after, command), encoding="utf-8")

@@ -154,8 +154,11 @@ def load_targets(path: str | Path | None = None) -> TargetsFile:
         targets = TargetsFile.model_validate(data)
     except ValidationError as e:
         err = e.errors()[0]
-        loc = tuple(err["loc"])
-        raise TargetsError(f"{_where(path, lines, loc)}: {'.'.join(map(str, loc)) or '(top level)'}: {_describe(err)}") from None
+        loc, message = tuple(err["loc"]), _describe(err)
+        key, _, rest = message.partition(": ")
+        if err["type"] == "value_error" and rest and key in Target.model_fields:  # "range: expected ..."
+            loc, message = loc + (key,), rest
+        raise TargetsError(f"{_where(path, lines, loc)}: {'.'.join(map(str, loc)) or '(top level)'}: {message}") from None
     targets.path = path
     for i, t in enumerate(targets.targets):
         for key in ("scenario", "reference"):

@@ -1,0 +1,103 @@
+"""`cogov report`: one self-contained HTML file for a run folder and a validation folder, in
+English and Chinese, that opens in Chromium with no console errors and no request beyond itself."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    """A small run folder of party_led and of baseline, and a validation folder."""
+    root = Path(__file__).resolve().parent.parent
+    tmp = tmp_path_factory.mktemp("report")
+    for name in ("party_led", "baseline"):
+        assert main(["run", str(root / "scenarios" / f"{name}.yaml"), "--days", "40", "--out", str(tmp / name), "--quiet"]) == 0
+    targets = tmp / "targets.yaml"
+    targets.write_text(
+        "replicates: 2\ntargets:\n"
+        f"  - {{id: grassroots, pattern: most settled inside, figure: 88 %, value: 0.885, range: [0.84, 0.93], role: calibrate, "
+        f"scenario: {root / 'scenarios' / 'party_led.yaml'}, metric: community_share, source: Liaoning, caveat: 'a <b>caveat</b> & more'}}\n"
+        "  - {id: none, pattern: nothing, figure: '-', role: not_compared, source: s, reason: no counterpart}\n",
+        encoding="utf-8")
+    assert main(["validate-model", str(targets), "--days", "40", "--out", str(tmp / "validation"), "--workers", "1", "--quiet"]) == 0
+    return tmp
+
+
+def external_references(html: str) -> list[str]:
+    """URLs the page would fetch: src/href attributes and CSS url() that are not data: URLs."""
+    refs = re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', html) + re.findall(r"url\(([^)]*)\)", html)
+    return [r for r in refs if not r.strip("'\" ").startswith("data:") and not r.startswith("#")]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_run_report_is_self_contained(folders, lang, capsys):
+    out = folders / f"run-{lang}.html"
+    assert main(["report", str(folders / "party_led"), "--baseline", str(folders / "baseline"), "--lang", lang, "--out", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == str(out)
+    html = out.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert external_references(html) == []
+    assert html.count("data:image/png;base64,") == 1  # the dashboard
+    assert ("Headline results" if lang == "en" else "主要结果") in html
+    assert ("Compared with the baseline" if lang == "en" else "与基准情景比较") in html
+    assert ("Red cells" if lang == "en" else "红色细胞") in html  # the levers switched on
+
+
+def test_validation_report_escapes_text_and_shows_results(folders):
+    out = folders / "validation.html"
+    assert main(["report", str(folders / "validation"), "--out", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "a &lt;b&gt;caveat&lt;/b&gt; &amp; more" in html and "<b>caveat</b>" not in html
+    assert "grassroots" in html and "not compared" in html
+    assert external_references(html) == []
+
+
+def test_report_of_a_folder_that_is_none_is_one_line(tmp_path, capsys):
+    assert main(["report", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not a run, results or validation folder" in err[0]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+def test_reports_open_in_chromium_without_errors_or_requests(folders):
+    playwright = pytest.importorskip("playwright.sync_api")
+    pages = []
+    for lang in ("en", "zh"):
+        out = folders / f"chromium-{lang}.html"
+        assert main(["report", str(folders / "party_led"), "--lang", lang, "--out", str(out)]) == 0
+        pages.append(out)
+    out = folders / "chromium-validation.html"
+    assert main(["report", str(folders / "validation"), "--out", str(out)]) == 0
+    pages.append(out)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            for path in pages:
+                page = browser.new_page()
+                errors, requests = [], []
+                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                page.on("requestfailed", lambda r: errors.append(f"failed: {r.url}"))
+                page.on("request", lambda r: requests.append(r.url))
+                url = path.resolve().as_uri()
+                page.goto(url, wait_until="load")
+                assert errors == [], (path.name, errors)
+                assert [u for u in requests if u != url and not u.startswith("data:")] == [], (path.name, requests)
+                # every embedded image decoded
+                broken = page.evaluate("Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).length")
+                assert broken == 0 and page.evaluate("document.images.length") >= 1
+                assert page.title()
+                page.close()
+        finally:
+            browser.close()
