@@ -38,9 +38,9 @@ def _line_index(node: yaml.Node, path: KeyPath, out: dict[KeyPath, int]) -> None
 
 
 class _Layer:
-    """One file's document with its line index."""
+    """One file's document with its line index. `what` names the mapping the file must hold."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, what: str = "scenario keys"):
         self.path = path
         try:
             text = path.read_text(encoding="utf-8")
@@ -60,7 +60,7 @@ class _Layer:
         if self.data is None:
             self.data = {}
         if not isinstance(self.data, dict):
-            raise ScenarioError(f"{path}:1: expected a mapping of scenario keys, found {type(self.data).__name__}")
+            raise ScenarioError(f"{path}:1: expected a mapping of {what}, found {type(self.data).__name__}")
         self.lines: dict[KeyPath, int] = {}
         if node is not None:
             _line_index(node, (), self.lines)
@@ -97,12 +97,16 @@ def _origin(layers: list[_Layer], loc: KeyPath) -> tuple[Path, int | None]:
     return layers[-1].path, None
 
 
-def _field_at(loc: KeyPath) -> tuple[Any, Any]:
-    """(the schema model holding the key at `loc`, its FieldInfo), or (None, None)."""
-    model: Any = Scenario
+def _field_at(loc: KeyPath, root: type[BaseModel] = Scenario) -> tuple[Any, Any]:
+    """(the schema model holding the key at `loc`, its FieldInfo), or (None, None). `root` is the
+    schema of the whole document (a scenario unless said otherwise); keys of a mapping-valued
+    field (``dict[str, X]``) are skipped."""
+    model: Any = root
     field = None
+    mapping = False
     for part in loc:
-        if isinstance(part, int):
+        if isinstance(part, int) or mapping:
+            mapping = False
             continue
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
             return None, None
@@ -110,12 +114,13 @@ def _field_at(loc: KeyPath) -> tuple[Any, Any]:
         if field is None:
             return None, None
         holder, model = model, _model_of(field.annotation)
+        mapping = getattr(field.annotation, "__origin__", None) is dict
     return (holder, field) if field is not None else (None, None)
 
 
-def _fields_at(loc: KeyPath) -> list[str]:
+def _fields_at(loc: KeyPath, root: type[BaseModel] = Scenario) -> list[str]:
     """The known keys of the schema section at `loc`, for 'did you mean'."""
-    model = _model_of(_field_at(loc)[1].annotation) if loc else Scenario
+    model = _model_of(_field_at(loc, root)[1].annotation) if loc else root
     if isinstance(model, type) and issubclass(model, BaseModel):
         return [f.alias or name for name, f in model.model_fields.items()]
     return []
@@ -148,14 +153,14 @@ _EXPECT = {
 }
 
 
-def _describe(err: dict, loc: KeyPath) -> str:
+def _describe(err: dict, loc: KeyPath, root: type[BaseModel] = Scenario) -> str:
     kind = err["type"]
     ctx = err.get("ctx") or {}
     found = err.get("input")
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         op = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}[kind]
         bound = next(iter(ctx.values()))
-        field = _field_at(loc)[1]
+        field = _field_at(loc, root)[1]
         noun = "an integer" if field is not None and field.annotation is int else "a number"
         return f"expected {noun} {op} {bound}, found {found!r}"
     if kind in ("literal_error", "enum"):
@@ -174,7 +179,8 @@ def _describe(err: dict, loc: KeyPath) -> str:
     return f"{err['msg']}, found {found!r}"
 
 
-def _format(err: dict, layers: list[_Layer], prefix: KeyPath = ()) -> str:
+def _format(err: dict, layers: list[_Layer], prefix: KeyPath = (), root: type[BaseModel] = Scenario) -> str:
+    """One line, `file:line: key: message`, for a pydantic error in a document of schema `root`."""
     loc = prefix + tuple(p for p in err["loc"] if not (isinstance(p, str) and p in ("property_exit", "fee_change")))
     if err["type"] == "union_tag_invalid":
         loc += ("kind",)
@@ -183,12 +189,12 @@ def _format(err: dict, layers: list[_Layer], prefix: KeyPath = ()) -> str:
     key = ".".join(str(p) for p in loc) or "(top level)"
     if err["type"] == "extra_forbidden":
         parent, bad = loc[:-1], str(loc[-1])
-        known = _fields_at(parent[len(prefix):]) if not prefix else _fields_at(("site",) + parent[len(prefix):])
+        known = _fields_at(parent[len(prefix):], root) if not prefix else _fields_at(("site",) + parent[len(prefix):], root)
         guess = difflib.get_close_matches(bad, known, n=1)
         hint = f"; did you mean '{guess[0]}'?" if guess else (f"; known keys: {', '.join(known)}" if known else "")
         return f"{where}: {key}: unknown key '{bad}'{hint}"
     schema_loc = ("site",) + loc[len(prefix):] if prefix else loc
-    return f"{where}: {key}: {_describe(err, schema_loc)}"
+    return f"{where}: {key}: {_describe(err, schema_loc, root)}"
 
 
 def load_scenario(path: str | Path, overrides: dict | None = None) -> Scenario:
