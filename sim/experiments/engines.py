@@ -1,0 +1,199 @@
+"""Where runs execute. An engine hands the runner a `concurrent.futures.Executor`; the runner only
+calls `submit` and waits on the futures, so a new engine needs no change to the sweep logic.
+
+* `LocalEngine`: worker processes on this machine (`ProcessPoolExecutor`, forkserver start method
+  with the model preloaded, spawn where there is no forkserver). Workers are recycled after about
+  `tasks_per_worker` runs each: the pool is replaced by a fresh one, the old one finishing what it
+  holds. (Python's own ``max_tasks_per_child`` is not used: on Python 3.11–3.13 it can deadlock
+  once more runs are queued than there are workers, cpython#115634.) A worker that dies breaks the
+  pool: its futures raise `BrokenProcessPool` (`lost`), and the next submit starts a new pool.
+* `DaskEngine`: a Dask distributed scheduler (``tcp://host:8786``) or, with ``local``, a
+  `LocalCluster` of single-threaded worker processes started here. Dask itself reruns a run whose
+  worker died; for a cluster started here it does so once (``allowed-failures: 1``), then reports
+  `KilledWorker`, which the runner records as that run's failure.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import threading
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Protocol
+
+
+class EngineError(RuntimeError):
+    """The engine cannot start or lost its workers; the message is one line."""
+
+
+class Engine(Protocol):
+    """A source of executors for runs."""
+
+    #: exceptions a future raises when its worker was lost (the run should be retried)
+    lost: tuple[type[BaseException], ...]
+
+    def start(self) -> Executor: ...
+
+    def slots(self) -> int:
+        """Runs that can execute at once (the runner keeps about twice this many in flight)."""
+        ...
+
+    def describe(self) -> str: ...
+
+    def close(self, *, cancel: bool = False) -> None: ...
+
+
+def default_workers() -> int:
+    """All cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _context() -> mp.context.BaseContext:
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["sim.experiments.worker"])  # forked workers start with the model imported
+        return ctx
+    return mp.get_context("spawn")
+
+
+class RecyclingProcessPool(Executor):
+    """A process pool whose workers are replaced after about `tasks_per_worker` runs each
+    (0: never). Thread-safe `submit`; `shutdown` shuts down every pool it made."""
+
+    def __init__(self, workers: int, tasks_per_worker: int = 100, context: Any = None):
+        self.workers = workers
+        self.tasks_per_worker = tasks_per_worker
+        self.context = context or _context()
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+        self._submitted = 0
+        self._retired: list[ProcessPoolExecutor] = []
+        self._closed = False
+        self.pools_started = 0
+
+    def _fresh(self) -> ProcessPoolExecutor:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)  # what it holds still runs; its workers then exit
+            self._retired.append(self._pool)
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self.context)
+        self._submitted = 0
+        self.pools_started += 1
+        return self._pool
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:  # type: ignore[override]
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("cannot submit after shutdown")
+            limit = self.tasks_per_worker * self.workers
+            pool = self._pool
+            if pool is None or (self.tasks_per_worker and self._submitted >= limit):
+                pool = self._fresh()
+            try:
+                future = pool.submit(fn, *args, **kwargs)
+            except BrokenProcessPool:  # a worker died: start over with a new pool
+                future = self._fresh().submit(fn, *args, **kwargs)
+            self._submitted += 1
+            return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._closed = True
+            pools = self._retired + ([self._pool] if self._pool is not None else [])
+        for pool in pools:
+            pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+class LocalEngine:
+    """Worker processes on this machine."""
+
+    lost = (BrokenProcessPool,)
+
+    def __init__(self, workers: int | None = None, *, tasks_per_worker: int = 100):
+        self.workers = workers or default_workers()
+        self.tasks_per_worker = tasks_per_worker
+        self.executor: RecyclingProcessPool | None = None
+
+    def start(self) -> Executor:
+        self.executor = RecyclingProcessPool(self.workers, self.tasks_per_worker)
+        return self.executor
+
+    def slots(self) -> int:
+        return self.workers
+
+    def describe(self) -> str:
+        recycle = f", each recycled after ~{self.tasks_per_worker} runs" if self.tasks_per_worker else ""
+        return f"local processes ({self.workers} worker{'s' if self.workers != 1 else ''}{recycle})"
+
+    def close(self, *, cancel: bool = False) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=cancel)
+            self.executor = None
+
+
+class DaskEngine:
+    """A Dask distributed scheduler at `address`, or a LocalCluster of `workers` processes ('local')."""
+
+    lost: tuple[type[BaseException], ...] = ()
+
+    def __init__(self, address: str, workers: int | None = None, *, connect_timeout: str = "30s"):
+        self.address = address
+        self.workers = workers or default_workers()
+        self.connect_timeout = connect_timeout
+        self.cluster: Any = None
+        self.client: Any = None
+        self.executor: Any = None
+
+    def start(self) -> Executor:
+        import dask
+        from distributed import Client, LocalCluster
+
+        try:
+            if self.address == "local":
+                with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+                    self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                                dashboard_address=None, silence_logs=logging.ERROR)
+                self.client = Client(self.cluster)
+            else:
+                self.client = Client(self.address, timeout=self.connect_timeout)
+        except (OSError, TimeoutError) as e:
+            self.close()
+            raise EngineError(f"cannot reach the Dask scheduler at {self.address}: {' '.join(str(e).split())}") from None
+        self.executor = self.client.get_executor(pure=False)
+        return self.executor
+
+    def slots(self) -> int:
+        try:
+            return max(1, sum(self.client.nthreads().values()))
+        except Exception:  # noqa: BLE001 - scheduler busy or gone: assume one slot
+            return 1
+
+    def describe(self) -> str:
+        if self.address == "local":
+            return f"Dask LocalCluster ({self.workers} worker processes, 1 thread each)"
+        return f"Dask scheduler {self.address} ({self.slots()} worker threads)"
+
+    def close(self, *, cancel: bool = False) -> None:
+        if self.executor is not None:
+            try:
+                self.executor.shutdown(wait=not cancel)  # not waiting cancels what is still queued
+            except Exception:  # noqa: BLE001 - the scheduler may already be gone
+                pass
+            self.executor = None
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+        if self.cluster is not None:
+            self.cluster.close()
+            self.cluster = None
+
+
+def make_engine(*, workers: int | None = None, dask: str | None = None, tasks_per_worker: int = 100) -> Engine:
+    """The engine the command line asks for: local processes, or Dask (an address or 'local')."""
+    if dask:
+        return DaskEngine(dask, workers)
+    return LocalEngine(workers, tasks_per_worker=tasks_per_worker)

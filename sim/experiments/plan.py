@@ -1,0 +1,230 @@
+"""What an experiment runs: arms (resolved base scenarios), design points (overrides on an arm),
+replicates and their seeds, and what each run keeps.
+
+A sweep has one arm and many points; a comparison has one point per arm and common random numbers.
+Runs are named by (point, replicate); nothing about a run depends on where or when it executes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ..metrics.definitions import HEADLINE
+from ..scenario import ScenarioError, load_scenario
+from .designs import make_design
+from .seeds import run_seed
+from .sweepfile import Parameter, Sweep
+
+
+@dataclass
+class Arm:
+    """A base scenario: its name, where it came from, the resolved scenario as a document."""
+
+    name: str
+    source: str
+    document: dict
+
+
+@dataclass
+class Point:
+    """A design point: an arm with overrides (path → value) and their result columns (name → value)."""
+
+    index: int
+    arm: int
+    overrides: dict[str, Any]
+    columns: dict[str, Any]
+
+
+@dataclass
+class Plan:
+    kind: str  # "sweep" or "compare"
+    name: str
+    description: str
+    arms: list[Arm]
+    parameters: list[Parameter]
+    design: dict[str, Any]
+    points: list[Point]
+    replicates: int
+    seed: int
+    common_random_numbers: bool
+    days: int
+    metrics: list[str]
+    series_every: int = 1
+    unit: np.ndarray | None = None
+    problem: dict | None = None
+    source_path: str | None = None
+    source_text: str | None = None
+    _hash: str | None = field(default=None, repr=False)
+
+    # --- building ---------------------------------------------------------------------------
+    @classmethod
+    def from_sweep(cls, sweep: Sweep) -> Plan:
+        spec = sweep.spec
+        design_seed = spec.design.seed if spec.design.seed is not None else spec.seed
+        design = make_design(sweep.parameters, spec.design, design_seed)
+        points = [Point(i, 0, values, {p.name: p.label(values[p.path]) for p in sweep.parameters})
+                  for i, values in enumerate(design.values)]
+        arm = Arm(sweep.base.name, str(sweep.base_path), sweep.base.model_dump(mode="json", by_alias=True))
+        for p in sweep.parameters:  # a column of mixed or non-scalar choices is stored as text
+            if _arrow_type(p.kind, [pt.columns[p.name] for pt in points]) == pa.string():
+                for pt in points:
+                    v = pt.columns[p.name]
+                    pt.columns[p.name] = v if isinstance(v, str) else json.dumps(v)
+        return cls(
+            kind="sweep", name=sweep.name, description=spec.description, arms=[arm], parameters=sweep.parameters,
+            design={**spec.design.model_dump(), "seed": design_seed}, points=points, replicates=spec.replicates,
+            seed=spec.seed, common_random_numbers=spec.common_random_numbers, days=sweep.days,
+            metrics=list(spec.metrics), series_every=spec.series_every, unit=design.unit, problem=design.problem,
+            source_path=str(sweep.path), source_text=sweep.text,
+        )
+
+    @classmethod
+    def for_compare(cls, files: list[str | Path], *, replicates: int, seed: int, days: int | None = None,
+                    metrics: list[str] | None = None, name: str | None = None) -> Plan:
+        """One arm per scenario file, one point per arm, replicate i of every arm on the same seed."""
+        scenarios = [load_scenario(f) for f in files]
+        if days is None:
+            all_days = sorted({s.run.days for s in scenarios})
+            if len(all_days) > 1:
+                raise ScenarioError(f"the scenarios run for different numbers of days ({', '.join(map(str, all_days))}); "
+                                    "give --days so the arms are comparable")
+            days = all_days[0]
+        names: list[str] = []
+        for s in scenarios:
+            n, k = s.name, 2
+            while n in names:
+                n, k = f"{s.name}_{k}", k + 1
+            names.append(n)
+        arms = [Arm(n, str(f), s.model_dump(mode="json", by_alias=True)) for n, f, s in zip(names, files, scenarios)]
+        points = [Point(i, i, {}, {"arm": n}) for i, n in enumerate(names)]
+        return cls(
+            kind="compare", name=name or "_vs_".join(names), description=f"paired comparison of {', '.join(names)}",
+            arms=arms, parameters=[], design={"kind": "compare"}, points=points, replicates=replicates, seed=seed,
+            common_random_numbers=True, days=days, metrics=list(metrics or HEADLINE),
+        )
+
+    # --- runs ---------------------------------------------------------------------------------
+    @property
+    def n_runs(self) -> int:
+        return len(self.points) * self.replicates
+
+    def seed_for(self, point: int, replicate: int) -> int:
+        return run_seed(self.seed, point, replicate, common=self.common_random_numbers)
+
+    def runs(self) -> Iterator[tuple[int, int]]:
+        """Every (point, replicate), point by point."""
+        for p in range(len(self.points)):
+            for r in range(self.replicates):
+                yield p, r
+
+    def task(self, point: int, replicate: int, *, attempt: int = 1, fault: str | None = None) -> dict[str, Any]:
+        """Everything a worker needs for one run (plain data, picklable)."""
+        pt = self.points[point]
+        return {"point": point, "replicate": replicate, "seed": self.seed_for(point, replicate), "days": self.days,
+                "scenario": self.arms[pt.arm].document, "overrides": pt.overrides, "metrics": self.metrics,
+                "series_every": self.series_every, "attempt": attempt, "fault": fault}
+
+    # --- identity and tables --------------------------------------------------------------------
+    def identity(self) -> dict[str, Any]:
+        """What makes two plans the same experiment (everything but the number of replicates, names
+        and comments): a results folder may be resumed, or given more replicates, only under it."""
+        return {
+            "kind": self.kind, "arms": [a.document for a in self.arms], "design": self.design,
+            "points": [[p.arm, p.overrides] for p in self.points], "seed": self.seed,
+            "common_random_numbers": self.common_random_numbers, "days": self.days, "metrics": self.metrics,
+            "series_every": self.series_every,
+        }
+
+    def identity_hash(self) -> str:
+        if self._hash is None:
+            text = json.dumps(self.identity(), sort_keys=True, default=str, separators=(",", ":"))
+            self._hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return self._hash
+
+    def column_types(self) -> dict[str, pa.DataType]:
+        """Arrow types of the design columns (parameters, or the arm)."""
+        if self.kind == "compare":
+            return {"arm": pa.string()}
+        out: dict[str, pa.DataType] = {}
+        for p in self.parameters:
+            labels = [pt.columns[p.name] for pt in self.points] or [p.label(v) for v in (p.values or [])]
+            out[p.name] = _arrow_type(p.kind, labels)
+        return out
+
+    def design_frame(self) -> pd.DataFrame:
+        """One row per design point: `point`, the design columns, and `u.<name>` unit coordinates of
+        a sampled design."""
+        types = self.column_types()
+        data: dict[str, Any] = {"point": pa.array([p.index for p in self.points], pa.int64())}
+        for name, t in types.items():
+            data[name] = pa.array([p.columns[name] for p in self.points], t)
+        if self.unit is not None:
+            for j, p in enumerate(self.parameters):
+                data[f"u.{p.name}"] = pa.array(self.unit[:, j], pa.float64())
+        return pa.table(data).to_pandas()
+
+    def runs_frame(self) -> pd.DataFrame:
+        """Every planned run: point, replicate, seed."""
+        rows = list(self.runs())
+        return pd.DataFrame({
+            "point": np.array([p for p, _ in rows], dtype=np.int64),
+            "replicate": np.array([r for _, r in rows], dtype=np.int64),
+            "seed": np.array([self.seed_for(p, r) for p, r in rows], dtype=np.int64),
+        })
+
+    def describe_design(self) -> str:
+        if self.kind == "compare":
+            return f"{len(self.arms)} arms, common random numbers"
+        d = self.design
+        extra = ""
+        if d["kind"] == "sobol":
+            extra = f", N={d['samples']}" + (", second order" if d["second_order"] else "")
+        elif d["kind"] == "morris":
+            extra = f", {d['samples']} trajectories, {d['levels']} levels"
+        elif d["kind"] == "lhs":
+            extra = f", {d['samples']} samples"
+        return f"{d['kind']}{extra}"
+
+    def manifest(self) -> dict[str, Any]:
+        """The plan as recorded in the results folder's manifest.json."""
+        return {
+            "kind": self.kind, "name": self.name, "description": self.description,
+            "arms": [{"name": a.name, "source": a.source, "file": f"scenarios/{_safe(a.name)}.yaml"} for a in self.arms],
+            "parameters": [p.to_json() for p in self.parameters], "design": self.design,
+            "points": len(self.points), "replicates": self.replicates, "runs": self.n_runs, "seed": self.seed,
+            "seed_rule": ("numpy SeedSequence(seed, spawn_key=(replicate,))" if self.common_random_numbers
+                          else "numpy SeedSequence(seed, spawn_key=(point, replicate))"),
+            "common_random_numbers": self.common_random_numbers, "days": self.days, "metrics": self.metrics,
+            "series_every": self.series_every, "problem": self.problem, "plan_hash": self.identity_hash(),
+            "sweep_file": self.source_path, "sweep_text": self.source_text,
+        }
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "arm"
+
+
+def _arrow_type(kind: str, labels: list[Any]) -> pa.DataType:
+    if kind == "int":
+        return pa.int64()
+    if kind == "float":
+        return pa.float64()
+    if kind == "bool":
+        return pa.bool_()
+    if labels and all(isinstance(v, bool) for v in labels):
+        return pa.bool_()
+    if labels and all(isinstance(v, int) and not isinstance(v, bool) for v in labels):
+        return pa.int64()
+    if labels and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in labels):
+        return pa.float64()
+    return pa.string()
+

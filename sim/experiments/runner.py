@@ -1,0 +1,222 @@
+"""Run an experiment's missing runs on an engine and write them to its results folder as they finish.
+
+The runner submits runs in order, keeps about twice as many in flight as the engine has slots,
+collects them as they complete (in any order) and commits a batch to the results folder every
+`batch` finished runs or `flush_seconds`, whichever comes first. Memory is bounded by the runs in
+flight plus one batch, whatever the size of the sweep.
+
+* A run that raises is recorded as failed (parameters, seed, traceback) and the sweep goes on.
+  Failed runs are not rerun when the sweep resumes, unless `retry_failed`.
+* A run whose worker process died (a future raising one of `engine.lost`) is retried once, alone,
+  so that the run that kills its worker is told apart from the runs that shared the pool with it;
+  if its worker dies again it is recorded as failed (``WorkerDied``).
+* On an interrupt, the finished runs still in memory are committed before the runner stops.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .engines import Engine, EngineError
+from .plan import Plan
+from .store import ResultsStore, _now, open_store
+from .worker import execute_run
+
+
+@dataclass
+class Outcome:
+    """What a session did."""
+
+    path: Path
+    planned: int
+    finished_before: int
+    failed_before: int
+    finished: int = 0  # in this session
+    failed: int = 0  # in this session
+    retried: int = 0  # runs resubmitted after their worker died
+    skipped_failed: int = 0  # earlier failures left alone (no retry_failed)
+    wall_seconds: float = 0.0
+    interrupted: bool = False
+
+    @property
+    def done(self) -> int:
+        return self.finished_before + self.finished
+
+    @property
+    def complete(self) -> bool:
+        return self.done == self.planned
+
+
+#: stop the sweep when this many runs in a row were recorded as WorkerDied (each already died twice)
+MAX_DEATHS_IN_A_ROW = 3
+
+#: progress(finished, failed, total): finished and failed runs so far (all sessions) of `total`
+Progress = Callable[[int, int, int], None]
+
+
+@dataclass
+class _Job:
+    point: int
+    replicate: int
+    attempt: int = 1
+    alone: bool = False  # a retry after a worker death: runs with nothing else in flight
+    started: float = field(default_factory=time.perf_counter)
+
+
+def run_plan(plan: Plan, out: str | Path, engine: Engine, *, retry_failed: bool = False, force: bool = False,
+             batch: int = 25, flush_seconds: float = 10.0, progress: Progress | None = None,
+             command_line: str | None = None, faults: dict[tuple[int, int], str] | None = None,
+             on_start: Callable[[ResultsStore, Outcome], None] | None = None) -> Outcome:
+    """Run every run of `plan` that `out` does not hold yet; return what this session did.
+
+    `faults` maps (point, replicate) to a fault injected in the worker (``raise``, ``die``,
+    ``die-once:PATH``; see `worker._inject`), for testing failure handling. `on_start` is called
+    once the folder is open and the runs to do are known (the command line prints the plan there).
+    """
+    started = time.perf_counter()
+    store = open_store(out, plan, force=force)
+    store.lock()
+    try:
+        store.clean()
+        finished = store.finished()
+        failed = store.failed()
+        todo = [(p, r) for p, r in plan.runs() if (p, r) not in finished and (retry_failed or (p, r) not in failed)]
+        outcome = Outcome(store.path, plan.n_runs, len(finished), 0 if retry_failed else len(failed),
+                          skipped_failed=0 if retry_failed else len(failed))
+        if on_start is not None:
+            on_start(store, outcome)
+        store.begin_session(engine=engine.describe() if todo else "none (nothing to run)", command_line=command_line)
+        if progress is not None:
+            progress(outcome.done, outcome.failed_before, plan.n_runs)
+        if todo:
+            _execute(plan, store, engine, todo, outcome, batch=batch, flush_seconds=flush_seconds,
+                     progress=progress, faults=faults or {})
+        outcome.wall_seconds = time.perf_counter() - started
+        store.end_session(status="complete" if outcome.complete else ("interrupted" if outcome.interrupted else "incomplete"),
+                          finished_runs=outcome.finished, failed_runs=outcome.failed, retried_runs=outcome.retried,
+                          wall_seconds=round(outcome.wall_seconds, 3))
+        return outcome
+    finally:
+        store.unlock()
+
+
+def _execute(plan: Plan, store: ResultsStore, engine: Engine, todo: list[tuple[int, int]], outcome: Outcome, *,
+             batch: int, flush_seconds: float, progress: Progress | None, faults: dict) -> None:
+    queue: deque[_Job] = deque(_Job(p, r) for p, r in todo)
+    suspects: deque[_Job] = deque()
+    inflight: dict[Future, _Job] = {}
+    done_buf: list[dict] = []
+    fail_buf: list[dict] = []
+    last_flush = time.monotonic()
+    deaths = 0  # runs recorded as WorkerDied since the last run that came back
+
+    def flush() -> None:
+        nonlocal last_flush
+        if done_buf or fail_buf:
+            store.commit(done_buf, fail_buf)
+            outcome.finished += len(done_buf)
+            outcome.failed += len(fail_buf)
+            done_buf.clear()
+            fail_buf.clear()
+        last_flush = time.monotonic()
+
+    def report() -> None:
+        if progress is not None:
+            progress(outcome.done + len(done_buf), outcome.failed_before + outcome.failed + len(fail_buf), plan.n_runs)
+
+    def submit(executor, job: _Job) -> None:
+        task = plan.task(job.point, job.replicate, attempt=job.attempt, fault=faults.get((job.point, job.replicate)))
+        job.started = time.perf_counter()
+        inflight[executor.submit(execute_run, task)] = job
+
+    def failure(job: _Job, error: str, message: str, tb: str = "", worker: str = "") -> dict:
+        return {"point": job.point, "replicate": job.replicate, "seed": plan.seed_for(job.point, job.replicate),
+                "error": error, "message": message, "traceback": tb, "worker": worker, "attempt": job.attempt,
+                "wall_seconds": time.perf_counter() - job.started, "failed_at": _now()}
+
+    executor = engine.start()
+    cancel = True
+    try:
+        while queue or inflight or suspects:
+            if suspects:
+                if not inflight:  # a retry after a worker death runs alone
+                    job = suspects.popleft()
+                    job.attempt += 1
+                    job.alone = True
+                    outcome.retried += 1
+                    submit(executor, job)
+            else:
+                limit = 2 * engine.slots()
+                while queue and len(inflight) < limit:
+                    submit(executor, queue.popleft())
+            finished, _ = wait(list(inflight), timeout=1.0, return_when=FIRST_COMPLETED)
+            for future in finished:
+                job = inflight.pop(future)
+                try:
+                    record = future.result()
+                except engine.lost as e:
+                    if job.alone:
+                        fail_buf.append(failure(job, "WorkerDied", "the worker process died while running this run, "
+                                                f"twice (killed, or out of memory): {' '.join(str(e).split())}"))
+                        deaths += 1
+                        if deaths >= MAX_DEATHS_IN_A_ROW:
+                            raise EngineError(f"worker processes died on {deaths} runs in a row, each tried twice; "
+                                              "stopping (is the environment of the workers broken?)")
+                    else:
+                        suspects.append(job)
+                    continue
+                except CancelledError:
+                    queue.appendleft(job)
+                    continue
+                except Exception as e:  # noqa: BLE001 - e.g. Dask's KilledWorker; recorded, the sweep goes on
+                    import traceback
+
+                    name = type(e).__name__
+                    msg = " ".join(str(e).split())
+                    if name == "KilledWorker":
+                        msg = f"the worker process died while running this run, on every try: {msg}"
+                    fail_buf.append(failure(job, name, msg, "".join(traceback.format_exception(e))))
+                    continue
+                deaths = 0
+                if record.get("ok"):
+                    done_buf.append(record)
+                else:
+                    record["failed_at"] = _now()
+                    fail_buf.append(record)
+            report()
+            if len(done_buf) + len(fail_buf) >= batch or (time.monotonic() - last_flush >= flush_seconds):
+                flush()
+        flush()
+        report()
+        cancel = False
+    except KeyboardInterrupt:
+        outcome.interrupted = True
+        raise
+    except OSError as e:
+        raise EngineError(f"lost the engine: {' '.join(str(e).split())}") from e
+    finally:
+        try:
+            flush()  # whatever finished is kept, however the loop ended
+        finally:
+            engine.close(cancel=cancel)
+
+
+def describe_outcome(o: Outcome) -> str:
+    left = o.planned - o.done - o.skipped_failed - o.failed
+    parts = [f"{o.done}/{o.planned} runs finished"]
+    if o.failed or o.skipped_failed:
+        parts.append(f"{o.failed + o.skipped_failed} failed")
+    if left > 0:
+        parts.append(f"{left} missing")
+    if o.retried:
+        parts.append(f"{o.retried} retried after a worker died")
+    return ", ".join(parts)
+
+
+__all__ = ["Outcome", "describe_outcome", "run_plan"]
+

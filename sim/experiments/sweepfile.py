@@ -1,0 +1,427 @@
+"""Sweep files: which base scenario, which settings to vary, how to sample them, how many replicates.
+
+A sweep file is YAML, read with the scenario loader's machinery (safe loading, a line index, one-line
+errors ``file:line: key: message``) and validated against the schema below (``extra="forbid"``)::
+
+    name: joint_meetings
+    base: ../baseline.yaml                 # a scenario file, relative to this file
+    overrides:                             # settings fixed for every run (dotted paths)
+      policies.joint_meetings.enabled: true
+    parameters:                            # settings to vary, by dotted path into the scenario
+      policies.joint_meetings.interval_days: [7, 14, 30, 60, 90]          # values
+      policies.joint_meetings.cases_per_meeting: {low: 3, high: 12, levels: 4}
+    design: grid                           # grid | lhs | sobol | morris (or a mapping, see DesignSpec)
+    replicates: 10
+    seed: 2024
+    metrics: [resolution_rate, participation_rate]   # daily series to keep (sim.metrics SERIES)
+
+Every parameter path must name a setting of the base scenario; it is checked by walking the resolved
+base scenario and by applying its extreme (or every listed) value through `resolve_scenario`, so a
+value the scenario schema would refuse is refused here, before any run.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ..metrics.definitions import HEADLINE, SERIES
+from ..model import resolve_scenario
+from ..scenario import Scenario, ScenarioError, load_scenario
+from ..scenario.loader import _field_at, _format, _Layer, _origin
+
+DESIGNS = ("grid", "lhs", "sobol", "morris")
+
+
+class SweepError(ScenarioError):
+    """A sweep file is unreadable or invalid; the message is one line, ``file:line: key: message``."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ParamSpec(_Strict):
+    """One varied setting: a list of `values`, or a range `low`..`high` (with `levels` for a grid)."""
+
+    values: list[Any] | None = Field(None, description="the values to use (grid levels, or choices sampled uniformly)")
+    low: int | float | None = Field(None, description="lower end of the range (inclusive)")
+    high: int | float | None = Field(None, description="upper end of the range (inclusive)")
+    levels: int | None = Field(None, ge=2, le=1000, description="grid designs: evenly spaced levels from low to high")
+    scale: Literal["linear", "log"] = Field("linear", description="spacing of levels and samples over the range")
+    name: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+                             description="column name in the results (default: the path's last key)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        return {"values": data} if isinstance(data, list) else data
+
+    @model_validator(mode="after")
+    def _one_form(self) -> ParamSpec:
+        ranged = self.low is not None or self.high is not None
+        if self.values is not None and ranged:
+            raise ValueError("give either values or low and high, not both")
+        if self.values is None and not ranged:
+            raise ValueError("give values: [...] or low: and high:")
+        if self.values is not None:
+            if not self.values:
+                raise ValueError("empty list of values: give at least one")
+            seen = [json.dumps(v, sort_keys=True) for v in self.values]
+            dup = sorted({s for s in seen if seen.count(s) > 1})
+            if dup:
+                raise ValueError(f"values repeat: {', '.join(dup)}")
+            if self.levels is not None:
+                raise ValueError("levels goes with low and high; with values, the values are the levels")
+            if self.scale != "linear":
+                raise ValueError("scale goes with low and high")
+            return self
+        if self.low is None or self.high is None:
+            raise ValueError("a range needs both low and high")
+        if isinstance(self.low, bool) or isinstance(self.high, bool):
+            raise ValueError("a range needs numbers; for true/false use values: [false, true]")
+        if not self.low < self.high:
+            raise ValueError(f"empty range: low must be below high, found low {self.low!r} and high {self.high!r}")
+        if self.scale == "log" and self.low <= 0:
+            raise ValueError(f"a log scale needs low > 0, found {self.low!r}")
+        return self
+
+
+class DesignSpec(_Strict):
+    """How design points are chosen. `samples` is the number of points for lhs, the base sample
+    N for sobol (N·(d+2) points, N·(2d+2) with second-order indices; a power of 2) and the number
+    of trajectories for morris ((d+1) points each)."""
+
+    kind: Literal["grid", "lhs", "sobol", "morris"] = Field(description="grid | lhs | sobol | morris")
+    samples: int | None = Field(None, ge=1, le=1_000_000, description="lhs points; sobol base samples N; morris trajectories")
+    levels: int = Field(4, ge=2, le=100, description="morris: levels of the grid trajectories move on")
+    second_order: bool = Field(False, description="sobol: also sample for second-order indices")
+    seed: int | None = Field(None, ge=0, description="seed of the sampling (default: the sweep seed)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        return {"kind": data} if isinstance(data, str) else data
+
+
+class SweepSpec(_Strict):
+    """A sweep file, as written."""
+
+    name: str | None = Field(None, pattern=r"^[\w.-]+$", description="names the results folder (default: the file name)")
+    description: str = Field("", description="what the sweep is for")
+    base: str = Field(description="base scenario file, relative to the sweep file")
+    overrides: dict[str, Any] = Field(default_factory=dict, description="settings fixed for every run, by dotted path")
+    parameters: dict[str, ParamSpec] = Field(description="settings to vary, by dotted path")
+    design: DesignSpec = Field(default_factory=lambda: DesignSpec(kind="grid"), description="how points are chosen")
+    replicates: int = Field(10, ge=1, le=100_000, description="runs per design point, each with its own seed")
+    seed: int = Field(1, ge=0, description="the sweep seed every run seed derives from")
+    days: int | None = Field(None, ge=1, le=3650, description="days per run (default: the base scenario's run.days)")
+    metrics: list[str] = Field(default_factory=lambda: list(HEADLINE), description="daily series to keep (SERIES names)")
+    series_every: int = Field(1, ge=1, le=3650, description="keep every n-th day of the series (and the last)")
+    common_random_numbers: bool = Field(False, description="replicate i of every point uses the same seed")
+
+
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Parameter:
+    """A varied setting, resolved against the scenario schema.
+
+    kind: ``int``, ``float``, ``bool`` or ``choice`` (any other setting: strings, lists).
+    """
+
+    name: str
+    path: str
+    kind: str
+    values: list[Any] | None = None
+    low: float | None = None
+    high: float | None = None
+    levels: int | None = None
+    scale: str = "linear"
+
+    def grid_levels(self) -> list[Any]:
+        """The values a grid design uses."""
+        if self.values is not None:
+            return list(self.values)
+        assert self.levels is not None and self.low is not None and self.high is not None
+        space = np.geomspace if self.scale == "log" else np.linspace
+        raw = space(self.low, self.high, self.levels)
+        if self.kind == "int":
+            return [int(v) for v in dict.fromkeys(int(round(x)) for x in raw)]
+        return [float(x) for x in raw]
+
+    def from_unit(self, u: np.ndarray) -> list[Any]:
+        """Values for points of the unit interval [0, 1]: a range is mapped linearly (or on a log
+        scale), integers uniformly over low..high, listed values uniformly over the list."""
+        u = np.clip(np.asarray(u, dtype=float), 0.0, 1.0)
+        if self.values is not None:
+            k = len(self.values)
+            return [self.values[i] for i in np.minimum((u * k).astype(int), k - 1)]
+        lo, hi = float(self.low), float(self.high)
+        if self.kind == "int":
+            if self.scale == "log":
+                x = np.exp(np.log(lo) + u * (np.log(hi + 1) - np.log(lo)))
+                return [int(v) for v in np.clip(np.floor(x), lo, hi)]
+            return [int(v) for v in np.clip(np.floor(lo + u * (hi - lo + 1)), lo, hi)]
+        if self.scale == "log":
+            return [float(v) for v in np.exp(np.log(lo) + u * (np.log(hi) - np.log(lo)))]
+        return [float(v) for v in lo + u * (hi - lo)]
+
+    def label(self, value: Any) -> Any:
+        """The value as stored in a results column (a list or mapping as JSON text)."""
+        if self.kind == "choice" and not isinstance(value, (str, int, float, bool)):
+            return json.dumps(value, sort_keys=True)
+        return value
+
+    def describe(self) -> str:
+        if self.values is not None:
+            return ", ".join(json.dumps(v) for v in self.values)
+        rng = f"{self.low:g} .. {self.high:g}"
+        extra = [f"{self.levels} levels"] if self.levels else []
+        extra += ["log scale"] if self.scale == "log" else []
+        return rng + (f" ({', '.join(extra)})" if extra else "")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "path": self.path, "kind": self.kind, "values": self.values, "low": self.low,
+                "high": self.high, "levels": self.levels, "scale": self.scale}
+
+
+@dataclass
+class Sweep:
+    """A validated sweep file with its base scenario resolved."""
+
+    spec: SweepSpec
+    path: Path
+    text: str
+    name: str
+    base_path: Path
+    base: Scenario
+    parameters: list[Parameter] = field(default_factory=list)
+
+    @property
+    def days(self) -> int:
+        return self.spec.days if self.spec.days is not None else self.base.run.days
+
+
+# --------------------------------------------------------------------------------------------
+
+
+class _File:
+    """A sweep file's layer: where each key is, and one-line errors pointing there."""
+
+    def __init__(self, layer: _Layer):
+        self.layer = layer
+
+    def line(self, *locs: tuple) -> str:
+        for loc in locs:
+            if loc in self.layer.lines:
+                return f"{self.layer.path}:{self.layer.lines[loc]}"
+        path, line = _origin([self.layer], locs[0])
+        return f"{path}:{line}" if line else str(path)
+
+    def fail(self, loc: tuple, message: str, *alternatives: tuple) -> SweepError:
+        key = ".".join(str(p) for p in loc) or "(top level)"
+        return SweepError(f"{self.line(loc, *alternatives)}: {key}: {message}")
+
+
+def load_sweep(path: str | Path, *, replicates: int | None = None, days: int | None = None) -> Sweep:
+    """Read and check a sweep file; raise SweepError (one line) on the first problem.
+
+    `replicates` and `days` replace the file's values (the command line's --replicates, --days).
+    The base scenario's own errors are reported as the scenario loader reports them.
+    """
+    path = Path(path)
+    layer = _Layer(path, what="sweep keys")
+    f = _File(layer)
+    data = dict(layer.data)
+    if replicates is not None:
+        data["replicates"] = replicates
+    if days is not None:
+        data["days"] = days
+    try:
+        spec = SweepSpec.model_validate(data)
+    except ValidationError as e:
+        raise SweepError(_format(e.errors()[0], [layer], root=SweepSpec)) from None
+    except ScenarioError as e:  # pragma: no cover - defensive
+        raise SweepError(str(e)) from None
+
+    base_path = Path(os.path.normpath(path.parent / spec.base))
+    if not base_path.is_file():
+        raise f.fail(("base",), f"file not found: {spec.base}")
+    base = load_scenario(base_path)
+    base_doc = base.model_dump(mode="json", by_alias=True)
+
+    if not spec.parameters:
+        raise f.fail(("parameters",), "no parameters to vary: name at least one setting")
+    _check_design(spec, f)
+    for i, m in enumerate(spec.metrics):
+        if m not in SERIES:
+            guess = difflib.get_close_matches(m, list(SERIES), n=1)
+            hint = f"; did you mean '{guess[0]}'?" if guess else f"; known: {', '.join(SERIES)}"
+            raise f.fail(("metrics", i), f"unknown metric '{m}'{hint}")
+
+    for key in spec.overrides:
+        _check_path(key, base_doc, f, ("overrides", key))
+    try:
+        fixed = resolve_scenario(base, spec.overrides) if spec.overrides else base
+    except ScenarioError as e:
+        bad = next((k for k in spec.overrides if f"{k}:" in str(e)), next(iter(spec.overrides)))
+        raise f.fail(("overrides", bad), _reason(e, bad)) from None
+
+    parameters: list[Parameter] = []
+    for key, p in spec.parameters.items():
+        loc = ("parameters", key)
+        if key in spec.overrides:
+            raise f.fail(loc, "also set in overrides; a setting is either fixed or varied")
+        value = _check_path(key, base_doc, f, loc)
+        parameters.append(_resolve_parameter(key, p, value, spec.design.kind, f, loc))
+    _name_columns(parameters, spec, f)
+    for prm in parameters:
+        _try_values(prm, fixed, spec.parameters[prm.path], f)
+
+    name = spec.name or path.stem
+    return Sweep(spec=spec, path=path, text=path.read_text(encoding="utf-8"), name=name, base_path=base_path,
+                 base=fixed, parameters=parameters)
+
+
+def _check_design(spec: SweepSpec, f: _File) -> None:
+    d = spec.design
+    loc = ("design",)
+    if d.kind == "grid":
+        if d.samples is not None:
+            raise f.fail(loc + ("samples",), "a grid takes no samples: it is every combination of the parameters' levels")
+        for key, p in spec.parameters.items():
+            if p.values is None and p.levels is None:
+                raise f.fail(("parameters", key), "a grid needs values: [...] or levels: with low and high")
+        return
+    for key, p in spec.parameters.items():
+        if p.levels is not None:
+            raise f.fail(("parameters", key, "levels"), f"levels is for grid designs; a {d.kind} design samples the range")
+    if d.samples is None:
+        what = {"lhs": "the number of points", "sobol": "the base sample N (a power of 2)",
+                "morris": "the number of trajectories"}[d.kind]
+        raise f.fail(loc, f"a {d.kind} design needs samples: {what}")
+    if d.kind == "sobol" and d.samples & (d.samples - 1):
+        raise f.fail(loc + ("samples",), f"a sobol design needs a power of 2 (Sobol' sequences), found {d.samples}")
+    if d.kind in ("sobol", "morris") and len(spec.parameters) < 2:
+        raise f.fail(("parameters",), f"a {d.kind} design needs at least two parameters")
+
+
+def _check_path(key: str, doc: dict, f: _File, loc: tuple) -> Any:
+    """The base scenario's value at dotted path `key`, or SweepError naming what is wrong."""
+    parts = key.split(".")
+    if parts[0] == "run":
+        raise f.fail(loc, "run settings belong to the sweep: use its days: and seed: keys")
+    node: Any = doc
+    for i, part in enumerate(parts):
+        if not isinstance(node, dict):
+            where = ".".join(parts[:i])
+            raise f.fail(loc, f"'{key}' is not a scenario setting: '{where}' is {json.dumps(node)} in the base scenario, not a section")
+        if part not in node:
+            known = list(node)
+            guess = difflib.get_close_matches(part, known, n=1)
+            hint = f"; did you mean '{guess[0]}'?" if guess else f"; known keys: {', '.join(map(str, known))}"
+            where = f" in '{'.'.join(parts[:i])}'" if i else ""
+            raise f.fail(loc, f"'{key}' is not a scenario setting: unknown key '{part}'{where}{hint}")
+        node = node[part]
+    if isinstance(node, dict):
+        raise f.fail(loc, f"'{key}' is a section, not a setting; its keys: {', '.join(map(str, node))}")
+    return node
+
+
+def _kind(key: str, current: Any) -> str:
+    """int, float, bool or choice: from the schema's annotation, else from the base value's type."""
+    _, info = _field_at(tuple(key.split(".")))
+    kinds: list[Any] = []
+    if info is not None and getattr(info.annotation, "__origin__", None) is not dict:
+        ann = info.annotation
+        kinds = [a for a in (getattr(ann, "__args__", None) or (ann,)) if a is not type(None)]
+    if not kinds:
+        kinds = [type(current)]
+    if bool in kinds:
+        return "bool"
+    if int in kinds and float not in kinds:
+        return "int"
+    if float in kinds:
+        return "float"
+    return "choice"
+
+
+def _resolve_parameter(key: str, p: ParamSpec, current: Any, design: str, f: _File, loc: tuple) -> Parameter:
+    kind = _kind(key, current)
+    if p.values is None:
+        if kind in ("bool", "choice"):
+            what = "true/false" if kind == "bool" else "non-numeric"
+            raise f.fail(loc, f"'{key}' is a {what} setting: give values: [...], not a range")
+        if kind == "int":
+            for end in ("low", "high"):
+                v = getattr(p, end)
+                if float(v) != int(v):
+                    raise f.fail(loc + (end,), f"'{key}' is an integer setting: expected a whole number, found {v!r}")
+        lo, hi = (int(p.low), int(p.high)) if kind == "int" else (float(p.low), float(p.high))
+        prm = Parameter(name="", path=key, kind=kind, low=lo, high=hi, levels=p.levels, scale=p.scale)
+        if design == "grid" and len(prm.grid_levels()) < (p.levels or 0):
+            raise f.fail(loc + ("levels",), f"{p.levels} levels between {lo} and {hi} are not distinct integers")
+        return prm
+    values = list(p.values)
+    if kind == "int":
+        values = [int(v) if isinstance(v, float) and v.is_integer() else v for v in values]
+    elif kind == "float":
+        values = [float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in values]
+    return Parameter(name="", path=key, kind=kind, values=values)
+
+
+def _name_columns(parameters: list[Parameter], spec: SweepSpec, f: _File) -> None:
+    """Column names: the given name, else the shortest unique tail of the path joined by '_'."""
+    taken = {"point", "replicate", "seed", "arm", "day"}
+    for prm in parameters:
+        given = spec.parameters[prm.path].name
+        if given:
+            prm.name = given
+    for prm in parameters:
+        if prm.name:
+            continue
+        parts = prm.path.split(".")
+        others = [q.path.split(".") for q in parameters if q is not prm]
+        for n in range(1, len(parts) + 1):
+            cand = "_".join(parts[-n:]).replace("-", "_")
+            if all("_".join(o[-n:]).replace("-", "_") != cand for o in others):
+                break
+        prm.name = cand
+    seen: dict[str, str] = {}
+    for prm in parameters:
+        if prm.name in taken or prm.name in seen:
+            raise f.fail(("parameters", prm.path), f"column name '{prm.name}' is taken; give this parameter a name:")
+        seen[prm.name] = prm.path
+
+
+def _reason(e: ScenarioError, key: str) -> str:
+    """The scenario validator's message about `key`, without its '<scenario>: key:' prefix."""
+    msg = str(e)
+    msg = msg.split(": ", 1)[1] if msg.startswith("<") else msg
+    return msg[len(key) + 2:] if msg.startswith(f"{key}: ") else msg
+
+
+def _try_values(prm: Parameter, base: Scenario, spec: ParamSpec, f: _File) -> None:
+    """Apply each listed value (or both ends of the range) through `resolve_scenario`."""
+    loc = ("parameters", prm.path)
+    if prm.values is not None:
+        trials = [(v, loc + ("values", i), loc + (i,)) for i, v in enumerate(prm.values)]
+    else:
+        trials = [(prm.low, loc + ("low",), loc), (prm.high, loc + ("high",), loc)]
+    for value, where, alt in trials:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise f.fail(where, f"expected a finite number, found {value!r}", alt)
+        try:
+            resolve_scenario(base, {prm.path: value})
+        except ScenarioError as e:
+            raise f.fail(where, f"{json.dumps(value)} is not a valid {prm.path}: {_reason(e, prm.path)}", alt) from None

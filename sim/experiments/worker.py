@@ -1,0 +1,110 @@
+"""What a worker process runs: one model, start to end; its summary row and kept daily series.
+
+`execute_run` never raises for a failing model: it returns a failure record (error, message,
+traceback) so that every engine reports failures the same way. It runs in local worker processes
+and on Dask workers alike, so it imports only the model and its metrics.
+
+Mesa 3.3 keeps every model alive in a class-level registry (`mesa.Agent._ids`, a defaultdict keyed
+by model; fixed in Mesa 3.4.2), so a long-lived worker would grow without bound. `release_model`
+drops the model's entry after each run; local workers are also recycled (see `engines`).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import socket
+import sys
+import time
+import traceback
+from typing import Any
+
+import mesa
+import numpy as np
+
+from ..metrics.definitions import SERIES, summary
+from ..model import CoGovModel
+
+HOST = socket.gethostname()
+
+
+def release_model(model: Any) -> None:
+    """Drop Mesa's class-level references to a finished model so it can be garbage-collected."""
+    ids = getattr(mesa.Agent, "_ids", None)
+    if model is not None and hasattr(ids, "pop"):
+        ids.pop(model, None)
+
+
+def _release_new_models(before: set[int]) -> None:
+    """After a failed build, drop registry entries of models created during this run (a worker runs
+    one model at a time, so every new entry is this run's)."""
+    ids = getattr(mesa.Agent, "_ids", None)
+    if hasattr(ids, "keys"):
+        for key in [k for k in list(ids.keys()) if id(k) not in before and isinstance(k, CoGovModel)]:
+            ids.pop(key, None)
+
+
+def rss_mb() -> float:
+    """This process's resident memory now, in MB (Linux /proc; the peak elsewhere)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+    except OSError:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak / 1e6 if sys.platform == "darwin" else peak / 1e3
+
+
+def _inject(fault: str | None) -> None:
+    """Fault injection for tests of failure handling (see `runner.run_plan(faults=...)`):
+    ``raise`` raises, ``die`` kills this worker process, ``die-once:PATH`` kills it only the first
+    time (PATH is created as the marker)."""
+    if not fault:
+        return
+    if fault == "raise":
+        raise RuntimeError("injected failure (test)")
+    if fault == "die":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if fault.startswith("die-once:"):
+        try:
+            fd = os.open(fault.split(":", 1)[1], os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            return
+        os.close(fd)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def execute_run(task: dict[str, Any]) -> dict[str, Any]:
+    """Run `task` (see `Plan.task`) and return its record: ``ok`` True with ``summary`` (the
+    end-of-run figures of `sim.metrics.definitions.summary`) and ``series`` (kept metric → daily
+    values, every `series_every` days and the last), or ``ok`` False with the error."""
+    started = time.perf_counter()
+    record: dict[str, Any] = {"point": task["point"], "replicate": task["replicate"], "seed": task["seed"],
+                              "attempt": task.get("attempt", 1), "worker": f"{HOST}:{os.getpid()}"}
+    ids = getattr(mesa.Agent, "_ids", None)
+    before = {id(k) for k in ids.keys()} if hasattr(ids, "keys") else set()
+    model = None
+    try:
+        _inject(task.get("fault"))
+        model = CoGovModel(scenario=task["scenario"], rng=task["seed"], days=task["days"], overrides=task["overrides"])
+        model.run()
+        record["summary"] = summary(model)
+        kept = [m for m in SERIES if m in set(task["metrics"])]
+        recorded = model.datacollector.model_vars
+        n = len(recorded[kept[0]]) if kept else 0
+        every = max(1, int(task.get("series_every", 1)))
+        days = np.arange(0, n, every)
+        if n and days[-1] != n - 1:
+            days = np.append(days, n - 1)
+        record["series"] = {"day": days, **{m: np.asarray(recorded[m], dtype=float)[days] for m in kept}}
+        record["ok"] = True
+    except Exception as e:  # noqa: BLE001 - every failure of a run is recorded, none stops the sweep
+        record.update(ok=False, error=type(e).__name__, message=" ".join(str(e).split())[:2000],
+                      traceback=traceback.format_exc())
+    finally:
+        release_model(model)
+        _release_new_models(before)
+        model = None
+    record["wall_seconds"] = time.perf_counter() - started
+    record["rss_mb"] = rss_mb()
+    return record
