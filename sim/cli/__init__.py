@@ -123,6 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     from . import credibility  # validate-model, calibrate, report
 
     credibility.register(sub)
+
+    from . import experiments  # compare, sweep, results, analyze
+
+    experiments.register(sub)
     return parser
 
 

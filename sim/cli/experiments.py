@@ -1,0 +1,463 @@
+"""The experiment commands of `cogov`: compare, sweep, results, analyze.
+
+    cogov compare A.yaml B.yaml [...] [--replicates N] [--seed N] [--days N] [--metrics M,...] [ENGINE] [--out DIR]
+    cogov sweep SWEEP.yaml [--replicates N] [--days N] [ENGINE] [--out DIR] [--retry-failed] [--dry-run]
+    cogov results PATH [--failures]
+    cogov analyze PATH [--out DIR] [--metrics M,...]
+
+ENGINE is ``--workers N`` (local processes; default: all cores) or ``--dask ADDRESS`` (a Dask
+scheduler, e.g. tcp://host:8786) or ``--dask local`` (a Dask LocalCluster of --workers processes).
+Rerunning the same compare or sweep command resumes it: finished runs are kept, missing ones run.
+A sweep that finished with failed runs exits with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import math
+import shlex
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import EXIT_FAILED, EXIT_OK, PROG, OUTCOME_ROWS, UsageError, _console, _count, _error, _format, _warning, slug
+
+PERCENT = {name for name, kind in OUTCOME_ROWS if kind == "percent"} | {
+    "share_resolved_within_30_days", "reported_share", "participation_consultation", "participation_volunteering",
+    "participation_assembly", "participation_service_centre"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add compare, sweep, results and analyze to the `cogov` subcommands."""
+    cmp = sub.add_parser(
+        "compare", help="paired comparison of scenarios over replicates",
+        description="Run each SCENARIO --replicates times with common random numbers (replicate i of every "
+                    "scenario uses the same seed) and print each headline metric per scenario with its 95 %% CI "
+                    "and the paired difference from the first scenario with its CI; writes a results folder with "
+                    "analysis/comparison.csv and analysis/comparison.png (metrics over time with CI bands). "
+                    "Rerunning the same command resumes it.")
+    cmp.add_argument("scenarios", metavar="SCENARIO", nargs="+", help="scenario YAML files (two or more); the first is the reference")
+    cmp.add_argument("--replicates", metavar="N", type=_count("a positive integer", 1), default=30,
+                     help="runs per scenario (default: %(default)s)")
+    cmp.add_argument("--seed", metavar="N", type=_count("a non-negative integer", 0), default=1,
+                     help="the comparison's seed; replicate seeds derive from it (default: %(default)s)")
+    cmp.add_argument("--days", metavar="N", type=_count("a positive integer", 1),
+                     help="days per run (default: the scenarios' run.days)")
+    cmp.add_argument("--metrics", metavar="M,...", help="daily series to keep and compare (default: the headline metrics)")
+    _output_options(cmp, "compare")
+    _engine_options(cmp)
+    cmp.set_defaults(func=cmd_compare)
+
+    sw = sub.add_parser(
+        "sweep", help="run a parameter sweep from a sweep file",
+        description="Run the design of SWEEP_FILE (grid, lhs, sobol or morris over settings of a base scenario) "
+                    "with its replicates, writing each finished run to a results folder as it finishes. Rerunning "
+                    "the same command resumes: finished runs are kept and missing ones are run.")
+    sw.add_argument("sweep", metavar="SWEEP_FILE", help="sweep YAML file (see scenarios/sweeps/)")
+    sw.add_argument("--replicates", metavar="N", type=_count("a positive integer", 1),
+                    help="runs per design point (default: the sweep file's replicates)")
+    sw.add_argument("--days", metavar="N", type=_count("a positive integer", 1),
+                    help="days per run (default: the sweep file's days, else the base scenario's)")
+    sw.add_argument("--dry-run", action="store_true", help="check the sweep file and print the plan; run nothing")
+    _output_options(sw, "sweeps")
+    _engine_options(sw)
+    sw.set_defaults(func=cmd_sweep)
+
+    res = sub.add_parser("results", help="what a results folder holds",
+                         description="Print what a sweep's or comparison's results folder holds: the plan, how many "
+                                     "runs are finished, failed or missing, the files, and how to load them.")
+    res.add_argument("path", metavar="PATH", help="results folder")
+    res.add_argument("--failures", action="store_true", help="print the error and traceback of every failed run")
+    res.set_defaults(func=cmd_results)
+
+    an = sub.add_parser("analyze", help="tables, plots and sensitivity indices of a results folder",
+                        description="Write PATH/analysis/: mean and 95 %% CI per design point and metric (points.csv), "
+                                    "plots (effects, heat map, scatter, series), and for sobol and morris designs the "
+                                    "sensitivity indices computed with SALib (sensitivity.csv, sensitivity.png).")
+    an.add_argument("path", metavar="PATH", help="results folder")
+    an.add_argument("--out", metavar="DIR", help="write the analysis here (default: PATH/analysis)")
+    an.add_argument("--metrics", metavar="M,...", help="end-of-run metrics to analyse (default: the kept series)")
+    an.set_defaults(func=cmd_analyze)
+
+
+def _output_options(p: argparse.ArgumentParser, kind: str) -> None:
+    p.add_argument("--out", metavar="DIR", help=f"results folder (default: RESULTS_DIR/{kind}/<name>)")
+    p.add_argument("--results-dir", metavar="DIR", default="results",
+                   help="parent of the default results folder (default: %(default)s)")
+    p.add_argument("--force", action="store_true",
+                   help="delete an existing results folder of this name and start over (only a cogov results folder)")
+    p.add_argument("--retry-failed", action="store_true", help="run again the runs recorded as failed")
+    p.add_argument("-q", "--quiet", action="store_true", help="no plan, progress or table; print only the results folder")
+    p.add_argument("--batch", metavar="N", type=_count("a positive integer", 1), default=25,
+                   help="write results every N finished runs (and at least every 10 s) (default: %(default)s)")
+
+
+def _engine_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", metavar="N", type=_count("a positive integer", 1),
+                   help="worker processes (default: all cores); with --dask local, the LocalCluster's workers")
+    p.add_argument("--dask", metavar="ADDRESS",
+                   help="run on a Dask scheduler (e.g. tcp://host:8786), or 'local' to start a LocalCluster")
+    p.add_argument("--tasks-per-worker", metavar="N", type=_count("a non-negative integer", 0), default=100,
+                   help="local processes: replace each worker process after about N runs; 0 never (default: %(default)s)")
+
+
+# --- progress ---------------------------------------------------------------------------------------
+
+
+class RunProgress:
+    """progress(finished, failed, total): a rich bar on a terminal; otherwise a line every
+    `every` seconds (for logs of unattended runs); nothing when quiet."""
+
+    def __init__(self, *, quiet: bool, label: str, every: float = 30.0, stream=None):
+        from rich.console import Console
+
+        self.stream = stream if stream is not None else sys.stderr
+        self.console = Console(file=self.stream)
+        self.quiet = quiet
+        self.bar_mode = self.console.is_terminal and not quiet
+        self.label = label
+        self.every = every
+        self.bar = None
+        self.task = None
+        self.started = time.monotonic()
+        self.first: int | None = None
+        self.last_line = time.monotonic()
+        self.state = (0, 0, 0)
+
+    def __call__(self, finished: int, failed: int, total: int) -> None:
+        self.state = (finished, failed, total)
+        if self.first is None:
+            self.first = finished + failed
+        if self.quiet:
+            return
+        if self.bar_mode:
+            if self.bar is None:
+                from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                           TimeRemainingColumn)
+
+                self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                    TextColumn("runs, [red]{task.fields[failed]} failed"), TimeElapsedColumn(),
+                                    TextColumn("left"), TimeRemainingColumn(), console=self.console, transient=True)
+                self.bar.start()
+                self.task = self.bar.add_task(self.label, total=total, completed=finished + failed, failed=failed)
+            self.bar.update(self.task, completed=finished + failed, total=total, failed=failed)
+        elif time.monotonic() - self.last_line >= self.every:
+            self.last_line = time.monotonic()
+            print(f"{PROG}: {self.line()}", file=self.stream, flush=True)
+
+    def line(self) -> str:
+        finished, failed, total = self.state
+        elapsed = time.monotonic() - self.started
+        done_here = finished + failed - (self.first or 0)
+        left = total - finished - failed
+        eta = ""
+        if done_here > 0 and left > 0:
+            eta = f", about {_duration(elapsed / done_here * left)} left"
+        return f"{finished}/{total} runs finished, {failed} failed{eta}"
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    if seconds < 90:
+        return f"{seconds} s"
+    if seconds < 5400:
+        return f"{seconds // 60} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+# --- shared -----------------------------------------------------------------------------------------
+
+
+def _metrics_option(text: str | None, option: str = "--metrics") -> list[str] | None:
+    if not text:
+        return None
+    from ..metrics.definitions import SERIES
+
+    names = [m.strip() for m in text.split(",") if m.strip()]
+    for m in names:
+        if m not in SERIES:
+            guess = difflib.get_close_matches(m, list(SERIES), n=1)
+            hint = f"; did you mean '{guess[0]}'?" if guess else ""
+            raise UsageError(f"argument {option}: unknown metric '{m}'{hint}")
+    return names
+
+
+def _engine(args):
+    from ..experiments.engines import make_engine
+
+    if args.dask and args.dask != "local" and args.workers:
+        raise UsageError("argument --workers: not used with a Dask scheduler address (its workers are its own); "
+                         "use it with --dask local")
+    return make_engine(workers=args.workers, dask=args.dask, tasks_per_worker=args.tasks_per_worker)
+
+
+def _run(plan, out: Path, args, argv: Sequence[str], label: str):
+    """Run `plan` into `out` with progress; returns the Outcome, or None when the engine failed
+    (after saying so in one line). A results-folder error becomes a usage error."""
+    from ..experiments.engines import EngineError
+    from ..experiments.runner import run_plan
+    from ..experiments.store import ResultsError
+
+    engine = _engine(args)
+    progress = RunProgress(quiet=args.quiet, label=label)
+
+    def on_start(store, outcome) -> None:
+        if args.quiet:
+            return
+        todo = outcome.planned - outcome.done - outcome.skipped_failed
+        earlier = f"; {outcome.finished_before} finished earlier" if outcome.finished_before else ""
+        print(f"{plan.kind} {plan.name}: {plan.describe_design()}, {len(plan.points)} points × {plan.replicates} "
+              f"replicates = {plan.n_runs} runs of {plan.days} days{earlier}; {todo} to run", flush=True)
+        if outcome.skipped_failed:
+            _warning(f"{outcome.skipped_failed} runs failed earlier and are not rerun; use --retry-failed to rerun them")
+        sessions = store.manifest.get("sessions") or []
+        from ..running.output import git_state
+
+        commit = git_state()[0]
+        first = next((s.get("git_commit") for s in sessions if s.get("git_commit")), None)
+        if first and commit and first != commit:
+            _warning(f"these results were started at commit {first[:10]}; the code is now at {commit[:10]}")
+        if todo:
+            print(f"engine: {engine.describe()}", flush=True)
+
+    try:
+        outcome = run_plan(plan, out, engine, retry_failed=args.retry_failed, force=args.force, batch=args.batch,
+                           progress=progress, command_line=shlex.join([PROG, *argv]), on_start=on_start)
+    except KeyboardInterrupt:
+        progress.close()
+        _warning(f"finished runs are saved in {out}; rerun the same command to resume")
+        raise
+    except ResultsError as e:
+        raise UsageError(str(e)) from None
+    except EngineError as e:
+        progress.close()
+        _error(e)
+        _warning(f"finished runs are saved in {out}; rerun the same command to resume")
+        return None
+    finally:
+        progress.close()
+    return outcome
+
+
+def _finish(outcome, out: Path, quiet: bool) -> int:
+    from ..experiments.runner import describe_outcome
+
+    if quiet:
+        print(out)
+    else:
+        print(f"{describe_outcome(outcome)}; this session: {outcome.finished} finished, {outcome.failed} failed "
+              f"in {outcome.wall_seconds:.1f} s", flush=True)
+        print(f"Results folder: {out}")
+    failed = outcome.failed + outcome.skipped_failed
+    if failed:
+        _warning(f"{failed} runs failed; see '{PROG} results {out} --failures'; rerun with --retry-failed to try them again")
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+# --- commands ---------------------------------------------------------------------------------------
+
+
+def cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from ..experiments.plan import Plan
+    from ..experiments.sweepfile import load_sweep
+
+    sweep = load_sweep(args.sweep, replicates=args.replicates, days=args.days)
+    plan = Plan.from_sweep(sweep)
+    out = Path(args.out) if args.out else Path(args.results_dir) / "sweeps" / slug(plan.name)
+    if args.dry_run:
+        _print_plan(plan, out)
+        return EXIT_OK
+    outcome = _run(plan, out, args, argv, label=f"sweep {plan.name}")
+    if outcome is None:
+        return EXIT_FAILED
+    code = _finish(outcome, out, args.quiet)
+    if not args.quiet and outcome.complete:
+        print(f"Next: {PROG} analyze {out}")
+    return code
+
+
+def _print_plan(plan, out: Path) -> None:
+    print(f"sweep {plan.name}: {plan.describe_design()}, {len(plan.points)} points × {plan.replicates} replicates "
+          f"= {plan.n_runs} runs of {plan.days} days; seed {plan.seed}")
+    print(f"base scenario: {plan.arms[0].source}")
+    for p in plan.parameters:
+        print(f"  {p.name:<28} {p.path} ({p.kind}): {p.describe()}")
+    print(f"kept series: {', '.join(plan.metrics) or '(none)'}")
+    frame = plan.design_frame()
+    print(frame[["point", *[p.name for p in plan.parameters]]].head(10).to_string(index=False))
+    if len(frame) > 10:
+        print(f"... {len(frame) - 10} more points")
+    print(f"results folder: {out}")
+
+
+def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from ..experiments.analyze import analyze
+    from ..experiments.plan import Plan
+    from ..metrics.definitions import HEADLINE
+
+    if len(args.scenarios) < 2:
+        raise UsageError("compare needs at least two scenario files")
+    metrics = _metrics_option(args.metrics) or list(HEADLINE)
+    plan = Plan.for_compare(args.scenarios, replicates=args.replicates, seed=args.seed, days=args.days, metrics=metrics)
+    out = Path(args.out) if args.out else Path(args.results_dir) / "compare" / slug(plan.name)
+    outcome = _run(plan, out, args, argv, label=f"compare {plan.name}")
+    if outcome is None:
+        return EXIT_FAILED
+    if outcome.done == 0:
+        return _finish(outcome, out, args.quiet)
+    analysis = analyze(out, metrics=[m for m in metrics if m not in _DAILY_ONLY])
+    if not args.quiet:
+        _print_comparison(analysis.comparison, plan)
+        print(f"Table and plot: {analysis.folder / 'comparison.csv'}, {analysis.folder / 'comparison.png'}")
+    return _finish(outcome, out, args.quiet)
+
+
+_DAILY_ONLY = ("arisen", "reported", "resolved", "abandoned", "lumped", "escalated", "escalated_street",
+               "escalated_district", "escalated_city", "escalated_court")
+
+
+def _fmt(value: float, metric: str, signed: bool = False) -> str:
+    if value is None or not math.isfinite(value):
+        return "—"
+    if metric in PERCENT:
+        return f"{100 * value:+.1f} pp" if signed else _format(value, "percent", "en")
+    if "days" in metric:
+        return f"{value:+.1f}" if signed else f"{value:.1f}"
+    if abs(value) >= 100:
+        return f"{value:+,.0f}" if signed else f"{value:,.0f}"
+    return f"{value:+.3f}" if signed else f"{value:.3f}"
+
+
+def _print_comparison(table, plan) -> None:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..i18n import metric_label
+
+    arms = [a.name for a in plan.arms]
+    ref = arms[0]
+    out = Table(title=Text(f"{' vs '.join(arms)}: mean [95 % CI] over {plan.replicates} paired replicates, "
+                           f"{plan.days} days"), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    out.add_column("Metric")
+    for a in arms:
+        out.add_column(Text(a), justify="right")
+    for a in arms[1:]:
+        out.add_column(Text(f"{a} − {ref}"), justify="right")
+    for metric, rows in table.groupby("metric", sort=False):
+        rows = rows.set_index("arm")
+        cells = []
+        for a in arms:
+            r = rows.loc[a]
+            cells.append(f"{_fmt(r['mean'], metric)} [{_fmt(r['ci_low'], metric)}, {_fmt(r['ci_high'], metric)}]")
+        for a in arms[1:]:
+            r = rows.loc[a]
+            cells.append(f"{_fmt(r['diff'], metric, True)} [{_fmt(r['diff_ci_low'], metric, True)}, "
+                         f"{_fmt(r['diff_ci_high'], metric, True)}]")
+        out.add_row(Text(metric_label(metric)), *map(Text, cells))
+    _console().print(out)
+
+
+def cmd_results(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from ..experiments.store import KINDS, Results, ResultsError, committed
+
+    try:
+        r = Results(args.path)
+        status = r.status()
+    except ResultsError as e:
+        raise UsageError(str(e)) from None
+    m = r.manifest
+    path = r.path
+    print(f"{path}: {m['kind']} '{m['name']}'" + (f" — {m['description']}" if m.get("description") else ""))
+    if m["kind"] == "sweep":
+        print(f"  base scenario   {m['arms'][0]['source']} (resolved: {m['arms'][0]['file']})")
+        print(f"  design          {m['design']['kind']}: {m['points']} points × {m['replicates']} replicates = "
+              f"{m['runs']} runs of {m['days']} days; seed {m['seed']}")
+        for p in m["parameters"]:
+            from ..experiments.sweepfile import Parameter
+
+            print(f"  parameter       {p['name']} = {p['path']}: {Parameter(**p).describe()}")
+    else:
+        print("  arms            " + ", ".join(f"{a['name']} ({a['source']})" for a in m["arms"]))
+        print(f"  design          {m['replicates']} paired replicates per arm (common random numbers), "
+              f"{m['days']} days; seed {m['seed']}")
+    print(f"  seeds           {m['seed_rule']}")
+    print(f"  kept series     {', '.join(m['metrics']) or '(none)'}" + (f", every {m['series_every']} days" if m.get("series_every", 1) > 1 else ""))
+    print(f"  runs            {status['finished']} finished, {status['failed']} failed, {status['missing']} missing "
+          f"(of {status['planned']})")
+    sessions = m.get("sessions") or []
+    if sessions:
+        last = sessions[-1]
+        commit = (last.get("git_commit") or "unknown")[:10]
+        print(f"  sessions        {len(sessions)}; last started {last.get('started')} on {last.get('engine')}, "
+              f"commit {commit}, status {last.get('status', 'running or killed')}")
+    for kind in KINDS:
+        parts = committed(path, kind)
+        size = sum(p.stat().st_size for p in parts)
+        print(f"  {kind + '/':<15} {len(parts)} parts, {_size(size)}")
+    if status["failed"]:
+        f = r.failures
+        shown = [f"point {p} replicate {q}: {e}: {msg[:80]}"
+                 for p, q, e, msg in zip(f["point"], f["replicate"], f["error"], f["message"])]
+        print("  failed runs     " + "; ".join(shown[:5]) + (" ..." if len(shown) > 5 else ""))
+        if args.failures:
+            for _, row in f.iterrows():
+                print(f"\n--- point {row['point']}, replicate {row['replicate']}, seed {row['seed']}, attempt "
+                      f"{row['attempt']}, {row['worker']}, {row['failed_at']}\nparameters: {row['parameters']}")
+                print(row["traceback"].rstrip() or f"{row['error']}: {row['message']}")
+    if (path / "analysis").is_dir():
+        print(f"  analysis/       {', '.join(sorted(p.name for p in (path / 'analysis').iterdir()))}")
+    print(f"Load in Python:   from sim.experiments import load; r = load({str(path)!r}); r.summary, r.series")
+    return EXIT_OK
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n} B"
+
+
+def cmd_analyze(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from ..experiments.analyze import analyze
+    from ..experiments.store import ResultsError
+
+    metrics = [m.strip() for m in args.metrics.split(",")] if args.metrics else None
+    try:
+        a = analyze(args.path, out=args.out, metrics=metrics)
+    except ResultsError as e:
+        raise UsageError(str(e)) from None
+    for note in a.notes:
+        _warning(note)
+    if a.sensitivity is not None:
+        _print_sensitivity(a.sensitivity)
+    print(f"Wrote {a.folder}: {', '.join(a.files)}")
+    return EXIT_OK
+
+
+def _print_sensitivity(table) -> None:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    sobol = "S1" in table.columns
+    out = Table(title=Text("Sobol indices (95 % CI)" if sobol else "Morris screening: μ* (95 % CI) and σ"),
+                title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("Metric", "Parameter", *(("S1", "ST") if sobol else ("μ*", "σ", "μ"))):
+        out.add_column(col, justify="left" if col in ("Metric", "Parameter") else "right")
+    for _, r in table.iterrows():
+        if sobol:
+            cells = [f"{r['S1']:.3f} ± {r['S1_conf']:.3f}", f"{r['ST']:.3f} ± {r['ST_conf']:.3f}"]
+        else:
+            cells = [f"{r['mu_star']:.4g} ± {r['mu_star_conf']:.2g}", f"{r['sigma']:.4g}", f"{r['mu']:+.4g}"]
+        out.add_row(Text(r["metric"]), Text(r["parameter"]), *cells)
+    _console().print(out)
