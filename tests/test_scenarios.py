@@ -25,7 +25,8 @@ from sim.metrics.definitions import summary
 from sim.scenario import load_scenario
 
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
-SCENARIO_FILES = sorted([*SCENARIO_DIR.rglob("*.yaml"), *SCENARIO_DIR.rglob("*.yml")])
+SCENARIO_FILES = sorted(p for p in [*SCENARIO_DIR.rglob("*.yaml"), *SCENARIO_DIR.rglob("*.yml")]
+                        if "sweeps" not in p.relative_to(SCENARIO_DIR).parts)  # sweep files: test_experiments_sweepfile.py
 IDS = [str(p.relative_to(SCENARIO_DIR)) for p in SCENARIO_FILES]
 
 SHORT_DAYS = 120  # a single community
