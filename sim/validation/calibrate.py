@@ -22,7 +22,7 @@ import math
 import subprocess
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,12 +34,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from scipy import optimize
 from scipy.stats import qmc
 
+from ..experiments.engines import LocalEngine
 from ..scenario.schema import CALIBRATED_FILE
 from .runner import Job, default_workers, replicate_seeds, run_one
 from .targets import TargetsError, TargetsFile, load_targets
 from .validate import evaluate
 
 MISSING_Z = 10.0  # z of a target with no data (e.g. no case reached a channel)
+OUTSIDE_WEIGHT = 3.0  # weight of leaving a target's acceptable range, against the pull toward its figure
+SHARE_CLIP = 1e-3  # shares are clipped to [0.001, 0.999] before the logit
 
 #: stage name, done, total
 Progress = Callable[[str, int, int], None]
@@ -141,7 +144,7 @@ class Evaluator:
 
     config: CalibrationConfig
     targets: TargetsFile
-    pool: ProcessPoolExecutor | None
+    pool: Executor | None
     runs: int = 0  # model runs so far
 
     def jobs(self, x: np.ndarray, seeds: list[int]) -> list[Job]:
@@ -155,7 +158,7 @@ class Evaluator:
         jobs = [self.jobs(x, seeds) for x in points]
         flat = [j for js in jobs for j in js]
         results = []
-        mapper = self.pool.map(run_one, flat, chunksize=1) if self.pool else map(run_one, flat)
+        mapper = self.pool.map(run_one, flat) if self.pool else map(run_one, flat)
         if progress:
             progress(0, len(flat))
         for k, row in enumerate(mapper):
@@ -172,19 +175,47 @@ class Evaluator:
         return out
 
 
+def on_logit_scale(t) -> bool:
+    """A share (not a difference) is compared on the logit scale, where 0.1 % is far from 5 %."""
+    return t.reference is None and t.minus is None and 0.0 <= t.range[0] and t.range[1] <= 1.0
+
+
+def _scale(t, x: float) -> float:
+    if on_logit_scale(t):
+        x = min(max(x, SHARE_CLIP), 1 - SHARE_CLIP)
+        return math.log(x / (1 - x))
+    return x
+
+
 def z_scores(targets: TargetsFile, table: pd.DataFrame) -> dict[str, float]:
-    """z of every calibrated target: (mean − figure) / half the range (MISSING_Z without data)."""
+    """z of every calibrated target: (mean − figure) / half the range, on the logit scale for
+    shares (MISSING_Z without data)."""
     means = table.set_index("id")["mean"]
     out = {}
     for t in targets.calibrated():
         m = means[t.id]
-        out[t.id] = MISSING_Z if not math.isfinite(m) else (m - t.centre) / t.half_width
+        lo, hi = _scale(t, t.range[0]), _scale(t, t.range[1])
+        out[t.id] = MISSING_Z if not math.isfinite(m) else (_scale(t, m) - _scale(t, t.centre)) / ((hi - lo) / 2)
     return out
 
 
+def outside(t, mean: float) -> float:
+    """How far a mean lies outside the target's range, in half-ranges (0 inside), on the same
+    scale as z."""
+    if not math.isfinite(mean):
+        return MISSING_Z
+    lo, hi, m = _scale(t, t.range[0]), _scale(t, t.range[1]), _scale(t, mean)
+    return max(lo - m, m - hi, 0.0) / ((hi - lo) / 2)
+
+
 def distance(targets: TargetsFile, table: pd.DataFrame) -> float:
+    """sqrt(mean z²) plus OUTSIDE_WEIGHT × sqrt(mean e²), where e is how far each mean lies
+    outside its range (in half-ranges): the figure pulls softly, the range hard, so one target
+    is not given up for a closer fit of the others."""
     z = np.array(list(z_scores(targets, table).values()))
-    return float(np.sqrt(np.mean(z**2)))
+    means = table.set_index("id")["mean"]
+    e = np.array([outside(t, means[t.id]) for t in targets.calibrated()])
+    return float(np.sqrt(np.mean(z**2)) + OUTSIDE_WEIGHT * np.sqrt(np.mean(e**2)))
 
 
 # --- the calibration -----------------------------------------------------------------------------------
@@ -239,7 +270,8 @@ def calibrate(config: CalibrationConfig | str | Path | None = None, *, workers: 
     def stage(name: str):
         return (lambda done, total: progress(name, done, total)) if progress else None
 
-    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
+    engine = LocalEngine(workers) if workers > 1 else None  # the experiments tooling's recycled processes
+    pool = engine.start() if engine else None
     try:
         ev = Evaluator(config, targets, pool)
         # 1. ABC rejection over a Latin hypercube
@@ -248,6 +280,8 @@ def calibrate(config: CalibrationConfig | str | Path | None = None, *, workers: 
         scored = ev.score(points, design_seeds, stage("design"))
         design = pd.DataFrame(np.array(points), columns=[p.label for p in config.parameters])
         design["distance"] = [s for s, _ in scored]
+        for t in targets.calibrated():  # each point's simulated mean of each calibrated target, for audit
+            design[f"mean:{t.id}"] = [float(tab.set_index("id").loc[t.id, "mean"]) for _, tab in scored]
         n_accept = max(1, int(math.ceil(config.accept_share * n_design)))
         epsilon = float(np.sort(design["distance"].to_numpy())[n_accept - 1])
         design["accepted"] = design["distance"] <= epsilon
@@ -283,8 +317,8 @@ def calibrate(config: CalibrationConfig | str | Path | None = None, *, workers: 
         start_distance = ev.score([start], refine_seeds)[0][0]
         runs = ev.runs
     finally:
-        if pool is not None:
-            pool.shutdown()
+        if engine is not None:
+            engine.close()
     settings = {"design_points": n_design, "finalists": n_final, "refine_evaluations": n_refine, "scale": scale,
                 "design_seeds": design_seeds, "finalist_seeds": final_seeds, "refine_seeds": refine_seeds}
     return CalibrationResult(config, design, finalists, history, best, best_distance, start_distance, epsilon, runs,
@@ -394,9 +428,12 @@ def calibration_markdown(result: CalibrationResult, before, after, command: str)
         "",
         "## Method",
         "",
-        "Objective: the distance D = √(mean z²) over the targets with role `calibrate`, where z = (simulated mean −",
-        "published figure) ÷ (half the acceptable range); the figure is the middle of the range where the target has no",
-        "single figure. D < 1 means the calibrated targets lie, on average, within their ranges. Only behavioural",
+        "Objective: the distance D = √(mean z²) + 3 √(mean e²) over the targets with role `calibrate`, where z = (simulated",
+        "mean − published figure) ÷ (half the acceptable range), the figure being the middle of the range where the target",
+        "has no single figure, and e is how far the mean lies outside the range, in the same units (0 inside). Shares",
+        "(levels between 0 and 1, not differences) are compared on the logit scale (clipped at 0.1 % and 99.9 %), so that",
+        "a participation rate of 0.1 % counts as far from a range starting at 5 %. The figure pulls softly and the range",
+        "hard, so that no target is given up for a closer fit of the others. Only behavioural",
         "patterns are calibrated against; the administrative 95 % mediation ceiling and the other `check` targets are",
         "not in the objective, so they are independent checks.",
         "",

@@ -2,7 +2,8 @@
 figures (summary() and detail()) kept as one row.
 
 Seeds come from a numpy SeedSequence rooted at the targets file's seed, so the same file gives
-the same runs. Runs go to a process pool when `workers` > 1.
+the same runs. Runs go to the experiments tooling's local engine (`sim.experiments.engines`:
+worker processes recycled every 100 runs) when `workers` > 1.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..experiments.engines import LocalEngine
+from ..experiments.worker import release_model
 from ..metrics.definitions import detail, summary
 from ..model import CoGovModel
 
@@ -33,8 +35,11 @@ def run_one(job: Job) -> dict[str, Any]:
     """Run one job to the end; its figures, with the label and seed."""
     label, scenario, seed, days, overrides = job
     model = CoGovModel(scenario=scenario, rng=seed, days=days, overrides=overrides)
-    model.run()
-    return {"scenario": label, "seed": seed, **summary(model), **detail(model)}
+    try:
+        model.run()
+        return {"scenario": label, "seed": seed, **summary(model), **detail(model)}
+    finally:
+        release_model(model)  # Mesa keeps a class-level reference to every model
 
 
 def default_workers() -> int:
@@ -53,11 +58,14 @@ def run_jobs(jobs: Iterable[Job], workers: int = 1, progress: Callable[[int, int
             if progress:
                 progress(k + 1, len(jobs))
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for k, row in enumerate(pool.map(run_one, jobs, chunksize=1)):
+        engine = LocalEngine(workers)
+        try:
+            for k, row in enumerate(engine.start().map(run_one, jobs)):
                 rows.append(row)
                 if progress:
                     progress(k + 1, len(jobs))
+        finally:
+            engine.close()
     return pd.DataFrame(rows)
 
 

@@ -102,12 +102,39 @@ def validate_model(targets: TargetsFile | str | Path | None = None, *, replicate
     return ValidationResult(targets, evaluate(targets, runs), runs, settings)
 
 
+def _num(v: float, share: bool) -> str:
+    if v is None or not math.isfinite(v):
+        return "—"
+    return f"{100 * v:.1f} %" if share else f"{v:.3g}"
+
+
+def validation_markdown(result: ValidationResult) -> str:
+    """The validation table as Markdown (for docs/validation.md)."""
+    s = result.settings
+    lines = [f"{s['replicates']} replicates per scenario, {'each scenario’s days' if not s['days'] else str(s['days']) + ' days'}, "
+             f"seeds from {s['seed']} (`{s.get('command', 'cogov validate-model')}`).", "",
+             "| target | role | scenario | metric | published figure | acceptable range | simulated mean [95 % CI] | result |",
+             "|---|---|---|---|---|---|---|---|"]
+    for _, r in result.table.iterrows():
+        if r["status"] == NOT_COMPARED:
+            lines.append(f"| `{r['id']}` | no counterpart | | | {r['figure']} | | | not compared |")
+            continue
+        share = -1 <= r["low"] and r["high"] <= 1
+        lines.append(f"| `{r['id']}` | {r['role']} | {r['scenario']} | {r['comparison']} | {r['figure']} | "
+                     f"{_num(r['low'], share)} – {_num(r['high'], share)} | "
+                     f"{_num(r['mean'], share)} [{_num(r['ci_low'], share)}, {_num(r['ci_high'], share)}] | **{r['status']}** |")
+    c = result.counts()
+    lines += ["", f"{c[PASS]} pass, {c[MISS]} miss, {c[NO_DATA]} without data, {c[NOT_COMPARED]} not compared.", ""]
+    return "\n".join(lines)
+
+
 def write_validation(result: ValidationResult, out: str | Path) -> Path:
-    """Write validation.csv (the table), validation.json (table, settings, counts) and
-    runs.parquet (every replicate's figures) into `out`."""
+    """Write validation.csv (the table), validation.md (the same as Markdown), validation.json
+    (table, settings, counts) and runs.parquet (every replicate's figures) into `out`."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     result.table.to_csv(out / "validation.csv", index=False)
+    (out / "validation.md").write_text(validation_markdown(result), encoding="utf-8")
     result.runs.to_parquet(out / "runs.parquet", index=False)
     doc = {"kind": "cogov-validation", "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
            "settings": result.settings, "counts": result.counts(),
