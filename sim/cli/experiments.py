@@ -347,7 +347,7 @@ def _print_comparison(table, plan) -> None:
     ref = arms[0]
     out = Table(title=Text(f"{' vs '.join(arms)}: mean [95 % CI] over {plan.replicates} paired replicates, "
                            f"{plan.days} days"), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    out.add_column("Metric")
+    out.add_column("Metric", no_wrap=True)
     for a in arms:
         out.add_column(Text(a), justify="right")
     for a in arms[1:]:

@@ -39,8 +39,8 @@ def comparison_table(results: Results, metrics: list[str]) -> pd.DataFrame:
                    "diff": np.nan, "diff_ci_low": np.nan, "diff_ci_high": np.nan, "pairs": 0,
                    "unpaired_halfwidth": np.nan}
             if a != ref and m in by_arm[a]:
-                both = by_arm[ref][[m]].join(by_arm[a][[m]], how="inner", lsuffix="_ref")
-                d, dlo, dhi, k = paired_difference(both[f"{m}_ref"], both[m], LEVEL)
+                both = pd.concat([by_arm[ref][m].rename("ref"), by_arm[a][m].rename("arm")], axis=1, join="inner")
+                d, dlo, dhi, k = paired_difference(both["ref"], both["arm"], LEVEL)
                 row.update(diff=d, diff_ci_low=dlo, diff_ci_high=dhi, pairs=k,
                            unpaired_halfwidth=unpaired_halfwidth(by_arm[ref][m], by_arm[a][m], LEVEL))
             rows.append(row)

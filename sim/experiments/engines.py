@@ -9,8 +9,10 @@ calls `submit` and waits on the futures, so a new engine needs no change to the 
   pool: its futures raise `BrokenProcessPool` (`lost`), and the next submit starts a new pool.
 * `DaskEngine`: a Dask distributed scheduler (``tcp://host:8786``) or, with ``local``, a
   `LocalCluster` of single-threaded worker processes started here. Dask itself reruns a run whose
-  worker died; for a cluster started here it does so once (``allowed-failures: 1``), then reports
-  `KilledWorker`, which the runner records as that run's failure.
+  worker died; for a cluster started here it does so once (``allowed-failures: 1``, and
+  ``worker-saturation: 1.0`` so a worker holds only the run it executes and a death counts against
+  that run alone), then reports `KilledWorker`, which the runner records as that run's failure.
+  For a scheduler of your own, set the same two options in its Dask configuration.
 """
 
 from __future__ import annotations
@@ -154,7 +156,10 @@ class DaskEngine:
 
         try:
             if self.address == "local":
-                with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+                # a run whose worker dies is rerun once; workers hold only the run they execute
+                # (saturation 1.0), so a death counts against that run alone
+                with dask.config.set({"distributed.scheduler.allowed-failures": 1,
+                                      "distributed.scheduler.worker-saturation": 1.0}):
                     self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                                 dashboard_address=None, silence_logs=logging.ERROR)
                 self.client = Client(self.cluster)

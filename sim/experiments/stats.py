@@ -68,7 +68,9 @@ def by_group(df: pd.DataFrame, keys: list[str], metrics: list[str], level: float
 
 
 def band(values: np.ndarray, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean and t-interval, column by column, of a (replicates × days) array (NaNs left out)."""
+    """Mean and t-interval, column by column, of a (replicates × days) array (NaNs left out), for
+    plots: the interval is clipped to the range of the replicates' values, so that days where only
+    two or three replicates have a value (a rate before any dispute closed) do not swamp the axis."""
     v = np.asarray(values, dtype=float)
     n = np.isfinite(v).sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
@@ -78,4 +80,5 @@ def band(values: np.ndarray, level: float = LEVEL) -> tuple[np.ndarray, np.ndarr
         sd = np.nanstd(v, axis=0, ddof=1) if v.shape[0] > 1 else np.full(v.shape[1], np.nan)
         t = stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1))
         half = np.where(n > 1, t * sd / np.sqrt(np.maximum(n, 1)), np.nan)
-    return mean, mean - half, mean + half
+        lo, hi = np.nanmin(v, axis=0), np.nanmax(v, axis=0)
+    return mean, np.maximum(mean - half, lo), np.minimum(mean + half, hi)

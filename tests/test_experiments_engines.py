@@ -1,0 +1,118 @@
+"""Engines: the same sweep gives identical tables on 1 worker, 2 workers and a 2-worker Dask
+LocalCluster (really started: dask is a dependency, nothing is mocked); local worker processes are
+recycled; a failing run is recorded and the sweep goes on; a worker that dies has its run retried
+once, locally and on Dask. Runs are tiny (120 households, 25 days)."""
+
+from __future__ import annotations
+
+import json
+
+from experiment_files import assert_same_results, tables, write_sweep
+
+from sim.cli import main
+from sim.experiments import load
+from sim.experiments.engines import DaskEngine, LocalEngine
+from sim.experiments.plan import Plan
+from sim.experiments.runner import run_plan
+from sim.experiments.sweepfile import load_sweep
+
+
+def test_results_are_identical_whatever_the_engine_and_number_of_workers(tmp_path, capsys):
+    sweep = write_sweep(tmp_path, replicates=2)
+    outs = {}
+    for name, engine in (("one", ["--workers", "1"]), ("two", ["--workers", "2"]),
+                         ("dask", ["--dask", "local", "--workers", "2"])):
+        outs[name] = tmp_path / name
+        code = main(["sweep", str(sweep), "--out", str(outs[name]), "--batch", "3", *engine])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        assert "8/8 runs finished" in out
+    assert_same_results(outs["one"], outs["two"])
+    assert_same_results(outs["one"], outs["dask"])
+    workers = {k: set(load(v).summary["worker"]) for k, v in outs.items()}
+    assert len(workers["one"]) == 1 and len(workers["two"]) == 2
+    assert len(workers["dask"]) == 2 and not workers["dask"] & (workers["one"] | workers["two"])
+    sessions = {k: json.loads((v / "manifest.json").read_text())["sessions"] for k, v in outs.items()}
+    assert sessions["dask"][-1]["engine"].startswith("Dask LocalCluster (2 worker processes")
+    assert sessions["two"][-1]["engine"].startswith("local processes (2 workers")
+    summary, series = tables(outs["one"])
+    assert len(summary) == 8 and summary[["point", "replicate"]].drop_duplicates().shape[0] == 8
+    assert set(series.groupby(["point", "replicate"]).size()) == {26}  # day 0..25
+
+
+def test_local_worker_processes_are_recycled(tmp_path):
+    plan = Plan.from_sweep(load_sweep(write_sweep(tmp_path, replicates=2)))
+    engine = LocalEngine(1, tasks_per_worker=2)
+    outcome = run_plan(plan, tmp_path / "out", engine)
+    assert outcome.complete
+    per_worker = load(tmp_path / "out").summary.groupby("worker").size()
+    assert len(per_worker) == 4  # 8 runs, a fresh process after every 2
+    assert per_worker.max() <= 2
+    reference = tmp_path / "never"
+    run_plan(plan, reference, LocalEngine(1, tasks_per_worker=0))
+    assert len(set(load(reference).summary["worker"])) == 1
+    assert_same_results(tmp_path / "out", reference)
+
+
+def test_a_failing_run_is_recorded_and_the_sweep_completes_then_retry_failed_reruns_only_it(tmp_path, capsys):
+    sweep = write_sweep(tmp_path, replicates=2)
+    plan = Plan.from_sweep(load_sweep(sweep))
+    out = tmp_path / "out"
+    outcome = run_plan(plan, out, LocalEngine(2), faults={(2, 1): "raise"})
+    assert (outcome.finished, outcome.failed) == (7, 1)
+    r = load(out)
+    assert r.status() == {"planned": 8, "finished": 7, "failed": 1, "missing": 0}
+    f = r.failures.iloc[0]
+    assert (f["point"], f["replicate"], f["seed"]) == (2, 1, plan.seed_for(2, 1))
+    assert f["error"] == "RuntimeError" and "injected failure" in f["message"]
+    assert "Traceback (most recent call last)" in f["traceback"] and "_inject" in f["traceback"]
+    assert json.loads(f["parameters"]) == plan.points[2].overrides
+    assert f["interval_days"] == plan.points[2].columns["interval_days"]
+
+    # rerunning as is leaves the failure alone and says so; exit status 1
+    assert main(["sweep", str(sweep), "--out", str(out)]) == 1
+    stdout, err = capsys.readouterr()
+    assert "0 to run" in stdout and "--retry-failed" in err
+    assert main(["results", str(out), "--failures"]) == 0
+    stdout, _ = capsys.readouterr()
+    assert "7 finished, 1 failed, 0 missing" in stdout and "injected failure" in stdout
+
+    # --retry-failed runs that one run only
+    assert main(["sweep", str(sweep), "--out", str(out), "--retry-failed"]) == 0
+    stdout, err = capsys.readouterr()
+    assert "1 to run" in stdout and "this session: 1 finished, 0 failed" in stdout, stdout + err
+    r = load(out)
+    assert r.status()["finished"] == 8 and r.failures.empty
+    clean = tmp_path / "clean"
+    run_plan(plan, clean, LocalEngine(2))
+    assert_same_results(out, clean)
+
+
+def test_a_local_worker_that_dies_has_its_run_retried_once(tmp_path):
+    plan = Plan.from_sweep(load_sweep(write_sweep(tmp_path, replicates=2)))
+    marker = tmp_path / "died-once"
+    outcome = run_plan(plan, tmp_path / "out", LocalEngine(2),
+                       faults={(0, 1): f"die-once:{marker}", (3, 0): "die"})
+    assert marker.exists()
+    assert (outcome.finished, outcome.failed) == (7, 1)
+    assert outcome.retried >= 2  # the runs in flight when a worker died were retried, one by one
+    r = load(tmp_path / "out")
+    s = r.summary.set_index(["point", "replicate"])
+    assert s.loc[(0, 1), "attempt"] == 2
+    f = r.failures.iloc[0]
+    assert (f["point"], f["replicate"], f["error"], f["attempt"]) == (3, 0, "WorkerDied", 2)
+    assert "died while running this run, twice" in f["message"]
+
+
+def test_a_dask_worker_that_dies_has_its_run_retried_once(tmp_path):
+    plan = Plan.from_sweep(load_sweep(write_sweep(tmp_path, replicates=1)))
+    marker = tmp_path / "died-once"
+    engine = DaskEngine("local", 2)
+    outcome = run_plan(plan, tmp_path / "out", engine, faults={(1, 0): f"die-once:{marker}", (2, 0): "die"})
+    assert marker.exists()
+    assert (outcome.finished, outcome.failed) == (3, 1)
+    r = load(tmp_path / "out")
+    f = r.failures.iloc[0]
+    assert (f["point"], f["replicate"], f["error"]) == (2, 0, "KilledWorker")
+    assert 1 in set(r.summary["point"])
+    assert engine.client is None and engine.cluster is None  # closed

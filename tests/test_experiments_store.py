@@ -1,0 +1,180 @@
+"""The results folder: killed with SIGKILL mid-sweep (a real `python -m sim sweep` subprocess) and
+resumed, it ends equal to an uninterrupted sweep with nothing run twice; half-written parts are
+never read; a folder is resumed only by the same experiment (replicates may grow); one writer at a
+time; the parts read with pandas (`load`), pyarrow and DuckDB."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import duckdb
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from experiment_files import ROOT, assert_one_line_error, assert_same_results, python_m_sim, tables, write_sweep
+
+from sim.cli import main
+from sim.experiments import ResultsError, load
+from sim.experiments.engines import LocalEngine
+from sim.experiments.plan import Plan
+from sim.experiments.runner import run_plan
+from sim.experiments.store import ResultsStore, committed, open_store
+from sim.experiments.sweepfile import load_sweep
+
+
+def _slow_sweep(tmp_path):
+    """12 runs of about a tenth of a second each: long enough to be killed in the middle."""
+    from experiment_files import write_base
+
+    write_base(tmp_path, households=300, days=60)
+    return write_sweep(tmp_path, replicates=3)
+
+
+def test_killed_with_sigkill_mid_sweep_then_resumed_equals_an_uninterrupted_sweep(tmp_path):
+    sweep = _slow_sweep(tmp_path)
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "sim", "sweep", str(sweep), "--out", str(out), "--workers", "1", "--batch", "1"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while len(committed(out, "summary")) < 3:
+            assert proc.poll() is None, f"the sweep ended before it could be killed: {proc.stderr.read()}"
+            assert time.monotonic() < deadline, "no results appeared"
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its worker processes, no chance to clean up
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == -signal.SIGKILL
+    before = load(out).status()
+    assert 3 <= before["finished"] < 12 and before["failed"] == 0, before
+
+    done = python_m_sim("sweep", sweep, "--out", out, "--workers", "2")
+    assert done.returncode == 0, done.stderr
+    assert f"{before['finished']} finished earlier; {12 - before['finished']} to run" in done.stdout
+    assert f"this session: {12 - before['finished']} finished" in done.stdout
+
+    reference = tmp_path / "uninterrupted"
+    run_plan(Plan.from_sweep(load_sweep(sweep)), reference, LocalEngine(2))
+    assert_same_results(out, reference)
+    summary, series = tables(out)
+    assert not summary.duplicated(["point", "replicate"]).any()
+    assert not series.duplicated(["point", "replicate", "day"]).any()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert len(manifest["sessions"]) == 2
+    assert "status" not in manifest["sessions"][0]  # killed: never closed
+    assert manifest["sessions"][1]["status"] == "complete"
+
+
+def test_half_written_parts_are_never_read_and_are_cleaned_on_resume(tmp_path):
+    sweep = write_sweep(tmp_path, replicates=2)
+    plan = Plan.from_sweep(load_sweep(sweep))
+    out = tmp_path / "out"
+    run_plan(plan, out, LocalEngine(1), batch=3)
+    reference = tables(out)
+    parts = committed(out, "summary")
+    assert len(parts) == 3
+    # what a kill leaves behind: a temporary file mid-write, and a series part whose summary part
+    # was never committed (the process died between the two renames)
+    (out / "summary" / ".part-000007.parquet.tmp").write_bytes(b"PAR1 half a file")
+    last = parts[-1]
+    orphan = out / "series" / "part-000009.parquet"
+    orphan.write_bytes((out / "series" / last.name).read_bytes())
+    last.unlink()  # its 2 runs are now unfinished
+    r = load(out)
+    assert r.status() == {"planned": 8, "finished": 6, "failed": 0, "missing": 2}
+    assert len(r.series) == 6 * 26  # the orphan series part is not read
+    # a plain Parquet reader of the folder skips the hidden temporary file too
+    assert len(pd.read_parquet(out / "summary")) == 6
+
+    outcome = run_plan(plan, out, LocalEngine(1))
+    assert outcome.finished == 2
+    assert not orphan.exists() and not (out / "summary" / ".part-000007.parquet.tmp").exists()
+    pd.testing.assert_frame_equal(tables(out)[0], reference[0])
+    pd.testing.assert_frame_equal(tables(out)[1], reference[1])
+
+
+def test_a_folder_is_resumed_only_by_the_same_experiment_and_replicates_can_grow(tmp_path, capsys):
+    sweep = write_sweep(tmp_path, replicates=1)
+    out = tmp_path / "out"
+    assert main(["sweep", str(sweep), "--out", str(out), "-q"]) == 0
+    assert capsys.readouterr().out.strip() == str(out)
+
+    # more replicates: the finished runs are kept, only the new ones run
+    assert main(["sweep", str(sweep), "--out", str(out), "--replicates", "2"]) == 0
+    stdout = capsys.readouterr().out
+    assert "4 finished earlier; 4 to run" in stdout
+    assert load(out).status() == {"planned": 8, "finished": 8, "failed": 0, "missing": 0}
+    fresh = tmp_path / "fresh"
+    assert main(["sweep", str(sweep), "--out", str(fresh), "--replicates", "2", "-q"]) == 0
+    capsys.readouterr()
+    assert_same_results(out, fresh)
+
+    # a different experiment is refused, in one line, and nothing is touched
+    assert main(["sweep", str(sweep), "--out", str(out), "--days", "10"]) == 2
+    err = capsys.readouterr().err
+    assert_one_line_error(err)
+    assert "holds results of a different experiment (the days per run changed)" in err
+    assert main(["sweep", str(sweep), "--out", str(out), "--replicates", "1"]) == 2
+    assert "holds 2 replicates per point" in capsys.readouterr().err
+    assert load(out).status()["finished"] == 8
+
+    # --force starts over; a folder that is not a results folder is never touched
+    assert main(["sweep", str(sweep), "--out", str(out), "--days", "10", "--force", "-q"]) == 0
+    capsys.readouterr()
+    assert load(out).manifest["days"] == 10
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("keep me")
+    assert main(["sweep", str(sweep), "--out", str(other), "--force"]) == 2
+    assert "not a cogov results folder" in capsys.readouterr().err
+    assert (other / "notes.txt").read_text() == "keep me"
+
+
+def test_one_writer_at_a_time(tmp_path):
+    plan = Plan.from_sweep(load_sweep(write_sweep(tmp_path, replicates=1)))
+    store = open_store(tmp_path / "out", plan)
+    store.lock()
+    try:
+        with pytest.raises(ResultsError, match="another cogov process is writing"):
+            run_plan(plan, tmp_path / "out", LocalEngine(1))
+    finally:
+        store.unlock()
+    assert run_plan(plan, tmp_path / "out", LocalEngine(1)).complete
+    assert isinstance(store, ResultsStore)
+
+
+def test_results_read_with_pandas_pyarrow_and_duckdb_and_described_by_cogov_results(tmp_path, capsys):
+    sweep = write_sweep(tmp_path, replicates=2)
+    out = tmp_path / "out"
+    run_plan(Plan.from_sweep(load_sweep(sweep)), out, LocalEngine(2), batch=3)
+    r = load(out)
+    assert list(r.summary.columns[:5]) == ["point", "replicate", "seed", "interval_days", "secretary_capability"]
+    assert {"resolution_rate", "participation_rate", "disputes_arisen", "wall_seconds", "worker"} <= set(r.summary.columns)
+    assert r.summary["disputes_arisen"].dtype == "int64"
+    assert list(r.series.columns) == ["point", "replicate", "day", "backlog", "resolution_rate", "participation_rate"]
+    assert len(r.read_series(metrics=["backlog"], points=[1])) == 2 * 26
+    assert len(r.design) == 4 and r.parameters == ["interval_days", "secretary_capability"]
+
+    con = duckdb.connect()
+    n, mean = con.execute(f"select count(*), avg(participation_rate) from read_parquet('{out}/summary/*.parquet')").fetchone()
+    assert n == 8 and mean == pytest.approx(r.summary["participation_rate"].mean())
+    rows = con.execute(f"select count(*) from read_parquet('{out}/series/*.parquet') s join "
+                       f"read_parquet('{out}/design.parquet') d using (point) where d.interval_days = 7").fetchone()[0]
+    assert rows == 4 * 26
+    assert pq.read_table(out / "summary").num_rows == 8
+
+    assert main(["results", str(out)]) == 0
+    text = capsys.readouterr().out
+    for expected in ("sweep 'tiny_sweep'", "grid: 4 points × 2 replicates = 8 runs of 25 days", "8 finished, 0 failed, 0 missing",
+                     "interval_days = policies.joint_meetings.interval_days: 7, 30",
+                     "SeedSequence(seed, spawn_key=(point, replicate))", "summary/", "from sim.experiments import load"):
+        assert expected in text, (expected, text)
+    assert main(["results", str(tmp_path)]) == 2
+    assert "not a cogov results folder" in capsys.readouterr().err
