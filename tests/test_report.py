@@ -31,6 +31,12 @@ def folders(tmp_path_factory):
         "  - {id: none, pattern: nothing, figure: '-', role: not_compared, source: s, reason: no counterpart}\n",
         encoding="utf-8")
     assert main(["validate-model", str(targets), "--days", "40", "--out", str(tmp / "validation"), "--workers", "1", "--quiet"]) == 0
+    # a results folder of the experiments tooling: a paired comparison of two small scenarios
+    for name, extra in (("small_base", ""), ("small_red_cells", "policies: {red_cells: {enabled: true}}\n")):
+        (tmp / f"{name}.yaml").write_text(f"extends: {root / 'scenarios' / 'baseline.yaml'}\nname: {name}\nsite: {{households: 300}}\n{extra}",
+                                          encoding="utf-8")
+    assert main(["compare", str(tmp / "small_base.yaml"), str(tmp / "small_red_cells.yaml"), "--replicates", "3", "--days", "30",
+                 "--out", str(tmp / "compare"), "--workers", "1", "--quiet"]) == 0
     return tmp
 
 
@@ -63,6 +69,16 @@ def test_validation_report_escapes_text_and_shows_results(folders):
     assert external_references(html) == []
 
 
+def test_comparison_report_shows_means_and_paired_differences_with_intervals(folders):
+    out = folders / "compare.html"
+    assert main(["report", str(folders / "compare"), "--out", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "small_red_cells − small_base" in html
+    assert re.search(r"\d+\.\d % \[-?\d+\.\d %, -?\d+\.\d %\]", html), "means with their CIs"
+    assert "pp [" in html, "paired differences in percentage points with their CIs"
+    assert external_references(html) == []
+
+
 def test_report_of_a_folder_that_is_none_is_one_line(tmp_path, capsys):
     assert main(["report", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -77,9 +93,10 @@ def test_reports_open_in_chromium_without_errors_or_requests(folders):
         out = folders / f"chromium-{lang}.html"
         assert main(["report", str(folders / "party_led"), "--lang", lang, "--out", str(out)]) == 0
         pages.append(out)
-    out = folders / "chromium-validation.html"
-    assert main(["report", str(folders / "validation"), "--out", str(out)]) == 0
-    pages.append(out)
+    for kind in ("validation", "compare"):
+        out = folders / f"chromium-{kind}.html"
+        assert main(["report", str(folders / kind), "--out", str(out)]) == 0
+        pages.append(out)
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
