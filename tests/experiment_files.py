@@ -62,3 +62,23 @@ def assert_one_line_error(err: str) -> None:
     assert len(lines) == 1, err
     assert lines[0].startswith("cogov: error: "), err
     assert "Traceback" not in err
+
+
+def busy(seconds: float) -> tuple[int, float, float]:
+    """Keep a worker busy; (its pid, start, end) — to see how many ran at once."""
+    import os
+    import time
+
+    start = time.time()
+    while time.time() - start < seconds:
+        pass
+    return os.getpid(), start, time.time()
+
+
+def most_at_once(spans: list[tuple[float, float]]) -> int:
+    events = sorted([(a, 1) for a, _ in spans] + [(b, -1) for _, b in spans])
+    now = peak = 0
+    for _, step in events:
+        now += step
+        peak = max(peak, now)
+    return peak

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import json
 
-from experiment_files import assert_same_results, tables, write_sweep
+from experiment_files import assert_same_results, busy, most_at_once, tables, write_sweep
 
 from sim.cli import main
 from sim.experiments import load
-from sim.experiments.engines import DaskEngine, LocalEngine
+from sim.experiments.engines import DaskEngine, LocalEngine, RecyclingProcessPool
 from sim.experiments.plan import Plan
 from sim.experiments.runner import run_plan
 from sim.experiments.sweepfile import load_sweep
@@ -52,6 +52,16 @@ def test_local_worker_processes_are_recycled(tmp_path):
     run_plan(plan, reference, LocalEngine(1, tasks_per_worker=0))
     assert len(set(load(reference).summary["worker"])) == 1
     assert_same_results(tmp_path / "out", reference)
+
+
+def test_the_recycling_pool_runs_no_more_than_its_workers_at_once_however_much_is_submitted():
+    pool = RecyclingProcessPool(2, tasks_per_worker=3)
+    try:
+        results = list(pool.map(busy, [0.02] * 24))  # map submits everything at once
+    finally:
+        pool.shutdown()
+    assert most_at_once([(start, end) for _, start, end in results]) <= 2
+    assert pool.pools_started == 4 and len({pid for pid, _, _ in results}) >= 4  # a fresh pool every 6 runs
 
 
 def test_a_failing_run_is_recorded_and_the_sweep_completes_then_retry_failed_reruns_only_it(tmp_path, capsys):

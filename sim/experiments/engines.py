@@ -21,7 +21,8 @@ import logging
 import multiprocessing as mp
 import os
 import threading
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from collections import deque
+from concurrent.futures import CancelledError, Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
@@ -64,16 +65,26 @@ def _context() -> mp.context.BaseContext:
 
 
 class RecyclingProcessPool(Executor):
-    """A process pool whose workers are replaced after about `tasks_per_worker` runs each
-    (0: never). Thread-safe `submit`; `shutdown` shuts down every pool it made."""
+    """A process pool whose workers are replaced after about `tasks_per_worker` runs each (0: never).
+
+    Submissions wait in a queue here and are handed to the current `ProcessPoolExecutor` only as
+    runs finish, never more than `workers` at a time: however many runs are submitted at once (as
+    `Executor.map` does), at most `workers` execute at any moment, also while a retired pool
+    finishes its last runs and the next one starts. After `tasks_per_worker` × `workers` runs the
+    pool is retired (it finishes what it holds, then its processes exit) and a fresh one takes
+    over. A pool broken by a dead worker fails its runs with `BrokenProcessPool` and is replaced.
+    `submit` is thread-safe; `shutdown` shuts down every pool it made.
+    """
 
     def __init__(self, workers: int, tasks_per_worker: int = 100, context: Any = None):
         self.workers = workers
         self.tasks_per_worker = tasks_per_worker
         self.context = context or _context()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entered when a finished run's callback fires at once
         self._pool: ProcessPoolExecutor | None = None
-        self._submitted = 0
+        self._given = 0  # runs handed to the current pool
+        self._running = 0  # runs handed to any pool and not finished
+        self._waiting: deque[tuple[Future, Any, tuple, dict]] = deque()
         self._retired: list[ProcessPoolExecutor] = []
         self._closed = False
         self.pools_started = 0
@@ -83,29 +94,63 @@ class RecyclingProcessPool(Executor):
             self._pool.shutdown(wait=False)  # what it holds still runs; its workers then exit
             self._retired.append(self._pool)
         self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self.context)
-        self._submitted = 0
+        self._given = 0
         self.pools_started += 1
         return self._pool
 
     def submit(self, fn, /, *args, **kwargs) -> Future:  # type: ignore[override]
+        outer: Future = Future()
         with self._lock:
             if self._closed:
                 raise RuntimeError("cannot submit after shutdown")
-            limit = self.tasks_per_worker * self.workers
-            pool = self._pool
-            if pool is None or (self.tasks_per_worker and self._submitted >= limit):
-                pool = self._fresh()
-            try:
-                future = pool.submit(fn, *args, **kwargs)
-            except BrokenProcessPool:  # a worker died: start over with a new pool
-                future = self._fresh().submit(fn, *args, **kwargs)
-            self._submitted += 1
-            return future
+            self._waiting.append((outer, fn, args, kwargs))
+            self._dispatch()
+        return outer
+
+    def _dispatch(self) -> None:
+        with self._lock:
+            while self._waiting and self._running < self.workers and not self._closed:
+                outer, fn, args, kwargs = self._waiting.popleft()
+                if not outer.set_running_or_notify_cancel():
+                    continue  # cancelled while it waited
+                pool = self._pool
+                if pool is None or (self.tasks_per_worker and self._given >= self.tasks_per_worker * self.workers):
+                    pool = self._fresh()
+                try:
+                    try:
+                        inner = pool.submit(fn, *args, **kwargs)
+                    except BrokenProcessPool:  # a worker died: start over with a new pool
+                        inner = self._fresh().submit(fn, *args, **kwargs)
+                except Exception as e:  # noqa: BLE001 - e.g. the interpreter is exiting: the run fails, nothing hangs
+                    outer.set_exception(e)
+                    continue
+                self._given += 1
+                self._running += 1
+                inner.add_done_callback(lambda f, outer=outer: self._finished(f, outer))
+
+    def _finished(self, inner: Future, outer: Future) -> None:
+        with self._lock:
+            self._running -= 1
+        if inner.cancelled():
+            outer.set_exception(CancelledError())
+        elif inner.exception() is not None:
+            outer.set_exception(inner.exception())
+        else:
+            outer.set_result(inner.result())
+        self._dispatch()
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         with self._lock:
             self._closed = True
+            waiting = list(self._waiting)
+            self._waiting.clear()
             pools = self._retired + ([self._pool] if self._pool is not None else [])
+        for outer, *_ in waiting:
+            if cancel_futures:
+                outer.cancel()
+            else:  # nothing more is handed out after shutdown
+                if outer.set_running_or_notify_cancel():
+                    outer.set_exception(CancelledError())
         for pool in pools:
             pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
