@@ -10,7 +10,8 @@ Layout::
     runs.parquet         every planned run: point, replicate, seed
     summary/part-NNNNNN.parquet    one row per finished run: point, replicate, seed, design columns,
                                    every end-of-run figure of `summary()` (counts as integers, the rest
-                                   as floats, NaN where undefined), wall_seconds, rss_mb, worker, attempt
+                                   as floats; null where undefined, e.g. a rate before any dispute closed,
+                                   NaN in pandas), wall_seconds, rss_mb, worker, attempt
     series/part-NNNNNN.parquet     the kept daily metrics: point, replicate, day, one column per metric
     failures/part-NNNNNN.parquet   runs that raised or whose worker died: parameters, seed, error, traceback
 
@@ -241,7 +242,7 @@ class ResultsStore:
             if all(isinstance(v, int) and not isinstance(v, bool) for v in values):  # counts stay integers
                 cols[m] = pa.array(values, pa.int64())
             else:
-                cols[m] = pa.array([_float(v) for v in values], pa.float64())
+                cols[m] = pa.array([_float(v) for v in values], pa.float64(), from_pandas=True)  # NaN -> null
         cols["wall_seconds"] = pa.array([float(r["wall_seconds"]) for r in records], pa.float64())
         cols["rss_mb"] = pa.array([float(r["rss_mb"]) for r in records], pa.float64())
         cols["worker"] = pa.array([r["worker"] for r in records], pa.string())
@@ -259,7 +260,8 @@ class ResultsStore:
             "day": pa.array(np.concatenate([np.asarray(r["series"]["day"], dtype=np.int64) for r in records])),
         }
         for m in metrics:
-            cols[m] = pa.array(np.concatenate([np.asarray(r["series"][m], dtype=np.float64) for r in records]))
+            cols[m] = pa.array(np.concatenate([np.asarray(r["series"][m], dtype=np.float64) for r in records]),
+                               from_pandas=True)  # an undefined value (NaN) is stored as null
         return pa.table(cols)
 
     def _failure_table(self, records: list[dict]) -> pa.Table:
