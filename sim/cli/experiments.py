@@ -239,7 +239,10 @@ def _run(plan, out: Path, args, argv: Sequence[str], label: str):
     except EngineError as e:
         progress.close()
         _error(e)
-        _warning(f"finished runs are saved in {out}; rerun the same command to resume")
+        from ..experiments.store import committed
+
+        if committed(Path(out).absolute(), "summary"):
+            _warning(f"finished runs are saved in {out}; rerun the same command to resume")
         return None
     finally:
         progress.close()

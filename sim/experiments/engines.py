@@ -225,6 +225,8 @@ class DaskEngine:
     def describe(self) -> str:
         if self.address == "local":
             return f"Dask LocalCluster ({self.workers} worker processes, 1 thread each)"
+        if self.client is None:
+            return f"Dask scheduler {self.address}"
         return f"Dask scheduler {self.address} ({self.slots()} worker threads)"
 
     def close(self, *, cancel: bool = False) -> None:

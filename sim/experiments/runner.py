@@ -76,7 +76,8 @@ def run_plan(plan: Plan, out: str | Path, engine: Engine, *, retry_failed: bool 
 
     `faults` maps (point, replicate) to a fault injected in the worker (``raise``, ``die``,
     ``die-once:PATH``; see `worker._inject`), for testing failure handling. `on_start` is called
-    once the folder is open and the runs to do are known (the command line prints the plan there).
+    once the folder is open, the runs to do are known and the engine has started (the command line
+    prints the plan there).
     """
     started = time.perf_counter()
     store = open_store(out, plan, force=force)
@@ -88,13 +89,19 @@ def run_plan(plan: Plan, out: str | Path, engine: Engine, *, retry_failed: bool 
         todo = [(p, r) for p, r in plan.runs() if (p, r) not in finished and (retry_failed or (p, r) not in failed)]
         outcome = Outcome(store.path, plan.n_runs, len(finished), 0 if retry_failed else len(failed),
                           skipped_failed=0 if retry_failed else len(failed))
-        if on_start is not None:
-            on_start(store, outcome)
-        store.begin_session(engine=engine.describe() if todo else "none (nothing to run)", command_line=command_line)
-        if progress is not None:
-            progress(outcome.done, outcome.failed_before, plan.n_runs)
-        if todo:
-            _execute(plan, store, engine, todo, outcome, batch=batch, flush_seconds=flush_seconds,
+        executor = engine.start() if todo else None  # started first, so that it describes itself fully
+        try:
+            if on_start is not None:
+                on_start(store, outcome)
+            store.begin_session(engine=engine.describe() if todo else "none (nothing to run)", command_line=command_line)
+            if progress is not None:
+                progress(outcome.done, outcome.failed_before, plan.n_runs)
+        except BaseException:
+            if executor is not None:
+                engine.close(cancel=True)
+            raise
+        if executor is not None:
+            _execute(plan, store, engine, executor, todo, outcome, batch=batch, flush_seconds=flush_seconds,
                      progress=progress, faults=faults or {})
         outcome.wall_seconds = time.perf_counter() - started
         store.end_session(status="complete" if outcome.complete else ("interrupted" if outcome.interrupted else "incomplete"),
@@ -105,7 +112,7 @@ def run_plan(plan: Plan, out: str | Path, engine: Engine, *, retry_failed: bool 
         store.unlock()
 
 
-def _execute(plan: Plan, store: ResultsStore, engine: Engine, todo: list[tuple[int, int]], outcome: Outcome, *,
+def _execute(plan: Plan, store: ResultsStore, engine: Engine, executor, todo: list[tuple[int, int]], outcome: Outcome, *,
              batch: int, flush_seconds: float, progress: Progress | None, faults: dict) -> None:
     queue: deque[_Job] = deque(_Job(p, r) for p, r in todo)
     suspects: deque[_Job] = deque()
@@ -139,7 +146,6 @@ def _execute(plan: Plan, store: ResultsStore, engine: Engine, todo: list[tuple[i
                 "error": error, "message": message, "traceback": tb, "worker": worker, "attempt": job.attempt,
                 "wall_seconds": time.perf_counter() - job.started, "failed_at": _now()}
 
-    executor = engine.start()
     cancel = True
     try:
         while queue or inflight or suspects:
