@@ -1,0 +1,301 @@
+"""The workshop page: `solara run sim.webapp.app` (or `cogov workshop`).
+
+Everything a session owns — its `Session` (models A and B), the chosen preset, levers, seed,
+language, play state — is created inside `Page` with `solara.use_memo` / `solara.use_reactive`, so
+every browser tab gets its own; nothing mutable lives at module level. Playing runs in a thread of
+its own (`Player`): it steps the models, takes an immutable `Frame` and hands it to the live view,
+which alone re-renders, so buttons and levers stay responsive while the simulation runs.
+
+Why not Mesa's `SolaraViz` page as a whole: it drives one model instance (a module-level model
+would be shared by every browser), labels its controls in English and has no A/B pair. Its
+`UserInputs` builds the lever widgets (sim/webapp/controls.py).
+
+Settings come from the environment, which `cogov workshop` sets: COGOV_WORKSHOP_SCENARIOS (folder
+of presets), COGOV_WORKSHOP_SCENARIO (file to start with), COGOV_WORKSHOP_LANG (en or zh),
+COGOV_WORKSHOP_RESULTS (where "save the run folder" writes). `?lang=zh` in the address also works.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import solara
+
+from ..i18n import LANGUAGES, t
+from .charts import Charts, Tiles, charts_png
+from .controls import ABPanel, ExportPanel, LeverPanel, RunPanel, ScenarioPanel, preset_label
+from .mapview import CityGrid, CommunityMap, MapLegend
+from .session import Frame, Session, default_scenarios_dir, find_presets, load_preset, make_setup, scenario_for
+from .style import CSS
+from .ticker import Ticker
+
+#: at most this many frames a second are drawn; faster play steps several days per frame
+MAX_FPS = 10
+#: at "as fast as possible", step for this long before drawing a frame
+MAX_SPEED_SLICE = 0.08
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    scenarios_dir: Path
+    scenario: Path | None
+    lang: str
+    results_dir: Path
+
+
+def app_config() -> AppConfig:
+    env = os.environ
+    lang = env.get("COGOV_WORKSHOP_LANG", "en")
+    return AppConfig(
+        scenarios_dir=Path(env["COGOV_WORKSHOP_SCENARIOS"]) if env.get("COGOV_WORKSHOP_SCENARIOS") else default_scenarios_dir(),
+        scenario=Path(env["COGOV_WORKSHOP_SCENARIO"]) if env.get("COGOV_WORKSHOP_SCENARIO") else None,
+        lang=lang if lang in LANGUAGES else "en",
+        results_dir=Path(env.get("COGOV_WORKSHOP_RESULTS", "results")),
+    )
+
+
+def pace(speed: int) -> tuple[int, float]:
+    """(days per frame, seconds per day) for a speed in days per second (0: as fast as possible)."""
+    if speed <= 0:
+        return 0, 0.0
+    per_frame = max(1, round(speed / MAX_FPS))
+    return per_frame, 1.0 / speed
+
+
+# --------------------------------------------------------------------------------------------
+# Playing
+# --------------------------------------------------------------------------------------------
+
+
+@solara.component
+def Player(session: Session, publish: Callable[[], None], playing: solara.Reactive[bool], speed: solara.Reactive[int]):
+    """Steps the session while `playing`, in its own thread; draws at most MAX_FPS frames a second."""
+
+    def loop(cancel: threading.Event):
+        if not playing.value:
+            return
+        per_frame, seconds_per_day = pace(speed.value)
+        session.start_playing()
+        try:
+            _play(cancel, per_frame, seconds_per_day)
+        finally:
+            session.playing = False
+            try:
+                publish()  # paused: the last frame, without the play speed
+            except Exception:  # noqa: BLE001 — the page may be closing; nothing to show it on
+                pass
+
+    def _play(cancel: threading.Event, per_frame: int, seconds_per_day: float):
+        while not cancel.is_set():
+            started = time.perf_counter()
+            if per_frame:
+                done = session.advance(per_frame)
+            else:
+                done = 0
+                while time.perf_counter() - started < MAX_SPEED_SLICE and not cancel.is_set():
+                    step = session.advance(1)
+                    done += step
+                    if not step:
+                        break
+            if cancel.is_set():
+                return
+            publish()
+            if session.finished or session.error or not done:
+                playing.set(False)
+                return
+            wait = done * seconds_per_day - (time.perf_counter() - started)
+            cancel.wait(max(wait, 0.002))
+
+    solara.use_thread(loop, dependencies=[playing.value, speed.value], intrusive_cancel=False)
+
+
+# --------------------------------------------------------------------------------------------
+# The live view
+# --------------------------------------------------------------------------------------------
+
+
+@solara.component
+def LiveView(frame: solara.Reactive[Frame | None], lang: str, big: bool, colour: solara.Reactive[str],
+             names: tuple[str, str], on_select, on_dismiss, building: bool = False):
+    f = frame.value
+    if building and f is not None:
+        with solara.Row(gap="10px", style={"align-items": "center"}, classes=["cg-building"]):
+            solara.SpinnerSolara(size="28px")
+            solara.Text(t("workshop.building_models", lang), classes=["cg-h3"])
+    if f is not None and f.error:
+        with solara.Column(classes=["cg-message"], gap="4px"):
+            solara.Text(t("workshop.error", lang), classes=["cg-h3"])
+            solara.Text(f.error, classes=["cg-error-text"])
+            solara.Button(t("workshop.dismiss", lang), on_click=on_dismiss, small=True, outlined=True)
+    if f is None or f.a is None:
+        if f is None or not f.error:  # still building (a failed first build shows only its message)
+            with solara.Row(gap="10px", style={"align-items": "center"}):
+                solara.SpinnerSolara(size="40px")
+                solara.Text(t("workshop.building_models", lang), classes=["cg-h3"])
+        return
+    a, b = f.a, f.b
+    rate = t("workshop.measured", lang, rate=f"{f.days_per_second:.1f}") if f.days_per_second is not None else ""
+    solara.HTML(tag="div", classes=["cg-dayline"], unsafe_innerHTML=(
+        f'<span class="cg-day">{escape(t("workshop.day", lang, day=a.day, days=a.days))}</span>'
+        f'<span class="cg-rate">{escape(t("workshop.subtitle", lang, residents=f"{a.residents:,}", seed=a.seed))}</span>'
+        f'<span class="cg-rate cg-measured">{escape(rate)}</span>'))
+    Tiles(f, lang)
+    if a.city is not None:
+        CityGrid(a.city, a.map.community, on_select, lang)
+    with solara.Row(gap="8px", style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.Text(t("workshop.colour_by", lang), classes=["cg-h3"])
+        solara.ToggleButtonsSingle(value=colour.value, on_value=colour.set,
+                                   children=[solara.Button(t("workshop.by_participation", lang), value="participation", classes=["cg-by-participation"]),
+                                             solara.Button(t("workshop.by_trust", lang), value="trust", classes=["cg-by-trust"])])
+    MapLegend(colour.value, lang)
+    map_title = t("workshop.map", lang) + (f" · {a.map.name}" if a.city is not None else "")
+    with solara.Row(classes=["cg-live-row"], gap="10px"):
+        if b is None:
+            CommunityMap(a.map, colour.value, map_title, "a")
+            Ticker(a.ticker, lang, rows=14)
+        else:
+            for side, sim, name in (("a", a, names[0]), ("b", b, names[1])):
+                with solara.Column(gap="6px", style={"flex": "1 1 420px", "min-width": "320px"}):
+                    CommunityMap(sim.map, colour.value, f"{name} · {sim.map.name}" if sim.city is not None else name, side)
+                    Ticker(sim.ticker, lang, rows=6, title=f"{t('workshop.ticker', lang)} · {side.upper()}")
+    Charts(f, lang, big, names)
+
+
+# --------------------------------------------------------------------------------------------
+# The page
+# --------------------------------------------------------------------------------------------
+
+
+def _initial_lang(default: str) -> str:
+    try:
+        query = parse_qs(solara.use_router().search or "")
+    except Exception:  # noqa: BLE001 — no router (e.g. solara.render in tests)
+        query = {}
+    lang = (query.get("lang") or [default])[0]
+    return lang if lang in LANGUAGES else default
+
+
+@solara.component
+def Page():
+    cfg = solara.use_memo(app_config, [])
+    presets = solara.use_memo(lambda: find_presets(cfg.scenarios_dir, cfg.scenario), [])
+    session = solara.use_memo(Session, [])
+    lang = solara.use_reactive(_initial_lang(cfg.lang))
+    presentation = solara.use_reactive(False)
+    by_key = {p.key: p for p in presets}
+    first = presets[0].key if presets else ""
+    preset = solara.use_reactive(first)
+    overrides = solara.use_reactive({})
+    seed = solara.use_reactive(None)
+    ab = solara.use_reactive(False)
+    compare = solara.use_reactive("party_led" if "party_led" in by_key and first != "party_led" else first)
+    playing = solara.use_reactive(False)
+    speed = solara.use_reactive(5)
+    colour = solara.use_reactive("participation")
+    frame = solara.use_reactive(None)
+    status = solara.use_reactive((False, False))  # (models ready, run finished): the controls' only view of a frame
+    generation = solara.use_reactive(0)
+    L = lang.value
+
+    def publish():
+        """Hand a fresh frame to the live view (and the run state to the controls when it changes)."""
+        f = session.frame()
+        frame.set(f)
+        now = (f.a is not None, f.a is not None and not f.a.running)
+        if now != status.value:
+            status.set(now)
+
+    current = by_key.get(preset.value, presets[0] if presets else None)
+    other = by_key.get(compare.value, current)
+    setup = make_setup(current.path, overrides.value, seed.value, other.path if ab.value else None) if current else None
+
+    def resolve():
+        if setup is None:
+            return None, None
+        try:
+            return scenario_for(setup), None
+        except Exception as e:  # noqa: BLE001 — shown beside the levers
+            return None, str(e)
+
+    scenario, lever_error = solara.use_memo(resolve, [setup])
+
+    def build(cancel: threading.Event):
+        if setup is None:
+            return
+        session.configure(setup)
+        if not cancel.is_set():
+            publish()
+
+    built = solara.use_thread(build, dependencies=[setup, generation.value], intrusive_cancel=False)
+    building = built.state in (solara.ResultState.STARTING, solara.ResultState.WAITING, solara.ResultState.RUNNING)
+    solara.Style(CSS)
+    if current is None:
+        solara.Error(f"cogov workshop: no scenario files in {cfg.scenarios_dir}")
+        return
+    default_seed = load_preset(current.path).run.seed
+
+    def choose_preset(key: str):
+        if key != preset.value:
+            overrides.set({})
+            seed.set(None)
+            preset.set(key)
+
+    def step():
+        session.advance(1)
+        publish()
+
+    def reset():
+        playing.set(False)
+        generation.set(generation.value + 1)
+
+    def select_community(c: int):
+        session.select_community(c)
+        publish()
+
+    def dismiss():
+        session.clear_error()
+        publish()
+
+    names = (t("workshop.side_a", L), t("workshop.side_b", L, preset=preset_label(other, L)))
+
+    def export_png() -> bytes:
+        return charts_png(frame.value, L, names) if frame.value is not None and frame.value.a is not None else b""
+
+    root = ["cg-root"] + (["cg-present"] if presentation.value else [])
+    with solara.Column(classes=root, gap="0px"):
+        with solara.Row(classes=["cg-header"], gap="16px", justify="space-between"):
+            with solara.Column(gap="0px"):
+                solara.Text(t("workshop.title", L), classes=["cg-title"])
+                solara.Text(preset_label(current, L), classes=["cg-subtitle"])
+            with solara.Row(gap="8px", style={"align-items": "center"}):
+                for code, label in (("en", "English"), ("zh", "中文")):
+                    solara.Button(label, on_click=lambda code=code: lang.set(code), small=True, depressed=True,
+                                  outlined=code != L, classes=["cg-lang", f"cg-lang-{code}"] + (["cg-lang-on"] if code == L else []))
+                solara.Switch(label=t("workshop.presentation", L), value=presentation.value, on_value=presentation.set,
+                              classes=["cg-presentation"])
+        with solara.Row(classes=["cg-body"], gap="0px"):
+            with solara.Column(classes=["cg-side"], gap="0px"):
+                ScenarioPanel(presets, preset.value, choose_preset, seed, default_seed, L)
+                RunPanel(status.value, playing, speed, step, reset, L)
+                ABPanel(presets, ab, compare, L)
+                LeverPanel(scenario, overrides, L, lever_error)
+                ExportPanel(lambda lg: session.export_runs(cfg.results_dir, lg), export_png, L)
+            with solara.Column(classes=["cg-main"], gap="6px"):
+                LiveView(frame, L, presentation.value, colour, names, select_community, dismiss, building)
+    Player(session, publish, playing, speed)
+
+
+@solara.component
+def Layout(children=[]):  # noqa: B006 — solara's layout signature
+    """No app bar or sidebar from Solara: the page draws its own header and panels."""
+    return solara.Column(children=children, gap="0px", style={"padding": "0", "margin": "0"})
+
+
+__all__ = ["Layout", "Page", "app_config", "pace"]

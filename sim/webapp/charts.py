@@ -1,0 +1,338 @@
+"""Live charts and headline tiles.
+
+Charts are small inline SVGs written here (a few milliseconds for a year of days, so every frame
+redraws them; no JavaScript library, nothing fetched). The x axis always spans the whole run, so a
+line grows from left to right. In A/B mode B is drawn dashed over A. The same chart list is drawn
+with matplotlib for the "charts as PNG" export.
+
+Values are the model's own daily series (`SERIES` in sim/metrics/definitions.py, collected by its
+DataCollector); tiles show the `HEADLINE` metrics in their defined order.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import warnings
+from dataclasses import dataclass
+from html import escape
+
+import numpy as np
+import solara
+
+from ..i18n import metric_label, t
+from ..metrics.definitions import HEADLINE
+from .session import Frame, SimFrame
+
+A_COLOUR = "#1f5fa8"
+B_COLOUR = "#d35400"
+TRUST_COLOURS = {
+    "trust_party": "#c0392b",
+    "trust_residents_committee": "#1f5fa8",
+    "trust_property_company": "#8c6d31",
+    "trust_government": "#2e8b57",
+}
+TRUST_LEGEND = {
+    "trust_party": "dashboard.legend.party",
+    "trust_residents_committee": "dashboard.legend.residents_committee",
+    "trust_property_company": "dashboard.legend.property_company",
+    "trust_government": "dashboard.legend.government",
+}
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    key: str
+    series: tuple[str, ...]
+    kind: str  # percent, count, days, index
+    fixed: tuple[float, float] | None = None  # y range; None = from the data
+
+    def title(self, lang: str) -> str:
+        return t("dashboard.panel.trust", lang) if self.key == "trust" else metric_label(self.key, lang)
+
+
+CHARTS = (
+    ChartSpec("resolution_rate", ("resolution_rate",), "percent", (0.0, 1.0)),
+    ChartSpec("community_share", ("community_share",), "percent", (0.0, 1.0)),
+    ChartSpec("backlog", ("backlog",), "count"),
+    ChartSpec("mean_days_to_resolution", ("mean_days_to_resolution",), "days"),
+    ChartSpec("participation_rate", ("participation_rate",), "percent"),
+    ChartSpec("trust", tuple(TRUST_COLOURS), "index"),
+)
+
+#: headline tile formats, and which way is better (for the A/B difference)
+TILE_FORMAT = {
+    "resolution_rate": ("percent", 1),
+    "community_share": ("percent", 1),
+    "mean_days_to_resolution": ("days", -1),
+    "participation_rate": ("percent", 1),
+    "trust_residents_committee": ("index", 1),
+    "fee_collection_rate": ("percent", 1),
+}
+
+
+def fmt(value: float | None, kind: str, lang: str = "en") -> str:
+    if value is None or not math.isfinite(value):
+        return "—"
+    if kind == "percent":
+        return f"{100 * value:.1f}%" if lang == "zh" else f"{100 * value:.1f} %"
+    if kind == "days":
+        return f"{value:.1f}"
+    if kind == "index":
+        return f"{value:.3f}"
+    return f"{value:,.0f}"
+
+
+def fmt_delta(delta: float, kind: str) -> str:
+    if not math.isfinite(delta):
+        return ""
+    sign = "+" if delta > 0 else "−" if delta < 0 else "±"
+    d = abs(delta)
+    if kind == "percent":
+        return f"{sign}{100 * d:.1f} pt"
+    if kind == "index":
+        return f"{sign}{d:.3f}"
+    return f"{sign}{d:.1f}"
+
+
+def _nice(x: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 × 10^k at or above x."""
+    if x <= 0 or not math.isfinite(x):
+        return 1.0
+    e = 10 ** math.floor(math.log10(x))
+    for m in (1, 2, 2.5, 5, 10):
+        if m * e >= x - 1e-12:
+            return m * e
+    return 10 * e
+
+
+def y_range(spec: ChartSpec, lines: list[np.ndarray]) -> tuple[float, float]:
+    if spec.fixed is not None:
+        return spec.fixed
+    values = np.concatenate([v[np.isfinite(v)] for v in lines]) if lines else np.empty(0)
+    if not len(values):
+        return (0.0, 1.0)
+    hi = float(values.max())
+    if spec.kind == "index":
+        lo = float(values.min())
+        lo, hi = math.floor(lo * 10 - 0.5) / 10, math.ceil(hi * 10 + 0.5) / 10
+        return (max(0.0, lo), min(1.0, hi))
+    return (0.0, _nice(hi * 1.1) if hi > 0 else 1.0)
+
+
+def _ticks(lo: float, hi: float, n: int = 4) -> list[float]:
+    step = _nice((hi - lo) / n)
+    first = math.ceil(lo / step - 1e-9) * step
+    return [first + i * step for i in range(int((hi - first) / step + 1e-9) + 1)]
+
+
+def _tick_label(v: float, kind: str) -> str:
+    if kind == "percent":
+        return f"{100 * v:.0f}%"
+    if kind == "index":
+        return f"{v:.1f}"
+    return f"{v:,.0f}" if abs(v) >= 10 or v == int(v) else f"{v:g}"
+
+
+def _paths(x: np.ndarray, y: np.ndarray) -> list[str]:
+    """Polyline point lists, broken where the series is NaN."""
+    out, cur = [], []
+    for xi, yi in zip(x, y):
+        if math.isfinite(yi):
+            cur.append(f"{xi:.1f},{yi:.1f}")
+        elif cur:
+            out.append(" ".join(cur))
+            cur = []
+    if cur:
+        out.append(" ".join(cur))
+    return out
+
+
+def chart_svg(spec: ChartSpec, a: SimFrame, b: SimFrame | None, lang: str, big: bool = False) -> str:
+    """One chart as an SVG string (scales to its box)."""
+    W, H = (520, 300) if big else (560, 300)
+    fs = 19 if big else 14
+    lw = 3.6 if big else 2.4
+    left, right, top, bottom = (64 if big else 56), 18, 12, (34 if big else 28)
+    pw, ph = W - left - right, H - top - bottom
+    days = max(a.days, 1)
+    lines = [a.series[k] for k in spec.series] + ([b.series[k] for k in spec.series] if b is not None else [])
+    lo, hi = y_range(spec, lines)
+    span = hi - lo or 1.0
+
+    def X(d):
+        return left + pw * np.asarray(d, dtype=float) / days
+
+    def Y(v):
+        return top + ph * (1 - (np.asarray(v, dtype=float) - lo) / span)
+
+    parts = [f'<svg viewBox="0 0 {W} {H}" width="100%" preserveAspectRatio="xMidYMid meet" '
+             f'xmlns="http://www.w3.org/2000/svg" class="cg-chart-svg" style="font-size:{fs}px">']
+    for v in _ticks(lo, hi):
+        yy = float(Y(v))
+        parts.append(f'<line x1="{left}" x2="{W - right}" y1="{yy:.1f}" y2="{yy:.1f}" stroke="#e3e6ea" stroke-width="1"/>')
+        parts.append(f'<text x="{left - 6}" y="{yy + fs * 0.35:.1f}" text-anchor="end" fill="#4a4a4a">{_tick_label(v, spec.kind)}</text>')
+    step = _nice(days / 6)
+    d = 0.0
+    while d <= days + 1e-9:
+        xx = float(X(d))
+        parts.append(f'<line x1="{xx:.1f}" x2="{xx:.1f}" y1="{top + ph}" y2="{top + ph + 5}" stroke="#888"/>')
+        parts.append(f'<text x="{xx:.1f}" y="{top + ph + fs + 4}" text-anchor="middle" fill="#4a4a4a">{d:.0f}</text>')
+        d += step
+    parts.append(f'<line x1="{left}" x2="{W - right}" y1="{top + ph}" y2="{top + ph}" stroke="#888" stroke-width="1.2"/>')
+
+    def draw(sim: SimFrame, key: str, colour: str, dashed: bool):
+        y = sim.series[key]
+        x = X(np.arange(len(y)))
+        dash = f' stroke-dasharray="{3 * lw:.0f},{2 * lw:.0f}"' if dashed else ""
+        for pts in _paths(x, Y(y)):
+            parts.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="{lw}" '
+                         f'stroke-linejoin="round" stroke-linecap="round"{dash}/>')
+        finite = np.flatnonzero(np.isfinite(y))
+        if len(spec.series) == 1 and len(finite):
+            j = finite[-1]
+            parts.append(f'<circle cx="{float(X(j)):.1f}" cy="{float(Y(y[j])):.1f}" r="{lw * 1.6:.1f}" fill="{colour}"/>')
+
+    for k in spec.series:
+        colour = TRUST_COLOURS.get(k, A_COLOUR)
+        draw(a, k, colour, False)
+        if b is not None:
+            draw(b, k, TRUST_COLOURS.get(k, B_COLOUR), True)
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def legend_items(spec: ChartSpec, a: SimFrame, b: SimFrame | None, lang: str, names: tuple[str, str]) -> list[tuple[str, str, bool]]:
+    """(label, colour, dashed) for a chart's legend."""
+    if spec.key == "trust":
+        items = [(t(TRUST_LEGEND[k], lang), TRUST_COLOURS[k], False) for k in spec.series]
+        if b is not None:
+            items += [(names[0], "#555", False), (names[1], "#555", True)]
+        return items
+    if b is None:
+        return []
+    return [(names[0], A_COLOUR, False), (names[1], B_COLOUR, True)]
+
+
+def _legend_html(items) -> str:
+    out = []
+    for label, colour, dashed in items:
+        dash = ' stroke-dasharray="6,4"' if dashed else ""
+        out.append(f'<span class="cg-legend-item"><svg width="26" height="10"><line x1="1" y1="5" x2="25" y2="5" '
+                   f'stroke="{colour}" stroke-width="3"{dash}/></svg>{escape(label)}</span>')
+    return "".join(out)
+
+
+def latest(sim: SimFrame, key: str) -> float:
+    v = sim.series[key]
+    return float(v[-1]) if len(v) else float("nan")
+
+
+# --------------------------------------------------------------------------------------------
+# PNG export (matplotlib, the same charts)
+# --------------------------------------------------------------------------------------------
+
+
+def charts_png(frame: Frame, lang: str, names: tuple[str, str]) -> bytes:
+    """The six charts of the current frame as one PNG (Chinese labels need a CJK font; without
+    one the labels fall back to English, as the run dashboard does)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from ..running.dashboard import find_cjk_font
+
+    a, b = frame.a, frame.b
+    rc = {}
+    if lang != "en":
+        family = find_cjk_font()
+        if family is None:
+            lang = "en"
+        else:
+            rc = {"font.family": "sans-serif", "font.sans-serif": [family, "DejaVu Sans"]}
+    import matplotlib as mpl
+
+    with mpl.rc_context(rc), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        fig = Figure(figsize=(16, 9), dpi=120, layout="constrained")
+        FigureCanvasAgg(fig)
+        axes = fig.subplots(2, 3)
+        for ax, spec in zip(axes.flat, CHARTS):
+            lines = [a.series[k] for k in spec.series] + ([b.series[k] for k in spec.series] if b else [])
+            for k in spec.series:
+                colour = TRUST_COLOURS.get(k, A_COLOUR)
+                label = t(TRUST_LEGEND[k], lang) if k in TRUST_LEGEND else names[0]
+                ax.plot(np.arange(len(a.series[k])), a.series[k], color=colour, lw=2.2, label=label if (b or k in TRUST_LEGEND) else None)
+                if b is not None:
+                    ax.plot(np.arange(len(b.series[k])), b.series[k], color=TRUST_COLOURS.get(k, B_COLOUR), lw=2.2, ls="--",
+                            label=names[1] if k not in TRUST_LEGEND or k == spec.series[-1] else None)
+            lo, hi = y_range(spec, lines)
+            ax.set_ylim(lo, hi)
+            ax.set_xlim(0, a.days)
+            if spec.kind == "percent":
+                from matplotlib.ticker import PercentFormatter
+                ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+            ax.set_title(spec.title(lang), fontsize=15, loc="left")
+            ax.set_xlabel(t("dashboard.axis.day", lang))
+            ax.grid(True, color="#e3e6ea")
+            ax.spines[["top", "right"]].set_visible(False)
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=10, frameon=False)
+        fig.suptitle(t("workshop.export_title", lang, scenario=a.scenario_name, seed=a.seed, day=a.day), fontsize=17)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# Components
+# --------------------------------------------------------------------------------------------
+
+
+def chart_html(spec: ChartSpec, a: SimFrame, b: SimFrame | None, lang: str, big: bool, names: tuple[str, str]) -> str:
+    items = legend_items(spec, a, b, lang, names)
+    legend = f'<div class="cg-chart-legend">{_legend_html(items)}</div>' if items else ""
+    return (f'<div class="cg-chart cg-chart-{spec.key}"><span class="cg-h3">{escape(spec.title(lang))}</span>{legend}'
+            f'<div class="cg-chart-body">{chart_svg(spec, a, b, lang, big)}</div></div>')
+
+
+def tiles_html(frame: Frame, lang: str) -> str:
+    """The headline metrics as big numbers (A, and B with the difference in A/B mode)."""
+    a, b = frame.a, frame.b
+    out = ['<div class="cg-tiles">']
+    for key in HEADLINE:
+        kind, better = TILE_FORMAT.get(key, ("number", 0))
+        va = a.headline.get(key, float("nan"))
+        out.append(f'<div class="cg-tile-metric cg-tile-{key}"><span class="cg-tile-label">{escape(metric_label(key, lang))}</span>'
+                   f'<span class="cg-tile-value">{fmt(va, kind, lang)}</span>')
+        if b is not None:
+            vb = b.headline.get(key, float("nan"))
+            delta = vb - va
+            tone = "cg-better" if better * delta > 0 else "cg-worse" if better * delta < 0 else "cg-same"
+            out.append(f'<span class="cg-tile-b-row"><span class="cg-tile-b">B {fmt(vb, kind, lang)}</span> '
+                       f'<span class="cg-tile-delta {tone}">{fmt_delta(delta, kind)}</span></span>')
+        out.append("</div>")
+    out.append("</div>")
+    return "".join(out)
+
+
+@solara.component
+def Charts(frame: Frame, lang: str, big: bool, names: tuple[str, str]):
+    """The six charts, drawn as one block of HTML (cheap to update every frame)."""
+
+    def html():
+        try:
+            return "".join(chart_html(spec, frame.a, frame.b, lang, big, names) for spec in CHARTS)
+        except Exception as e:  # noqa: BLE001 — a message, never a dead page
+            return f'<div class="cg-message">{escape(type(e).__name__)}: {escape(str(e))}</div>'
+
+    body = solara.use_memo(html, [frame, lang, big, names])
+    solara.Text(t("workshop.charts", lang), classes=["cg-h2"])
+    solara.HTML(tag="div", unsafe_innerHTML=body, classes=["cg-charts"])
+
+
+@solara.component
+def Tiles(frame: Frame, lang: str):
+    solara.HTML(tag="div", unsafe_innerHTML=tiles_html(frame, lang))
+
+
+__all__ = ["CHARTS", "ChartSpec", "Charts", "Tiles", "chart_html", "chart_svg", "charts_png", "fmt", "tiles_html"]

@@ -1,0 +1,482 @@
+"""One browser session's simulation: the models it runs and what the page draws of them.
+
+No Solara here. A `Session` belongs to one page (the app builds it inside a component with
+`solara.use_memo`, never at module level), holds model A — the chosen preset with the trainer's
+levers — and, in A/B mode, model B — another preset with the same seed (common random numbers) —
+and steps them together under one lock. After each step the page asks for a `Frame`: an immutable
+copy of everything it draws (daily series, headline values, the map's residents and disputes, the
+ticker), so drawing never reads a model while another thread steps it.
+
+Every number shown comes from the model's DataCollector (the SERIES of sim/metrics/definitions.py)
+or, per community, from the same metric functions over a `Scope`.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..disputes.book import EVENTS, Status
+from ..disputes.ladder import CHANNEL_NAMES, RUNG, Channel
+from ..metrics.definitions import HEADLINE, Scope, resolution_rate
+from ..model import CoGovModel, resolve_scenario
+from ..scenario import Scenario, ScenarioError, load_scenario
+from ..scenario.schema import CATEGORIES
+from .levers import check_overrides
+
+#: the daily series the charts and tiles read (all are SERIES keys)
+SHOWN_SERIES = (
+    "resolution_rate", "community_share", "backlog", "mean_days_to_resolution", "participation_rate",
+    "trust_party", "trust_residents_committee", "trust_property_company", "trust_government",
+    "fee_collection_rate",
+)
+TICKER_KEEP = 40
+#: closed disputes stay on the map (a tick or a cross) for this many days
+RECENT_DAYS = 5
+#: how often, at most, the per-community resolution rates of a city are recomputed
+CITY_REFRESH_SECONDS = 0.5
+
+# map status codes, in legend order
+LATENT, NEGOTIATING, WAITING, IN_SERVICE, ESCALATED, RESOLVED, ABANDONED = range(7)
+MAP_STATUSES = ("latent", "negotiating", "waiting", "in_service", "escalated", "resolved", "abandoned")
+
+
+# --------------------------------------------------------------------------------------------
+# Presets: the scenario files a trainer can pick
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preset:
+    key: str  # path inside the scenarios folder without ".yaml", e.g. "levers/grid_management"
+    path: Path
+    name: str
+    description: str
+    households: int
+    communities: int
+
+
+def default_scenarios_dir() -> Path:
+    """The `scenarios/` folder of the checkout the package runs from, else ./scenarios."""
+    here = Path(__file__).resolve().parents[2] / "scenarios"
+    return here if here.is_dir() else Path.cwd() / "scenarios"
+
+
+@functools.lru_cache(maxsize=256)
+def _read_preset(path: str, mtime: float) -> Scenario:
+    return load_scenario(path)
+
+
+def load_preset(path: Path) -> Scenario:
+    """A scenario file, parsed once per change of the file (scenarios are immutable values)."""
+    return _read_preset(str(path), path.stat().st_mtime)
+
+
+def find_presets(directory: str | os.PathLike[str] | None = None, extra: str | os.PathLike[str] | None = None) -> list[Preset]:
+    """Every valid scenario file under `directory` (recursively), plus `extra` if given; files
+    that do not load are left out (the CLI's `validate` reports them)."""
+    root = Path(directory) if directory is not None else default_scenarios_dir()
+    paths = sorted(root.rglob("*.yaml")) if root.is_dir() else []
+    out: list[Preset] = []
+    seen: set[Path] = set()
+    for path in ([Path(extra)] if extra is not None else []) + paths:
+        real = path.resolve()
+        if real in seen:
+            continue
+        seen.add(real)
+        try:
+            sc = load_preset(real)
+        except (ScenarioError, OSError):
+            continue
+        try:
+            key = real.relative_to(root.resolve()).with_suffix("").as_posix()
+        except ValueError:
+            key = real.stem
+        sites = sc.communities()
+        out.append(Preset(key, real, sc.name, " ".join(sc.description.split()), sum(s.households for _, _, s in sites), len(sites)))
+    first = out[:1] if extra is not None else []
+    rest = sorted(out[len(first):], key=lambda p: (p.key.count("/"), p.key))
+    return first + rest
+
+
+# --------------------------------------------------------------------------------------------
+# What the page draws: immutable frames
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TickerItem:
+    """One line of the ticker, language-free: the page words it (sim.webapp.ticker)."""
+
+    day: int  # 1-based day the event happened on
+    kind: str  # reported, spotted, noticed_red_cell, red_cell_helps, resolved, on_the_spot, escalated, misrouted, gave_up, gave_up_waiting, handover
+    category: str
+    community: str | None  # None in a one-community run
+    building: int  # 1-based building number within its community
+    channel: str | None
+
+
+@dataclass(frozen=True)
+class MapData:
+    """One community's buildings, residents and disputes for the map."""
+
+    community: int
+    name: str
+    building_xy: np.ndarray  # (buildings, 2) column, row
+    building_grid: np.ndarray  # local grid number of each building
+    resident_building: np.ndarray  # local building of each resident (stored building by building)
+    resident_slot: np.ndarray  # position of the resident within the building
+    active: np.ndarray  # took part in an activity in the participation window (bool)
+    trust: np.ndarray  # mean trust in the four institutions, 0..1
+    dispute_building: np.ndarray  # open or recently closed disputes: local building
+    dispute_category: np.ndarray  # index into CATEGORIES
+    dispute_status: np.ndarray  # MAP_STATUSES code
+
+
+@dataclass(frozen=True)
+class CityData:
+    names: tuple[str, ...]
+    streets: tuple[str, ...]  # street of each community
+    districts: tuple[str, ...]
+    resolution_rate: np.ndarray  # per community; NaN before any dispute closes
+
+
+@dataclass(frozen=True)
+class SimFrame:
+    label: str  # preset key (B) or "A"
+    scenario_name: str
+    seed: int
+    day: int
+    days: int
+    running: bool
+    residents: int
+    series: dict[str, np.ndarray]
+    headline: dict[str, float]
+    map: MapData
+    city: CityData | None
+    ticker: tuple[TickerItem, ...]  # newest first
+    community_names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Everything drawn at one moment; `serial` grows with every new frame of a session."""
+
+    serial: int
+    a: SimFrame | None
+    b: SimFrame | None
+    error: str | None
+    days_per_second: float | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# One simulated community (or city)
+# --------------------------------------------------------------------------------------------
+
+
+class Sim:
+    """A model and the ticker read from its case log."""
+
+    def __init__(self, scenario: Scenario, seed: int, days: int | None = None, label: str = "A"):
+        self.model = CoGovModel(scenario=scenario, rng=seed, days=days)
+        self.label = label
+        self.cursor = 0  # next case-log row to read
+        self.ticker: deque[TickerItem] = deque(maxlen=TICKER_KEEP)
+        self._on_spot = -1
+        geo = self.model.geography
+        self._local_building = np.concatenate([np.arange(c.buildings) for c in geo.communities]) + 1
+        self._city_cache: tuple[float, int, CityData] | None = None
+        self._read_log()
+
+    @property
+    def finished(self) -> bool:
+        return not self.model.running
+
+    def step(self) -> None:
+        self.model.step()
+        self._read_log()
+
+    # --- ticker --------------------------------------------------------------------------------
+    def _read_log(self) -> None:
+        m = self.model
+        b = m.disputes.book
+        n = len(b.log_id)
+        multi = len(m.geography.communities) > 1
+        names = m.geography.names
+        building = m.population.building
+        for k in range(self.cursor, n):
+            event = EVENTS[b.log_event[k]]
+            i = b.log_id[k]
+            detail = b.log_detail[k]
+            channel = b.log_channel[k]
+            kind = None
+            if event == "notice":
+                kind = {"reported": "reported", "grid_worker": "spotted", "red_cell": "noticed_red_cell"}.get(detail)
+            elif event == "route" and detail == "grid worker on the spot":
+                self._on_spot = i
+            elif event == "route" and detail == "escalated":
+                kind = "escalated"
+            elif event == "resolve":
+                kind = "on_the_spot" if i == self._on_spot else "resolved"
+            elif event == "abandon":
+                kind = "gave_up_waiting" if detail == "gave up waiting" else "gave_up"
+            elif event == "misroute":
+                kind = "misrouted"
+            elif event == "handover":
+                kind = "handover"
+            elif event == "negotiate" and detail.startswith("helped by a red-cell"):
+                kind = "red_cell_helps"
+            if kind is None:
+                continue
+            who = int(b.cols["complainant"][i])
+            c = int(b.cols["community"][i])
+            self.ticker.appendleft(TickerItem(
+                day=int(math.floor(b.log_time[k])) + 1, kind=kind,
+                category=CATEGORIES[int(b.cols["category"][i])],
+                community=names[c] if multi else None,
+                building=int(self._local_building[building[who]]),
+                channel=CHANNEL_NAMES[channel] if channel >= 0 else None,
+            ))
+        self.cursor = n
+
+    # --- frames --------------------------------------------------------------------------------
+    def map_data(self, community: int) -> MapData:
+        m = self.model
+        geo, pop, b = m.geography, m.population, m.disputes.book
+        c = min(max(community, 0), len(geo.communities) - 1)
+        layout = geo.communities[c]
+        rows = m.community_rows[c]
+        first = layout.building_offset
+        res_building = pop.building[rows] - first
+        start = m.building_start[pop.building[rows]]
+        window = m.config.behaviour.participation.window_days
+        active = pop.active(m.day - 1, window)[rows]  # the participation definition (metrics.participation_rate)
+        trust = pop.trust[rows].mean(axis=1)
+
+        status = b.status
+        mine = b.community == c
+        closed_recent = ~np.isnan(b.closed_time) & (b.closed_time >= m.day - RECENT_DAYS)
+        show = mine & ((status < Status.RESOLVED) | closed_recent)
+        idx = np.flatnonzero(show)
+        st = status[idx].astype(np.int64)
+        code = np.select(
+            [st == Status.LATENT, st == Status.NEGOTIATING, st == Status.WAITING, st == Status.IN_SERVICE, st == Status.RESOLVED],
+            [LATENT, NEGOTIATING, WAITING, IN_SERVICE, RESOLVED], default=ABANDONED)
+        escalated = (st < Status.RESOLVED) & (b.highest_rung[idx] >= RUNG[Channel.STREET])
+        code = np.where(escalated, ESCALATED, code)
+        # lumped grievances never reached anyone: nothing to draw
+        visible = ~((st == Status.ABANDONED) & (b.notice[idx] < 0))
+        idx, code = idx[visible], code[visible]
+        return MapData(
+            community=c, name=layout.name,
+            building_xy=layout.building_xy.astype(np.int64), building_grid=layout.building_grid - layout.grid_offset + 1,
+            resident_building=res_building.astype(np.int64), resident_slot=(rows - start).astype(np.int64),
+            active=active, trust=trust,
+            dispute_building=(building_of(m, idx) - first).astype(np.int64),
+            dispute_category=b.category[idx].astype(np.int64), dispute_status=code.astype(np.int64),
+        )
+
+    def city_data(self) -> CityData | None:
+        m = self.model
+        geo = m.geography
+        if len(geo.communities) < 2:
+            return None
+        now = time.monotonic()
+        if self._city_cache is not None:
+            at, day, data = self._city_cache
+            if day == m.day or now - at < CITY_REFRESH_SECONDS:
+                return data
+        rates = np.array([resolution_rate(Scope(m, [c])) for c in range(len(geo.communities))])
+        data = CityData(tuple(geo.names), tuple(c.street for c in geo.communities),
+                        tuple(c.district for c in geo.communities), rates)
+        self._city_cache = (now, m.day, data)
+        return data
+
+    def frame(self, community: int) -> SimFrame:
+        m = self.model
+        mv = m.datacollector.model_vars
+        series = {k: np.asarray(mv[k], dtype=np.float64) for k in SHOWN_SERIES}
+        headline = {k: float(mv[k][-1]) for k in HEADLINE}
+        return SimFrame(
+            label=self.label, scenario_name=m.config.name, seed=m.seed, day=m.day, days=m.days,
+            running=bool(m.running), residents=m.population.n, series=series, headline=headline,
+            map=self.map_data(community), city=self.city_data(), ticker=tuple(self.ticker),
+            community_names=tuple(m.geography.names),
+        )
+
+
+def building_of(model, disputes: np.ndarray) -> np.ndarray:
+    """Global building of each dispute: where its complainant lives."""
+    return model.population.building[model.disputes.book.complainant[disputes]]
+
+
+# --------------------------------------------------------------------------------------------
+# The session
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What the trainer chose: the preset, lever overrides, seed, and the B preset (A/B mode)."""
+
+    preset: Path
+    overrides: tuple[tuple[str, Any], ...] = ()
+    seed: int | None = None  # None: the preset's run.seed
+    compare: Path | None = None
+
+    def overrides_dict(self) -> dict[str, Any]:
+        return dict(self.overrides)
+
+
+def _freeze(overrides: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in overrides.items()))
+
+
+def make_setup(preset: Path, overrides: dict[str, Any] | None = None, seed: int | None = None,
+               compare: Path | None = None) -> Setup:
+    return Setup(Path(preset), _freeze(overrides or {}), seed, None if compare is None else Path(compare))
+
+
+def scenario_for(setup: Setup) -> Scenario:
+    """A's scenario: the preset with the lever overrides (checked against the schema first)."""
+    overrides = check_overrides({k: list(v) if isinstance(v, tuple) else v for k, v in setup.overrides})
+    return resolve_scenario(load_preset(setup.preset), overrides or None)
+
+
+class Session:
+    """The models of one browser session, stepped together under `lock`."""
+
+    def __init__(self):
+        self.lock = threading.RLock()
+        self.setup: Setup | None = None
+        self.a: Sim | None = None
+        self.b: Sim | None = None
+        self.error: str | None = None
+        self.serial = 0
+        self.community = 0
+        self.playing = False  # set by the page's play loop; the speed is shown only while playing
+        self._rate: deque[tuple[float, int]] = deque(maxlen=64)
+
+    # --- building ------------------------------------------------------------------------------
+    def configure(self, setup: Setup) -> bool:
+        """Build fresh models (day 0) for `setup`; False, with `error` set, if it cannot be built
+        (the previous models stay)."""
+        try:  # built outside the lock: a big city takes seconds, and the old models stay usable meanwhile
+            scenario = scenario_for(setup)
+            seed = scenario.run.seed if setup.seed is None else int(setup.seed)
+            a = Sim(scenario, seed, label="A")
+            b = Sim(load_preset(setup.compare), seed, days=a.model.days, label="B") if setup.compare is not None else None
+        except (ScenarioError, ValueError, OSError) as e:
+            with self.lock:
+                self.error = str(e)
+            return False
+        except Exception as e:  # noqa: BLE001 — shown on the page, never a dead page
+            with self.lock:
+                self.error = f"{type(e).__name__}: {e}"
+            return False
+        with self.lock:
+            self.setup, self.a, self.b, self.error = setup, a, b, None
+            self.community = min(self.community, len(a.model.geography.communities) - 1)
+            self._rate.clear()
+            return True
+
+    def reset(self) -> bool:
+        return self.configure(self.setup) if self.setup is not None else False
+
+    # --- running -------------------------------------------------------------------------------
+    @property
+    def finished(self) -> bool:
+        return self.a is None or self.a.finished
+
+    def advance(self, days: int = 1) -> int:
+        """Step A (and B) by up to `days` days; returns the days done. A failure stops the run
+        and is kept in `error` for the page to show."""
+        done = 0
+        with self.lock:
+            if self.a is None:
+                return 0
+            try:
+                for _ in range(days):
+                    if self.a.finished:
+                        break
+                    self.a.step()
+                    if self.b is not None and not self.b.finished:
+                        self.b.step()
+                    done += 1
+            except Exception as e:  # noqa: BLE001
+                self.error = f"day {self.a.model.day + 1}: {type(e).__name__}: {e}"
+                self.a.model.running = False
+            if done:
+                self._rate.append((time.perf_counter(), self.a.model.day))
+        return done
+
+    def start_playing(self) -> None:
+        with self.lock:
+            self.playing = True
+            self._rate.clear()
+
+    def days_per_second(self, horizon: float = 3.0) -> float | None:
+        """Simulated days per second over the last few seconds of play."""
+        if len(self._rate) < 2:
+            return None
+        now = self._rate[-1][0]
+        old = next(((t, d) for t, d in self._rate if now - t <= horizon), self._rate[0])
+        dt = now - old[0]
+        return (self._rate[-1][1] - old[1]) / dt if dt > 0.2 else None
+
+    def frame(self) -> Frame:
+        with self.lock:
+            self.serial += 1
+            a = self.a.frame(self.community) if self.a is not None else None
+            b = self.b.frame(self.community if self.b is not None and self._same_geography() else 0) if self.b is not None else None
+            return Frame(self.serial, a, b, self.error, self.days_per_second() if self.playing else None)
+
+    def _same_geography(self) -> bool:
+        return self.a is not None and self.b is not None and self.a.model.geography.names == self.b.model.geography.names
+
+    def select_community(self, c: int) -> None:
+        with self.lock:
+            if self.a is not None:
+                self.community = int(np.clip(c, 0, len(self.a.model.geography.communities) - 1))
+
+    def clear_error(self) -> None:
+        with self.lock:
+            self.error = None
+
+    # --- export --------------------------------------------------------------------------------
+    def export_runs(self, results_dir: str | os.PathLike[str], lang: str = "en") -> list[Path]:
+        """Write the run folder of A (and B) as `cogov run` does, named by scenario, seed, day
+        and time; returns the folders."""
+        from ..cli import slug
+        from ..running import write_run_folder
+
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        out = []
+        with self.lock:
+            if self.a is None:
+                return out
+            for sim in (self.a, self.b):
+                if sim is None:
+                    continue
+                m = sim.model
+                tag = "" if sim is self.a else "-B"
+                target = Path(results_dir) / f"workshop-{slug(m.config.name)}{tag}-seed{m.seed}-day{m.day}-{stamp}"
+                preset = self.setup.compare if sim is self.b else (self.setup.preset if not self.setup.overrides else None)
+                write_run_folder(m, target, scenario_path=preset, command_line="cogov workshop", wall_time=None, lang=lang)
+                out.append(target)
+        return out
+
+
+__all__ = [
+    "MAP_STATUSES", "CityData", "Frame", "MapData", "Preset", "Session", "Setup", "Sim", "SimFrame",
+    "TickerItem", "default_scenarios_dir", "find_presets", "load_preset", "make_setup", "scenario_for",
+]
