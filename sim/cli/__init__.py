@@ -127,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     from . import experiments  # compare, sweep, results, analyze
 
     experiments.register(sub)
+
+    from . import workshop  # the live workshop app
+
+    workshop.register(sub)
     return parser
 
 
