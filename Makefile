@@ -55,7 +55,7 @@ smoke312: $(VENV312)/.installed
 	@out=$$(mktemp -d) && trap 'rm -rf "$$out"' EXIT && \
 	  echo "$(VENV312)/bin/cogov run scenarios/baseline.yaml --days $(SMOKE_DAYS) --quiet --out $$out/run" && \
 	  $(VENV312)/bin/cogov run scenarios/baseline.yaml --days $(SMOKE_DAYS) --quiet --out "$$out/run"
-	$(VENV312)/bin/python -m pytest -q tests/test_batch_run.py
+	$(VENV312)/bin/python -m pytest -q tests/test_batch_run.py tests/test_webapp_components.py
 endif
 
 clean:

@@ -1,0 +1,205 @@
+"""The workshop app in a real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright):
+the trainer's flow in Chinese, A/B mode, two browsers that never see each other's levers, and a page
+that works with every request beyond this machine blocked. Screenshots go to a temporary folder
+(printed with -s; COGOV_SCREENSHOTS=DIR keeps them)."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from webapp_browser import CHROMIUM, choose, day_shown, launch, workshop_server
+
+from sim.running import RUN_FILES
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (CI installs it)")
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+VIEWPORT = {"width": 1600, "height": 1000}
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    return tmp_path_factory.mktemp("workshop-results")
+
+
+@pytest.fixture(scope="module")
+def server(results):
+    with workshop_server("scenarios/baseline.yaml", "--results-dir", str(results)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as pw:
+        b = launch(pw)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory):
+    folder = Path(os.environ["COGOV_SCREENSHOTS"]) if os.environ.get("COGOV_SCREENSHOTS") else tmp_path_factory.mktemp("workshop-shots")
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"\nworkshop screenshots: {folder}")
+    return folder
+
+
+def open_page(context, url):
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    page.wait_for_selector(".cg-dayline .cg-day", timeout=60_000)
+    page.wait_for_selector(".cg-map-img-a")
+    return page, errors
+
+
+def wait_day(page, day: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while day_shown(page) != day:
+        assert time.monotonic() < deadline, f"the page shows day {day_shown(page)}, expected {day}"
+        time.sleep(0.03)
+
+
+def step(page, days: int) -> None:
+    for _ in range(days):
+        before = day_shown(page)
+        page.click(".cg-step")
+        wait_day(page, before + 1)
+
+
+def test_trainer_flow_in_chinese_with_a_b_mode(server, browser, shots, results):
+    context = browser.new_context(viewport=VIEWPORT)
+    page, errors = open_page(context, server)
+    assert "Community co-governance workshop" in page.inner_text(".cg-title")
+
+    # switch to Chinese
+    page.click(".cg-lang-zh")
+    page.wait_for_function("() => document.querySelector('.cg-title').innerText.includes('党建引领社区共治')")
+
+    # change a lever: grid management (S3), from the schema-driven panel
+    page.click(".cg-group-head-s3")
+    page.get_by_text("网格员巡查", exact=True).click()
+    page.wait_for_selector("text=已调整 1 项举措")
+    page.wait_for_selector(".cg-lever-grid_management-patrol_interval_days")  # its settings appear once it is on
+    wait_day(page, 0)
+
+    charts_before = page.inner_html(".cg-charts")
+    ticker_before = page.inner_text(".cg-ticker")
+    map_before = page.get_attribute(".cg-map-img-a", "src")
+    step(page, 10)
+    assert day_shown(page) == 10
+    page.wait_for_function("(before) => document.querySelector('.cg-charts').innerHTML !== before", arg=charts_before)
+    assert page.inner_html(".cg-charts") != charts_before
+    assert page.inner_text(".cg-ticker") != ticker_before
+    assert page.get_attribute(".cg-map-img-a", "src") != map_before
+
+    # Chinese labels: page, levers, charts, tiles, ticker
+    text = page.inner_text("body")
+    for label in ("第 10 天 / 共 365 天", "实时动态", "矛盾纠纷化解率", "小事不出社区占比", "积压案件", "参与率",
+                  "街道社区打基础", "网格化管理", "政策举措", "社区地图", "纠纷类别"):
+        assert label in text, label
+    lines = page.locator(".cg-ticker-line").all_inner_texts()
+    assert lines and all(re.search(r"第\d+天", ln) for ln in lines)
+    assert any("纠纷" in ln for ln in lines)
+    page.screenshot(path=str(shots / "workshop_zh.png"))
+
+    # A/B: a party-led copy with the same seed, side by side, charts overlaid
+    page.click(".cg-ab-switch")
+    page.wait_for_selector(".cg-map-img-b")
+    page.wait_for_selector(".cg-compare")
+    wait_day(page, 0)
+    step(page, 5)
+    assert page.locator(".cg-tile-b").count() == 6
+    assert "B · 党建引领共治" in page.inner_text(".cg-charts")
+    assert page.locator(".cg-chart-backlog polyline[stroke-dasharray]").count() >= 1  # B, dashed
+    page.screenshot(path=str(shots / "workshop_ab_zh.png"))
+
+    # export: the charts as PNG, and the run folders of A and B as `cogov run` writes them
+    with page.expect_download() as download:
+        page.get_by_text("导出趋势图（PNG）").click()
+    assert Path(download.value.path()).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    page.click(".cg-export-run")
+    page.wait_for_selector(".cg-export-path >> nth=1", timeout=60_000)
+    folders = sorted(p for p in results.iterdir() if p.is_dir() and not p.name.startswith("."))
+    assert len(folders) == 2 and all("day5" in f.name for f in folders)
+    assert set(RUN_FILES) <= {p.name for p in folders[0].iterdir()}
+
+    # presentation mode, in English
+    page.click(".cg-lang-en")
+    page.get_by_text("Presentation mode", exact=True).click()
+    page.wait_for_selector(".cg-present")
+    page.screenshot(path=str(shots / "workshop_ab_present_en.png"))
+    assert errors == []
+    context.close()
+
+
+def test_play_and_pause(server, browser):
+    context = browser.new_context(viewport=VIEWPORT)
+    page, _ = open_page(context, server)
+    choose(page, ".cg-speed", "20 days per second")
+    page.click(".cg-play")
+    time.sleep(2.0)
+    page.click(".cg-play")  # pause
+    time.sleep(1.0)
+    paused_at = day_shown(page)
+    assert paused_at >= 5  # 40 at full speed; a loaded test machine may be slower
+    time.sleep(1.0)
+    assert day_shown(page) == paused_at
+    assert page.inner_text(".cg-play").strip() == "Play"
+    context.close()
+
+
+def test_two_browsers_never_share_levers_or_models(server, browser):
+    one = browser.new_context(viewport=VIEWPORT)
+    two = browser.new_context(viewport=VIEWPORT)
+    p1, _ = open_page(one, server)
+    p1.click(".cg-group-head-s5")
+    p1.get_by_text("Report online", exact=True).click()
+    p1.wait_for_selector("text=1 lever(s) changed from the starting point")
+    step(p1, 3)
+
+    p2, _ = open_page(two, server)
+    assert day_shown(p2) == 0
+    assert p2.locator("text=lever(s) changed").count() == 0
+    p2.click(".cg-group-head-s5")
+    box = p2.locator(".cg-lever-smart_platform-online_reporting input[type=checkbox]")
+    assert box.get_attribute("aria-checked") == "false"
+    step(p2, 2)
+    assert day_shown(p1) == 3 and day_shown(p2) == 2
+    one.close()
+    two.close()
+
+
+def test_works_with_no_network(server, browser, shots):
+    """Every request that leaves this machine is blocked: the page still loads and runs."""
+    context = browser.new_context(viewport=VIEWPORT)
+    outside: list[str] = []
+    failed: list[str] = []
+
+    def guard(route):
+        host = urlparse(route.request.url).hostname
+        if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    page.goto(server)
+    page.wait_for_selector(".cg-map-img-a", timeout=60_000)
+    step(page, 2)
+    assert page.locator(".cg-chart").count() == 6
+    page.screenshot(path=str(shots / "workshop_offline.png"))
+    assert outside == [], f"the page asked the internet for {outside}"
+    assert [u for u in failed if not u.startswith("blob:")] == []
+    # fonts and icons came from this machine, too
+    assert page.evaluate("() => document.fonts.check('16px Roboto')")
+    context.close()

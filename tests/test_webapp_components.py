@@ -1,0 +1,371 @@
+"""The workshop app without a browser: levers read from the schema, the session's models and
+frames, the ticker's sentences, the map and charts, and the page rendered with `solara.render`."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import ipyvuetify as v
+import numpy as np
+import pytest
+import solara
+
+from sim.i18n import LANGUAGES, t
+from sim.metrics.definitions import HEADLINE
+from sim.running import RUN_FILES
+from sim.scenario.schema import Policies
+from sim.webapp import levers as lv
+from sim.webapp.charts import CHARTS, chart_svg, tiles_html
+from sim.webapp.mapview import render_map
+from sim.webapp.session import Session, find_presets, make_setup
+from sim.webapp.ticker import line, sentence
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+BASELINE = SCENARIOS / "baseline.yaml"
+PARTY_LED = SCENARIOS / "party_led.yaml"
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def wait_for(cond, timeout=20.0):
+    """Renders triggered from another thread land a moment later: poll."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if cond():
+                return True
+        except (AssertionError, ValueError, IndexError):
+            pass
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.fixture(scope="module")
+def played():
+    """Baseline A against party_led B, 60 days."""
+    s = Session()
+    assert s.configure(make_setup(BASELINE, seed=7, compare=PARTY_LED)), s.error
+    assert s.advance(60) == 60
+    return s
+
+
+# --- levers ----------------------------------------------------------------------------------------
+
+
+def test_every_policy_field_is_a_lever_or_deliberately_skipped():
+    fields = {(sec, f) for sec, info in Policies.model_fields.items() for f in info.annotation.model_fields}
+    shown = {(spec.section, spec.field) for spec in lv.LEVERS.values()}
+    assert shown | lv.SKIPPED == fields
+    assert not shown & lv.SKIPPED
+
+
+def test_lever_ranges_and_groups_come_from_the_schema():
+    grid = lv.LEVERS["policies.grid_management.households_per_grid_worker"]
+    info = Policies.model_fields["grid_management"].annotation.model_fields["households_per_grid_worker"]
+    assert (grid.minimum, grid.maximum, grid.default) == (20, 5000, info.default)
+    assert lv.LEVERS["policies.party_building.secretary_capability"].maximum == 1.0
+    assert lv.LEVERS["policies.joint_meetings.attendees"].choices[0] == "residents_committee"
+    groups = {s.name: s.group for s in lv.SECTIONS}
+    assert groups["city_coordination"] == "s1" and groups["district_supervision"] == "s2"
+    assert groups["grid_management"] == "s3" and groups["volunteer_culture"] == "s4"
+    assert groups["smart_platform"] == "s5" and groups["publicity_training"] == "s6"
+    assert [g for g in lv.GROUPS if lv.sections_in(g)] == list(lv.GROUPS)
+    # money is typed, not slid
+    assert not lv.LEVERS["policies.enterprise_responsibility.money_per_year"].slider
+    assert lv.LEVERS["policies.grid_management.detection_probability"].slider
+
+
+@pytest.mark.parametrize("path, value", [
+    ("policies.grid_management.households_per_grid_worker", 19),
+    ("policies.grid_management.households_per_grid_worker", 5001),
+    ("policies.grid_management.households_per_grid_worker", 30.5),
+    ("policies.safe_community.intensity", 1.2),
+    ("policies.safe_community.intensity", float("nan")),
+    ("policies.safe_community.intensity", "a lot"),
+    ("policies.safe_community.enabled", 1),
+    ("policies.joint_meetings.attendees", ["residents_committee", "the mayor"]),
+    ("policies.no_such.lever", 1),
+])
+def test_bad_lever_values_are_refused(path, value):
+    with pytest.raises(ValueError):
+        lv.check_overrides({path: value})
+
+
+def test_good_lever_values_are_kept_in_schema_form():
+    out = lv.check_overrides({"policies.grid_management.households_per_grid_worker": 300.0,
+                              "policies.joint_meetings.attendees": ["owners_committee", "residents_committee"]})
+    assert out["policies.grid_management.households_per_grid_worker"] == 300
+    assert out["policies.joint_meetings.attendees"] == ["residents_committee", "owners_committee"]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_lever_section_and_group_has_words(lang):
+    for section in lv.SECTIONS:
+        assert t(f"lever.{section.name}.title", lang) and t(f"lever.{section.name}.about", lang)
+        for spec in section.levers:
+            assert t(spec.label_key, lang)
+    for group in lv.GROUPS:
+        assert t(f"workshop.group.{group}.title", lang) and t(f"workshop.group.{group}.about", lang)
+    from sim.webapp.controls import preset_label
+
+    presets = {p.key: p for p in find_presets(SCENARIOS)}
+    assert preset_label(presets["baseline"], lang) == t("workshop.presets.baseline", lang)
+    assert all(preset_label(p, lang) for p in presets.values())  # a file without a name in the catalogues shows its path
+
+
+def test_chinese_lever_labels_are_chinese():
+    spec = lv.LEVERS["policies.grid_management.enabled"]
+    assert t(spec.label_key, "zh") == "网格员巡查"
+    assert re.search(r"[\u4e00-\u9fff]", t("workshop.group.s3.title", "zh"))
+
+
+# --- presets and session --------------------------------------------------------------------------
+
+
+def test_presets_are_every_scenario_file():
+    from sim.scenario import ScenarioError, load_scenario
+
+    def loads(p):
+        try:
+            load_scenario(p)
+        except ScenarioError:  # e.g. sweep files, which are not scenarios
+            return False
+        return True
+
+    keys = {p.key for p in find_presets(SCENARIOS)}
+    files = {p.relative_to(SCENARIOS).with_suffix("").as_posix() for p in SCENARIOS.rglob("*.yaml") if loads(p)}
+    assert keys == files and {"baseline", "party_led", "city", "levers/grid_management"} <= keys
+    extra = find_presets(SCENARIOS, extra=SCENARIOS / "levers" / "red_cells.yaml")
+    assert extra[0].key == "levers/red_cells" and len(extra) == len(keys)
+
+
+def test_frames_read_the_models_datacollector(played):
+    f = played.frame()
+    mv = played.a.model.datacollector.model_vars
+    assert f.a.day == 60 and len(f.a.series["backlog"]) == 61
+    assert f.a.headline == {k: float(mv[k][-1]) for k in HEADLINE}
+    np.testing.assert_array_equal(f.a.series["resolution_rate"], np.asarray(mv["resolution_rate"], float))
+    assert f.b is not None and f.b.day == 60 and f.b.scenario_name == "party_led"
+    assert f.serial < played.frame().serial
+
+
+def test_same_seed_same_scenario_gives_identical_copies():
+    s = Session()
+    assert s.configure(make_setup(BASELINE, seed=3, compare=BASELINE))
+    s.advance(40)
+    f = s.frame()
+    for k in f.a.series:
+        np.testing.assert_array_equal(f.a.series[k], f.b.series[k])
+    assert f.a.ticker == f.b.ticker
+
+
+def test_lever_overrides_reach_the_model():
+    s = Session()
+    assert s.configure(make_setup(BASELINE, {"policies.grid_management.enabled": True}, seed=1))
+    assert s.a.model.config.policies.grid_management.enabled
+    assert s.a.model.grid_workers
+    assert not s.configure(make_setup(BASELINE, {"policies.grid_management.patrol_interval_days": 0}))
+    assert "at least 1" in s.error
+    assert s.a.model.config.policies.grid_management.enabled  # the previous models stay
+
+
+def test_a_failing_step_is_kept_as_a_message_and_stops_the_run(monkeypatch):
+    s = Session()
+    s.configure(make_setup(BASELINE, seed=1))
+    s.advance(3)
+
+    def broken():
+        raise RuntimeError("queue exploded")
+
+    monkeypatch.setattr(s.a.model, "step", broken)
+    assert s.advance(5) == 0
+    f = s.frame()
+    assert "queue exploded" in f.error and "day 4" in f.error
+    assert s.finished
+
+
+def test_the_run_stops_at_the_scenario_end():
+    s = Session()
+    s.configure(make_setup(BASELINE, {}, seed=2))
+    s.a.model.days = 12
+    assert s.advance(50) == 12 and s.finished and s.advance(1) == 0
+
+
+def test_export_writes_the_same_run_folder_as_cogov_run(played, tmp_path):
+    folders = played.export_runs(tmp_path, lang="zh")
+    assert len(folders) == 2
+    for folder in folders:
+        assert set(RUN_FILES) <= {p.name for p in folder.iterdir()}
+        assert "day60" in folder.name
+    assert "-B-" in folders[1].name
+
+
+def test_a_city_has_per_community_rates_and_drill_down():
+    s = Session()
+    assert s.configure(make_setup(SCENARIOS / "city.yaml", seed=1))
+    s.advance(60)
+    f = s.frame()
+    assert f.a.city is not None and len(f.a.city.names) == 12
+    assert np.isfinite(f.a.city.resolution_rate).any()
+    s.select_community(4)
+    f = s.frame()
+    assert f.a.map.community == 4 and f.a.map.name == f.a.city.names[4]
+    assert all(item.community for item in f.a.ticker)
+
+
+# --- ticker, map, charts --------------------------------------------------------------------------
+
+
+def test_ticker_lines_in_both_languages(played):
+    items = played.frame().a.ticker
+    assert items and items[0].day >= items[-1].day
+    kinds = {i.kind for i in items}
+    assert {"reported", "resolved"} & kinds
+    for item in items:
+        en, zh = line(item, "en"), line(item, "zh")
+        assert re.match(rf"Day {item.day} — [A-Z]", en), en
+        assert zh.startswith(f"第{item.day}天 — ") and "{" not in zh
+        assert f"{item.building}" in en and f"{item.building}号楼" in zh
+
+
+def test_resolved_sentence_names_the_channel():
+    from sim.webapp.session import TickerItem
+
+    item = TickerItem(day=37, kind="resolved", category="parking", community=None, building=5, channel="joint_meeting")
+    assert line(item, "en") == "Day 37 — Parking dispute in building 5 resolved at the joint meeting"
+    assert sentence(item, "zh") == "5号楼的停车纠纷在党建联席会议上化解"
+
+
+def test_map_png_in_both_colourings(played):
+    m = played.frame().a.map
+    a, b = render_map(m, "participation"), render_map(m, "trust")
+    assert a.startswith(PNG) and b.startswith(PNG) and a != b
+    assert len(m.active) == len(m.trust) == len(m.resident_building)
+    assert (m.dispute_building >= 0).all() and (m.dispute_building < len(m.building_xy)).all()
+
+
+def test_charts_draw_a_and_b(played):
+    f = played.frame()
+    for spec in CHARTS:
+        svg = chart_svg(spec, f.a, f.b, "zh")
+        assert svg.startswith("<svg") and svg.count("<polyline") >= 2 * len(spec.series) - 1
+        assert "stroke-dasharray" in svg  # B is dashed
+    html = tiles_html(f, "zh")
+    assert "矛盾纠纷化解率" in html and "B " in html
+
+
+# --- the page (solara.render) ---------------------------------------------------------------------
+
+
+def _html(rc, css: str) -> list[str]:
+    """The inner HTML of every solara.HTML element with class `css`."""
+    return [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets
+            if css in (w.attributes or {}).get("class", "").split()]
+
+
+def _w(rc, cls, css: str):
+    """The one widget of type `cls` carrying the CSS class `css` (among others)."""
+    found = [w for w in rc.find(cls).widgets if css in (getattr(w, "class_", None) or "").split()]
+    assert len(found) == 1, f"{len(found)} widgets with class {css}"
+    return found[0]
+
+
+def _dayline(rc) -> str:
+    found = _html(rc, "cg-dayline")
+    return found[0] if found else ""
+
+
+@pytest.fixture
+def page(monkeypatch):
+    monkeypatch.setenv("COGOV_WORKSHOP_SCENARIOS", str(SCENARIOS))
+    monkeypatch.setenv("COGOV_WORKSHOP_SCENARIO", str(BASELINE))
+    from sim.webapp.app import Page
+
+    box, rc = solara.render(Page(), handle_error=False)
+    wait_for(lambda: _dayline(rc))
+    yield rc
+    rc.close()
+
+
+def test_page_steps_and_switches_language(page):
+    rc = page
+    assert "Day 0 of 365" in _dayline(rc)
+    for _ in range(3):
+        _w(rc, v.Btn, "cg-step").click()
+    wait_for(lambda: "Day 3 of 365" in _dayline(rc))  # renders may land a moment later (another thread renders)
+    _w(rc, v.Btn, "cg-lang-zh").click()
+    wait_for(lambda: "第 3 天" in _dayline(rc))
+    wait_for(lambda: _w(rc, v.Html, "cg-title").children == ["党建引领社区共治 · 互动演示"])
+
+
+def test_page_lever_change_restarts_with_the_lever(page):
+    rc = page
+    _w(rc, v.Btn, "cg-step").click()
+    wait_for(lambda: "Day 1 of" in _dayline(rc))
+    _w(rc, v.Btn, "cg-group-head-s3").click()
+    wait_for(lambda: rc.find(v.Checkbox, label="Grid workers patrol").widgets)
+    box = rc.find(v.Checkbox, label="Grid workers patrol")
+    box.widget.v_model = True
+    wait_for(lambda: "Day 0 of" in _dayline(rc) and rc.find(v.Html, children=["1 lever(s) changed from the starting point"]).widgets)
+    _w(rc, v.Btn, "cg-levers-clear").click()
+    wait_for(lambda: not rc.find(v.Html, children=["1 lever(s) changed from the starting point"]).widgets)
+
+
+def test_page_refuses_a_bad_seed(page):
+    rc = page
+    field = _w(rc, v.TextField, "cg-seed")
+    field.v_model = "-4"
+    field.fire_event("focusout", None)  # the seed is taken when the field is left
+    wait_for(lambda: _w(rc, v.Html, "cg-seed-error"))
+    assert "Random seed" in field.label and "seed 42" in _dayline(rc)
+
+
+def test_two_pages_do_not_share_a_model(monkeypatch):
+    monkeypatch.setenv("COGOV_WORKSHOP_SCENARIOS", str(SCENARIOS))
+    monkeypatch.setenv("COGOV_WORKSHOP_SCENARIO", str(BASELINE))
+    from sim.webapp.app import Page
+
+    _, one = solara.render(Page(), handle_error=False)
+    _, two = solara.render(Page(), handle_error=False)
+    try:
+        wait_for(lambda: _dayline(one) and _dayline(two))
+        for _ in range(4):
+            _w(one, v.Btn, "cg-step").click()
+        wait_for(lambda: "Day 4 of" in _dayline(one))
+        time.sleep(0.3)
+        assert "Day 0 of" in _dayline(two)
+    finally:
+        one.close()
+        two.close()
+
+
+def test_number_box_refuses_out_of_range_input():
+    from sim.webapp.controls import NumberBox
+
+    spec = lv.LEVERS["policies.enterprise_responsibility.money_per_year"]
+    got = []
+    _, rc = solara.render(NumberBox(spec, 50000.0, got.append, "en"), handle_error=False)
+    field = rc.find(v.TextField).widget
+    field.v_model = "200000000"
+    field.fire_event("focusout", None)
+    wait_for(lambda: _w(rc, v.Html, "cg-lever-error"))
+    assert got == [] and "100,000,000" in _w(rc, v.Html, "cg-lever-error").children[0]
+    field = rc.find(v.TextField).widget
+    field.v_model = "80000"
+    field.fire_event("focusout", None)
+    wait_for(lambda: got == [80000.0])
+    rc.close()
+
+
+def test_live_view_shows_a_step_failure_as_a_message():
+    from sim.webapp.app import LiveView
+    from sim.webapp.session import Frame
+
+    frame = solara.reactive(Frame(1, None, None, "day 4: RuntimeError: queue exploded"))
+    colour = solara.reactive("participation")
+    _, rc = solara.render(LiveView(frame, "zh", False, colour, ("A", "B"), lambda c: None, lambda: None), handle_error=False)
+    assert rc.find(v.Html, children=["出现问题"]).widgets
+    assert rc.find(v.Html, children=["day 4: RuntimeError: queue exploded"]).widgets
+    rc.close()

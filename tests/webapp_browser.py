@@ -1,0 +1,83 @@
+"""Shared by the workshop app's browser tests and bench/bench_workshop.py: start `cogov workshop` on
+a free port and open it in Debian's Chromium through Playwright (never `playwright install`)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")
+#: without the background-networking flags Chromium keeps calling home on a closed network
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    from sim.cli.workshop import free_port as fp
+
+    return fp()
+
+
+@contextmanager
+def workshop_server(*args: str, timeout: float = 60.0, env: dict | None = None):
+    """`cogov workshop --port N ARGS...` in its own process group; yields the page's address."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "sim", "workshop", "--port", str(port), *args]
+    log = open(os.devnull, "wb")
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=log, start_new_session=True,
+                            env={**os.environ, **(env or {})})
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        first = proc.stdout.readline().decode()
+        assert url.rstrip("/") in first, f"cogov workshop printed {first!r}"
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None:
+                raise RuntimeError(f"cogov workshop exited with {proc.returncode}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{url} did not answer within {timeout} s")
+            time.sleep(0.2)
+        yield url
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+        proc.stdout.close()
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+def day_shown(page) -> int:
+    """The day the page shows ("Day 37 of 365" / "第 37 天 / 共 365 天")."""
+    return int(re.search(r"\d+", page.inner_text(".cg-day")).group())
+
+
+def choose(page, select_css: str, option_text: str) -> None:
+    """Pick an option of a Vuetify select."""
+    page.click(f"{select_css} .v-select__slot")
+    page.locator(".v-menu__content.menuable__content__active .v-list-item", has_text=option_text).first.click()
