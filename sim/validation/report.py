@@ -45,7 +45,7 @@ body{font-family:"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHe
 color:#1d2733;max-width:1100px;margin:2em auto;padding:0 1.2em;line-height:1.5;background:#fff}
 h1{font-size:1.7em;margin-bottom:.2em}h2{font-size:1.25em;margin-top:1.8em;border-bottom:2px solid #d8dee6;padding-bottom:.2em}
 .muted{color:#5b6775}.note{color:#5b6775;font-size:.92em}
-table{border-collapse:collapse;margin:.6em 0;font-size:.95em}th,td{padding:.3em .7em;text-align:left;border-bottom:1px solid #e4e8ee;vertical-align:top}
+table{border-collapse:collapse;margin:.6em 0;font-size:.95em}th,td{padding:.3em .7em;text-align:left;border-bottom:1px solid #e4e8ee;vertical-align:top;max-width:24em;overflow-wrap:anywhere}
 th{background:#f3f5f8}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .pass{color:#1b7a3a;font-weight:600}.miss{color:#b3261e;font-weight:600}.nodata{color:#a06800}.na{color:#7a8591}
 img{max-width:100%;height:auto;border:1px solid #e4e8ee;margin:.5em 0}
