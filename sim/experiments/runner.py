@@ -52,6 +52,9 @@ class Outcome:
         return self.done == self.planned
 
 
+#: seconds between asking the engine how many runs it can execute at once
+SLOTS_EVERY = 5.0
+
 #: stop the sweep when this many runs in a row were recorded as WorkerDied (each already died twice)
 MAX_DEATHS_IN_A_ROW = 3
 
@@ -146,6 +149,7 @@ def _execute(plan: Plan, store: ResultsStore, engine: Engine, executor, todo: li
                 "error": error, "message": message, "traceback": tb, "worker": worker, "attempt": job.attempt,
                 "wall_seconds": time.perf_counter() - job.started, "failed_at": _now()}
 
+    limit, limit_checked = 2 * engine.slots(), time.monotonic()
     cancel = True
     try:
         while queue or inflight or suspects:
@@ -157,7 +161,8 @@ def _execute(plan: Plan, store: ResultsStore, engine: Engine, executor, todo: li
                     outcome.retried += 1
                     submit(executor, job)
             else:
-                limit = 2 * engine.slots()
+                if time.monotonic() - limit_checked > SLOTS_EVERY:  # a cluster may grow or shrink
+                    limit, limit_checked = 2 * engine.slots(), time.monotonic()
                 while queue and len(inflight) < limit:
                     submit(executor, queue.popleft())
             finished, _ = wait(list(inflight), timeout=1.0, return_when=FIRST_COMPLETED)
@@ -203,8 +208,6 @@ def _execute(plan: Plan, store: ResultsStore, engine: Engine, executor, todo: li
     except KeyboardInterrupt:
         outcome.interrupted = True
         raise
-    except OSError as e:
-        raise EngineError(f"lost the engine: {' '.join(str(e).split())}") from e
     finally:
         try:
             flush()  # whatever finished is kept, however the loop ended
