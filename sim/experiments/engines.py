@@ -206,7 +206,7 @@ class DaskEngine:
                 with dask.config.set({"distributed.scheduler.allowed-failures": 1,
                                       "distributed.scheduler.worker-saturation": 1.0}):
                     self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                                dashboard_address=None, silence_logs=logging.ERROR)
+                                                dashboard_address=":0", silence_logs=logging.ERROR)  # any free port
                 self.client = Client(self.cluster)
             else:
                 self.client = Client(self.address, timeout=self.connect_timeout)
