@@ -35,7 +35,7 @@ def _what_was_run(r, lang: str) -> str:
             [esc(t("report.replicates", lang)), esc(m.get("replicates", ""))],
             [esc(t("report.days", lang)), esc(m.get("days") or "")],
             [esc(t("report.seeds", lang)), esc(f"{m.get('seed')} ({m.get('seed_rule', '')})")],
-            ["runs", esc(f"{status['finished']} / {status['planned']}")]]
+            [esc(t("report.runs", lang)), esc(f"{status['finished']} / {status['planned']}")]]
     if r.kind == "compare":
         rows.append([esc(t("report.scenario", lang)), "<ul>" + "".join(f"<li>{esc(a['name'])} <span class='muted'>({esc(a.get('source', ''))})</span></li>"
                                                                    for a in m["arms"]) + "</ul>"])
@@ -121,8 +121,7 @@ def _sweep(r, lang: str) -> list[str]:
         lo, mid, hi = (np.percentile(per_point, q) for q in (5, 50, 95)) if len(per_point) else (math.nan,) * 3
         rows.append([esc(metric_label(m, lang)), fmt(mid, _kind(m), lang), f"{fmt(lo, _kind(m), lang)} – {fmt(hi, _kind(m), lang)}"])
     out = [f"<h2>{esc(t('report.headline', lang))}</h2>"
-           + table([t("report.metric", lang), "median over design points", "5 % – 95 % of design points"], rows, {1, 2})]
-    out.append(f"<h2>{esc(t('report.comparison', lang))}</h2><p class='muted'>{esc(t('report.no_baseline', lang))}</p>")
+           + table([t("report.metric", lang), t("report.median_points", lang), t("report.range_points", lang)], rows, {1, 2})]
     path = r.path / "analysis" / "sensitivity.csv"
     if not path.exists():
         out.append(f"<h2>{esc(t('report.sensitivity', lang))}</h2><p class='muted'>{esc(t('report.no_sensitivity', lang))} (cogov analyze {esc(r.path)})</p>")
