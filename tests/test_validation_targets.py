@@ -15,7 +15,8 @@ from sim.scenario import Scenario
 from sim.scenario.schema import CALIBRATED, CALIBRATED_FILE, CALIBRATED_USED
 from sim.validation import TargetsError, load_targets
 from sim.validation.calibrate import load_config
-from sim.validation.runner import mean_ci, replicate_seeds
+from sim.experiments.stats import mean_ci
+from sim.validation.runner import replicate_seeds
 from sim.validation.validate import evaluate
 
 ROOT = Path(__file__).resolve().parent.parent

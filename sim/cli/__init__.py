@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import re
 import shlex
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..i18n import LANGUAGES, metric_label, t
+from ..i18n import LANGUAGES, format_value, metric_label, t
 from ..scenario import ScenarioError, diff_scenarios, load_scenario, scenario_to_yaml
 
 PROG = "cogov"
@@ -156,18 +155,6 @@ def _console(stream=None):
     return console
 
 
-def _format(value: Any, kind: str, lang: str) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "—"
-    if kind == "percent":
-        return f"{100 * value:.1f}%" if lang == "zh" else f"{100 * value:.1f} %"
-    if kind == "days":
-        return f"{value:.1f}"
-    if kind == "index":
-        return f"{value:.3f}"
-    return f"{int(value):,}"
-
-
 def slug(name: str) -> str:
     """A safe folder name from a scenario name."""
     s = re.sub(r"[^\w.-]+", "_", name, flags=re.UNICODE).strip("._")
@@ -276,10 +263,10 @@ def _print_summary(summary: dict, model, lang: str, out: Path) -> None:
     table.add_column(t("cli.value", lang), justify="right")
     table.add_row(Text(t("cli.outcomes", lang), style="bold"), "")
     for name, kind in OUTCOME_ROWS:
-        table.add_row(Text("  " + metric_label(name, lang)), _format(summary.get(name), kind, lang))
+        table.add_row(Text("  " + metric_label(name, lang)), format_value(summary.get(name), kind, lang))
     table.add_row(Text(t("cli.disputes", lang), style="bold"), "")
     for name in DISPUTE_ROWS:
-        table.add_row(Text("  " + metric_label(name, lang)), _format(summary.get(name), "count", lang))
+        table.add_row(Text("  " + metric_label(name, lang)), format_value(summary.get(name), "count", lang))
     console.print(table)
     label = t("cli.output_folder", lang)
     print(f"{label}: {out}" if lang == "en" else f"{label}：{out}")

@@ -22,7 +22,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import EXIT_FAILED, EXIT_OK, PROG, OUTCOME_ROWS, UsageError, _console, _count, _error, _format, _warning, slug
+from ..i18n import format_value
+from . import EXIT_FAILED, EXIT_OK, PROG, OUTCOME_ROWS, UsageError, _console, _count, _error, _warning, slug
 
 PERCENT = {name for name, kind in OUTCOME_ROWS if kind == "percent"} | {
     "share_resolved_within_30_days", "reported_share", "participation_consultation", "participation_volunteering",
@@ -331,7 +332,7 @@ def _fmt(value: float, metric: str, signed: bool = False) -> str:
     if value is None or not math.isfinite(value):
         return "—"
     if metric in PERCENT:
-        return f"{100 * value:+.1f} pp" if signed else _format(value, "percent", "en")
+        return f"{100 * value:+.1f} pp" if signed else format_value(value, "percent", "en")
     if "days" in metric:
         return f"{value:+.1f}" if signed else f"{value:.1f}"
     if abs(value) >= 100:

@@ -8,6 +8,7 @@ same keys (tests check this); a key missing from a language falls back to Englis
 from __future__ import annotations
 
 import functools
+import math
 from importlib import resources
 
 import yaml
@@ -55,4 +56,22 @@ def metric_label(name: str, lang: str = DEFAULT_LANG) -> str:
         return name
 
 
-__all__ = ["DEFAULT_LANG", "LANGUAGES", "catalogue", "metric_label", "t"]
+def format_value(value: object, kind: str, lang: str = DEFAULT_LANG) -> str:
+    """A number as tables, tiles and reports show it. `kind`: percent (a share), points (a
+    difference of shares), days, index (0..1), count; anything else: three significant digits."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    if kind == "percent":
+        return f"{100 * value:.1f}%" if lang == "zh" else f"{100 * value:.1f} %"
+    if kind == "points":
+        return f"{100 * value:+.1f} 个百分点" if lang == "zh" else f"{100 * value:+.1f} pp"
+    if kind == "days":
+        return f"{value:.1f}"
+    if kind == "index":
+        return f"{value:.3f}"
+    if kind == "count":
+        return f"{value:,.0f}"
+    return f"{value:,.3g}"
+
+
+__all__ = ["DEFAULT_LANG", "LANGUAGES", "catalogue", "format_value", "metric_label", "t"]

@@ -27,11 +27,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .. import __version__
-from ..i18n import metric_label, t
+from ..i18n import format_value, metric_label, t
 from ..metrics.definitions import HEADLINE
 from ..running.dashboard import FontFallbackWarning, _rc, dashboard_figure, find_cjk_font
 from ..scenario.loader import ScenarioError
-from .runner import mean_ci
+from ..experiments.stats import mean_ci
 
 #: the headline metrics and how to show them
 FORMATS = {"resolution_rate": "percent", "community_share": "percent", "mean_days_to_resolution": "days",
@@ -65,24 +65,10 @@ def esc(x: Any) -> str:
     return html.escape(str(x), quote=True)
 
 
-def fmt(value: Any, kind: str, lang: str = "en") -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "—"
-    if kind == "percent":
-        return f"{100 * value:.1f}%" if lang == "zh" else f"{100 * value:.1f} %"
-    if kind == "points":
-        return f"{100 * value:+.1f} pp" if lang == "en" else f"{100 * value:+.1f} 个百分点"
-    if kind == "days":
-        return f"{value:.1f}"
-    if kind == "index":
-        return f"{value:.3f}"
-    return f"{value:,.3g}"
-
-
 def fmt_ci(mean: float, lo: float, hi: float, kind: str, lang: str) -> str:
     if not math.isfinite(lo):
-        return fmt(mean, kind, lang)
-    return f"{fmt(mean, kind, lang)} [{fmt(lo, kind, lang)}, {fmt(hi, kind, lang)}]"
+        return format_value(mean, kind, lang)
+    return f"{format_value(mean, kind, lang)} [{format_value(lo, kind, lang)}, {format_value(hi, kind, lang)}]"
 
 
 def png(fig: Figure, lang: str) -> str:
@@ -180,7 +166,7 @@ def run_report(folder: Path, lang: str, baseline: Path | None = None) -> str:
         [esc(t("report.levers_on", lang)), lever_list(sc, lang)],
     ])
     sections = [f"<h2>{esc(t('report.what_was_run', lang))}</h2>{what}"]
-    rows = [[esc(metric_label(k, lang)), fmt(s.get(k), FORMATS[k], lang)] for k in HEADLINE]
+    rows = [[esc(metric_label(k, lang)), format_value(s.get(k), FORMATS[k], lang)] for k in HEADLINE]
     headline = table([t("report.metric", lang), t("report.value", lang)], rows, {1})
     sections.append(f"<h2>{esc(t('report.headline', lang))}</h2>{headline}<p class='note'>{esc(t('report.single_run_note', lang))}</p>")
     if run["series"] is not None:
@@ -198,8 +184,8 @@ def run_report(folder: Path, lang: str, baseline: Path | None = None) -> str:
         for k in HEADLINE:
             kind = FORMATS[k]
             diff = s.get(k, math.nan) - b.get(k, math.nan)
-            rows.append([esc(metric_label(k, lang)), fmt(b.get(k), kind, lang), fmt(s.get(k), kind, lang),
-                         fmt(diff, "points" if kind == "percent" else kind, lang)])
+            rows.append([esc(metric_label(k, lang)), format_value(b.get(k), kind, lang), format_value(s.get(k), kind, lang),
+                         format_value(diff, "points" if kind == "percent" else kind, lang)])
         bname = base["scenario"].get("name", baseline.name)
         sections.append(table([t("report.metric", lang), f"{t('report.baseline', lang)}: {bname}", name,
                                t("report.difference", lang).split(" [")[0]], rows, {1, 2, 3}))
@@ -265,7 +251,7 @@ def validation_report(folder: Path, lang: str) -> str:
         label = t(f"validation.status.{status.replace(' ', '_')}", lang)
         share = math.isfinite(r["low"]) and -1 <= r["low"] and r["high"] <= 1
         kind = "percent" if share else "number"
-        rng = "" if status == "not compared" else f"{fmt(r['low'], kind, lang)} – {fmt(r['high'], kind, lang)}"
+        rng = "" if status == "not compared" else f"{format_value(r['low'], kind, lang)} – {format_value(r['high'], kind, lang)}"
         sim = "" if status == "not compared" else fmt_ci(r["mean"], r["ci_low"], r["ci_high"], kind, lang)
         out.append([f"<b>{esc(r['id'])}</b><br><span class='muted'>{esc(r['pattern'])}</span>",
                     esc(t(f"validation.roles.{r['role']}", lang)), esc(r["scenario"]), esc(r["figure"]), rng, sim,

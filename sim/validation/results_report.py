@@ -14,10 +14,10 @@ from matplotlib.figure import Figure
 
 from ..experiments import ResultsError, load
 from ..experiments.compare import comparison_table
-from ..i18n import metric_label, t
+from ..i18n import format_value, metric_label, t
 from ..metrics.definitions import HEADLINE
 from ..running.dashboard import _rc
-from .report import FORMATS, ReportError, esc, fmt, fmt_ci, glossary, page, plot_lang, png, table
+from .report import FORMATS, ReportError, esc, fmt_ci, glossary, page, plot_lang, png, table
 
 #: how many inputs the sensitivity ranking shows per output
 TOP = 10
@@ -119,7 +119,7 @@ def _sweep(r, lang: str) -> list[str]:
         per_point = s.groupby("point")[m].mean().to_numpy(dtype=float)
         per_point = per_point[np.isfinite(per_point)]
         lo, mid, hi = (np.percentile(per_point, q) for q in (5, 50, 95)) if len(per_point) else (math.nan,) * 3
-        rows.append([esc(metric_label(m, lang)), fmt(mid, _kind(m), lang), f"{fmt(lo, _kind(m), lang)} – {fmt(hi, _kind(m), lang)}"])
+        rows.append([esc(metric_label(m, lang)), format_value(mid, _kind(m), lang), f"{format_value(lo, _kind(m), lang)} – {format_value(hi, _kind(m), lang)}"])
     out = [f"<h2>{esc(t('report.headline', lang))}</h2>"
            + table([t("report.metric", lang), t("report.median_points", lang), t("report.range_points", lang)], rows, {1, 2})]
     path = r.path / "analysis" / "sensitivity.csv"

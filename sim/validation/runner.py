@@ -8,14 +8,12 @@ worker processes recycled every 100 runs) when `workers` > 1.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..experiments.engines import LocalEngine
 from ..experiments.worker import release_model
@@ -68,16 +66,3 @@ def run_jobs(jobs: Iterable[Job], workers: int = 1, progress: Callable[[int, int
             engine.close()
     return pd.DataFrame(rows)
 
-
-def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float, int]:
-    """(mean, low, high, n) of the finite values: a t interval for the mean across replicates."""
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    n = len(v)
-    if n == 0:
-        return math.nan, math.nan, math.nan, 0
-    m = float(v.mean())
-    if n == 1:
-        return m, math.nan, math.nan, 1
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * v.std(ddof=1) / math.sqrt(n))
-    return m, m - half, m + half, n

@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .runner import Job, default_workers, mean_ci, replicate_seeds, run_jobs
+from ..experiments.stats import mean_ci
+from .runner import Job, default_workers, replicate_seeds, run_jobs
 from .targets import Target, TargetsFile, load_targets
 
 PASS, MISS, NO_DATA, NOT_COMPARED = "pass", "miss", "no data", "not compared"

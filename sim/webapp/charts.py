@@ -20,7 +20,7 @@ from html import escape
 import numpy as np
 import solara
 
-from ..i18n import metric_label, t
+from ..i18n import format_value, metric_label, t
 from ..metrics.definitions import HEADLINE
 from .session import Frame, SimFrame
 
@@ -69,18 +69,6 @@ TILE_FORMAT = {
     "trust_residents_committee": ("index", 1),
     "fee_collection_rate": ("percent", 1),
 }
-
-
-def fmt(value: float | None, kind: str, lang: str = "en") -> str:
-    if value is None or not math.isfinite(value):
-        return "—"
-    if kind == "percent":
-        return f"{100 * value:.1f}%" if lang == "zh" else f"{100 * value:.1f} %"
-    if kind == "days":
-        return f"{value:.1f}"
-    if kind == "index":
-        return f"{value:.3f}"
-    return f"{value:,.0f}"
 
 
 def fmt_delta(delta: float, kind: str) -> str:
@@ -300,15 +288,15 @@ def tiles_html(frame: Frame, lang: str) -> str:
     a, b = frame.a, frame.b
     out = ['<div class="cg-tiles">']
     for key in HEADLINE:
-        kind, better = TILE_FORMAT.get(key, ("number", 0))
+        kind, better = TILE_FORMAT.get(key, ("count", 0))
         va = a.headline.get(key, float("nan"))
         out.append(f'<div class="cg-tile-metric cg-tile-{key}"><span class="cg-tile-label">{escape(metric_label(key, lang))}</span>'
-                   f'<span class="cg-tile-value">{fmt(va, kind, lang)}</span>')
+                   f'<span class="cg-tile-value">{format_value(va, kind, lang)}</span>')
         if b is not None:
             vb = b.headline.get(key, float("nan"))
             delta = vb - va
             tone = "cg-better" if better * delta > 0 else "cg-worse" if better * delta < 0 else "cg-same"
-            out.append(f'<span class="cg-tile-b-row"><span class="cg-tile-b">B {fmt(vb, kind, lang)}</span> '
+            out.append(f'<span class="cg-tile-b-row"><span class="cg-tile-b">B {format_value(vb, kind, lang)}</span> '
                        f'<span class="cg-tile-delta {tone}">{fmt_delta(delta, kind)}</span></span>')
         out.append("</div>")
     out.append("</div>")
@@ -335,4 +323,4 @@ def Tiles(frame: Frame, lang: str):
     solara.HTML(tag="div", unsafe_innerHTML=tiles_html(frame, lang))
 
 
-__all__ = ["CHARTS", "ChartSpec", "Charts", "Tiles", "chart_html", "chart_svg", "charts_png", "fmt", "tiles_html"]
+__all__ = ["CHARTS", "ChartSpec", "Charts", "Tiles", "chart_html", "chart_svg", "charts_png", "tiles_html"]
