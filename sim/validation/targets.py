@@ -13,11 +13,10 @@ import difflib
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..metrics.definitions import DETAIL, RATES, SERIES
-from ..scenario.loader import ScenarioError, _line_index
+from ..scenario.loader import ScenarioError, _Layer
 
 #: metric names a target may use: summary() keys and detail() keys
 TOTALS = ("disputes_arisen", "disputes_noticed", "disputes_resolved", "disputes_abandoned", "disputes_lumped",
@@ -134,22 +133,10 @@ def load_targets(path: str | Path | None = None) -> TargetsFile:
     Scenario files named by targets must exist (they are validated when run)."""
     path = Path(path) if path is not None else default_targets_path()
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise TargetsError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise TargetsError(f"{path}: cannot read: {e}") from None
-    try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as e:
-        where = f":{e.problem_mark.line + 1}" if e.problem_mark else ""
-        raise TargetsError(f"{path}{where}: not valid YAML: {e.problem}") from None
-    if not isinstance(data, dict):
-        raise TargetsError(f"{path}:1: expected a mapping with 'targets', found {type(data).__name__}")
-    lines: dict[tuple, int] = {}
-    if node is not None:
-        _line_index(node, (), lines)
+        layer = _Layer(path, what="'targets'")
+    except ScenarioError as e:
+        raise TargetsError(str(e)) from None
+    data, lines = layer.data, layer.lines
     try:
         targets = TargetsFile.model_validate(data)
     except ValidationError as e:
