@@ -199,14 +199,13 @@ def _engine(args):
     return make_engine(workers=args.workers, dask=args.dask, tasks_per_worker=args.tasks_per_worker)
 
 
-def _run(plan, out: Path, args, argv: Sequence[str], label: str):
+def _run(plan, out: Path, args, argv: Sequence[str], label: str, engine):
     """Run `plan` into `out` with progress; returns the Outcome, or None when the engine failed
     (after saying so in one line). A results-folder error becomes a usage error."""
     from ..experiments.engines import EngineError
     from ..experiments.runner import run_plan
     from ..experiments.store import ResultsError
 
-    engine = _engine(args)
     progress = RunProgress(quiet=args.quiet, label=label)
 
     def on_start(store, outcome) -> None:
@@ -273,13 +272,16 @@ def cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from ..experiments.plan import Plan
     from ..experiments.sweepfile import load_sweep
 
+    engine = _engine(args)
+    if not args.dry_run:
+        engine.warm()  # worker start-up overlaps reading the sweep file
     sweep = load_sweep(args.sweep, replicates=args.replicates, days=args.days)
     plan = Plan.from_sweep(sweep)
     out = Path(args.out) if args.out else Path(args.results_dir) / "sweeps" / slug(plan.name)
     if args.dry_run:
         _print_plan(plan, out)
         return EXIT_OK
-    outcome = _run(plan, out, args, argv, label=f"sweep {plan.name}")
+    outcome = _run(plan, out, args, argv, label=f"sweep {plan.name}", engine=engine)
     if outcome is None:
         return EXIT_FAILED
     code = _finish(outcome, out, args.quiet)
@@ -310,9 +312,11 @@ def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if len(args.scenarios) < 2:
         raise UsageError("compare needs at least two scenario files")
     metrics = _metrics_option(args.metrics) or list(HEADLINE)
+    engine = _engine(args)
+    engine.warm()
     plan = Plan.for_compare(args.scenarios, replicates=args.replicates, seed=args.seed, days=args.days, metrics=metrics)
     out = Path(args.out) if args.out else Path(args.results_dir) / "compare" / slug(plan.name)
-    outcome = _run(plan, out, args, argv, label=f"compare {plan.name}")
+    outcome = _run(plan, out, args, argv, label=f"compare {plan.name}", engine=engine)
     if outcome is None:
         return EXIT_FAILED
     if outcome.done == 0:

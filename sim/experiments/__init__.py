@@ -24,6 +24,14 @@ Load a results folder into pandas with one call::
     r.series       # one row per run and day: the kept daily metrics
 """
 
-from .store import Results, ResultsError, load
-
 __all__ = ["Results", "ResultsError", "load"]
+
+
+def __getattr__(name: str):
+    # imported on first use, so that worker processes (which import `sim.experiments.worker`) do not
+    # pay for Parquet and plotting libraries they never use
+    if name in __all__:
+        from . import store
+
+        return getattr(store, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

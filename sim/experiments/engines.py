@@ -37,6 +37,10 @@ class Engine(Protocol):
     #: exceptions a future raises when its worker was lost (the run should be retried)
     lost: tuple[type[BaseException], ...]
 
+    def warm(self) -> None:
+        """Begin starting up, without waiting (called before the sweep file is read)."""
+        ...
+
     def start(self) -> Executor: ...
 
     def slots(self) -> int:
@@ -165,6 +169,15 @@ class LocalEngine:
         self.tasks_per_worker = tasks_per_worker
         self.executor: RecyclingProcessPool | None = None
 
+    def warm(self) -> None:
+        """Start the fork server now, so that it imports the model while the caller reads the sweep
+        file and prepares the results folder (it does not wait)."""
+        ctx = _context()
+        if ctx.get_start_method() == "forkserver":
+            from multiprocessing import forkserver
+
+            forkserver.ensure_running()
+
     def start(self) -> Executor:
         self.executor = RecyclingProcessPool(self.workers, self.tasks_per_worker)
         return self.executor
@@ -195,6 +208,9 @@ class DaskEngine:
         self.client: Any = None
         self.executor: Any = None
 
+    def warm(self) -> None:
+        """Nothing to do ahead: the cluster starts with `start`."""
+
     def start(self) -> Executor:
         import dask
         from distributed import Client, LocalCluster
@@ -203,10 +219,18 @@ class DaskEngine:
             if self.address == "local":
                 # a run whose worker dies is rerun once; workers hold only the run they execute
                 # (saturation 1.0), so a death counts against that run alone
+                # and workers get this process's environment, as local workers do: Dask's defaults
+                # (MALLOC_TRIM_THRESHOLD_, which makes a run twice as slow, and single-threaded BLAS)
+                # are not applied (the nanny would also set them in this process)
+                unset = {f"distributed.nanny.pre-spawn-environ.{k}": None
+                         for k in ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+                # (the workers' statistical profiler, sampling every 10 ms, is off: runs are long)
                 with dask.config.set({"distributed.scheduler.allowed-failures": 1,
-                                      "distributed.scheduler.worker-saturation": 1.0}):
+                                      "distributed.scheduler.worker-saturation": 1.0,
+                                      "distributed.worker.profile.enabled": False, **unset}):
                     self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                                dashboard_address=":0", silence_logs=logging.ERROR)  # any free port
+                                                dashboard_address=":0", silence_logs=logging.ERROR,  # any free port
+                                                preload=["sim.experiments.worker"])  # workers start with the model imported
                 self.client = Client(self.cluster)
             else:
                 self.client = Client(self.address, timeout=self.connect_timeout)
