@@ -126,3 +126,32 @@ def test_a_dask_worker_that_dies_has_its_run_retried_once(tmp_path):
     assert (f["point"], f["replicate"], f["error"]) == (2, 0, "KilledWorker")
     assert 1 in set(r.summary["point"])
     assert engine.client is None and engine.cluster is None  # closed
+
+
+def test_progress_shows_runs_done_failed_and_time_left_in_logs_and_on_a_terminal(tmp_path, monkeypatch):
+    import io
+    import re
+
+    from sim.cli.experiments import RunProgress
+
+    plan = Plan.from_sweep(load_sweep(write_sweep(tmp_path, replicates=2)))
+    log = io.StringIO()
+    run_plan(plan, tmp_path / "log", LocalEngine(1), faults={(1, 0): "raise"},
+             progress=RunProgress(quiet=False, label="sweep tiny", every=0, stream=log))
+    lines = log.getvalue().splitlines()  # unattended runs: one line per report, for the job's log
+    counts = [tuple(map(int, re.search(r"(\d+)/8 runs finished, (\d+) failed", line).groups())) for line in lines]
+    assert counts[-1] == (7, 1) and counts == sorted(counts, key=sum)
+    assert all(re.search(r"about \d+ s left$", line) for line, c in zip(lines, counts) if 0 < sum(c) < 8)
+
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich treats the stream as a terminal: a live bar
+    monkeypatch.setenv("COLUMNS", "160")
+    screen = io.StringIO()
+    bar = RunProgress(quiet=False, label="sweep tiny", stream=screen)
+    run_plan(plan, tmp_path / "bar", LocalEngine(1), faults={(1, 0): "raise"}, progress=bar)
+    bar.close()
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue())
+    assert bar.bar_mode and "sweep tiny" in text and "8/8 runs" in text and "1 failed" in text and "left" in text
+
+    quiet = io.StringIO()
+    run_plan(plan, tmp_path / "quiet", LocalEngine(1), progress=RunProgress(quiet=True, label="q", every=0, stream=quiet))
+    assert quiet.getvalue() == ""

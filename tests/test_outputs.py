@@ -219,7 +219,7 @@ def test_failure_midway_leaves_existing_folder_and_no_debris(model, tmp_path, mo
     def broken(*a, **k):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(output_mod, "render_dashboard", broken)
+    monkeypatch.setattr(dashboard_mod, "render_dashboard", broken)
     with pytest.raises(RuntimeError, match="disk on fire"):
         write(model, out, force=force)
     if force:

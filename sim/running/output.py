@@ -44,8 +44,6 @@ from ..i18n import t
 from ..metrics.definitions import summary
 from ..metrics.tables import community_table, district_league, street_table
 from ..scenario import scenario_to_yaml
-from .city_plots import distribution_figure, escalations_figure, heatmap_figure
-from .dashboard import render, render_dashboard
 
 RUN_FILES = (
     "series.parquet", "series.csv", "case_log.parquet", "cases.parquet",
@@ -227,6 +225,8 @@ def write_run_folder(model, out_dir: str | os.PathLike[str], *, scenario_path: s
         meta = {"scenario": model.config.name, "seed": model.seed, "days": model.day,
                 "residents": model.population.n, "communities": len(names), "version": versions["cogov"]}
         meta["events"] = shock_events(model.config, lang)
+        from .dashboard import render_dashboard  # matplotlib, only where a picture is drawn
+
         used_lang = render_dashboard(series, tmp / "dashboard.png", lang=lang, meta=meta)
         digests["dashboard.png"] = hashlib.sha256((tmp / "dashboard.png").read_bytes()).hexdigest()
         if len(names) > 1:
@@ -260,6 +260,9 @@ def write_run_folder(model, out_dir: str | os.PathLike[str], *, scenario_path: s
 
 def _write_city(model, tmp: Path, lang: str) -> dict[str, str]:
     """Per-community and per-street tables, the district league table, and the comparison plots."""
+    from .city_plots import distribution_figure, escalations_figure, heatmap_figure
+    from .dashboard import render
+
     communities = community_table(model)
     digests = {
         "communities.parquet": _write(tmp / "communities.parquet", parquet_bytes(pa.Table.from_pandas(communities, preserve_index=False))),
