@@ -7,11 +7,12 @@ without bound. This script measures, for 500 runs of a small community:
 1. a plain loop in one process, as a long-lived worker would run it without care: resident memory
    every 100 runs (it grows);
 2. `cogov sweep` on 2 local processes, recycled every 100 runs (the default);
-3. the same without recycling (the registry entry is dropped after each run: `worker.release_model`);
+3. the same without recycling (the registry entry is dropped after each run by the worker);
 4. a 2-worker Dask LocalCluster (long-lived workers; release only).
 
 For 2-4 it prints each worker's resident memory after its run (the `rss_mb` column of the results),
-by fifths of the sweep, and the sweep process's own peak. Run:
+by fifths of the sweep (the peak is what must stay flat: a fresh worker's memory rises to a
+plateau over its first runs), and the sweep process's own peak. Run:
 `.venv/bin/python bench/bench_sweep_memory.py [--runs 500] [--households 500] [--days 60]`.
 """
 
@@ -109,7 +110,8 @@ def main() -> None:
     for label, (rss, wall, before, after) in results.items():
         print(f"   {label} ({wall:.0f} s):")
         print(f"      {fifths(rss)}")
-        print(f"      last fifth minus first fifth: {np.median(np.array_split(rss, 5)[-1]) - np.median(np.array_split(rss, 5)[0]):+.1f} MB")
+        peaks = [p.max() for p in np.array_split(rss, 5)]
+        print(f"      peak of the last fifth minus peak of the first: {peaks[-1] - peaks[0]:+.1f} MB")
     print(f"\nsweep process: peak resident {parent_peak:.0f} MB (all three sweeps, this process); "
           f"largest finished child process: {child_peak:.0f} MB")
 

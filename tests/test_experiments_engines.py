@@ -155,3 +155,28 @@ def test_progress_shows_runs_done_failed_and_time_left_in_logs_and_on_a_terminal
     quiet = io.StringIO()
     run_plan(plan, tmp_path / "quiet", LocalEngine(1), progress=RunProgress(quiet=True, label="q", every=0, stream=quiet))
     assert quiet.getvalue() == ""
+
+
+def test_a_worker_keeps_no_finished_model_alive(tmp_path, monkeypatch):
+    """Mesa 3.3 keeps every model in a class-level registry (until 3.4.2), so a long-lived worker
+    would grow by each run's model; the worker drops it, whether the run finished or failed, even
+    in the middle of building the model."""
+    import gc
+
+    from sim import CoGovModel
+    from sim.experiments import worker
+
+    class BreaksOnceBuilt(CoGovModel):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            raise RuntimeError("broken after its agents were created")
+
+    plan = Plan.from_sweep(load_sweep(write_sweep(tmp_path, replicates=1)))
+    records = [worker.execute_run(plan.task(0, 0)),
+               worker.execute_run({**plan.task(1, 0), "overrides": {"site.households": -5}})]  # a bad value
+    monkeypatch.setattr(worker, "CoGovModel", BreaksOnceBuilt)
+    records.append(worker.execute_run(plan.task(2, 0)))
+    assert [r["ok"] for r in records] == [True, False, False]
+    assert "broken after its agents were created" in records[2]["message"]
+    gc.collect()
+    assert not [o for o in gc.get_objects() if isinstance(o, CoGovModel)]

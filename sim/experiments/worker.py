@@ -5,8 +5,9 @@ traceback) so that every engine reports failures the same way. It runs in local 
 and on Dask workers alike, so it imports only the model and its metrics.
 
 Mesa 3.3 keeps every model alive in a class-level registry (`mesa.Agent._ids`, a defaultdict keyed
-by model; fixed in Mesa 3.4.2), so a long-lived worker would grow without bound. `release_model`
-drops the model's entry after each run; local workers are also recycled (see `engines`).
+by model; fixed in Mesa 3.4.2), so a long-lived worker would grow without bound. Each run's entry
+is dropped after it; local workers are also recycled (see `engines`). `release_model` does the same
+for callers that run models themselves.
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ def release_model(model: Any) -> None:
 
 
 def _release_new_models(before: set[int]) -> None:
-    """After a failed build, drop registry entries of models created during this run (a worker runs
-    one model at a time, so every new entry is this run's)."""
+    """Drop the registry entries of models created during this run: the finished model, or one
+    whose build failed midway (a worker runs one model at a time, so every new entry is this run's)."""
     ids = getattr(mesa.Agent, "_ids", None)
     if hasattr(ids, "keys"):
         for key in [k for k in list(ids.keys()) if id(k) not in before and isinstance(k, CoGovModel)]:
@@ -102,7 +103,6 @@ def execute_run(task: dict[str, Any]) -> dict[str, Any]:
         record.update(ok=False, error=type(e).__name__, message=" ".join(str(e).split())[:2000],
                       traceback=traceback.format_exc())
     finally:
-        release_model(model)
         _release_new_models(before)
         model = None
     record["wall_seconds"] = time.perf_counter() - started
