@@ -41,6 +41,6 @@ def test_runs_top_to_bottom(path, tmp_path, monkeypatch):
     km = KernelManager(kernel_name=NATIVE_KERNEL_NAME, kernel_spec_manager=ksm)
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, km=km, timeout=300, resources={"metadata": {"path": str(path.parent)}})
-    client.execute()
+    client.execute(cleanup_kc=True)  # the kernel is ours: shut it down and close its sockets
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors

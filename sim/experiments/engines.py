@@ -234,8 +234,8 @@ class DaskEngine:
                 unset = {f"distributed.nanny.pre-spawn-environ.{k}": None
                          for k in ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
                 # (the workers' statistical profiler, sampling every 10 ms, is off: runs are long);
-                # workers fork from the server `warm` starts, as local workers do: starting and
-                # stopping them takes a tenth of the time spawning them does
+                # workers fork from the server `warm` starts, as local workers do: they stop in a
+                # tenth of the time spawned ones take, and later clusters start in a tenth too
                 self.warm()
                 method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
                 with dask.config.set({"distributed.scheduler.allowed-failures": 1,

@@ -2,6 +2,12 @@
 (the atomic run folder) and `render_dashboard` (the PNG)."""
 
 from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # for readers and type checkers; at run time names load on first use (below)
+    from .dashboard import FontFallbackWarning, find_cjk_font, render_dashboard
+    from .output import RUN_FILES, RunFolderError, check_target, write_run_folder
+    from .run import simulate
 
 #: where each public name lives; imported on first use, so that a sweep (which needs only
 #: `output`) does not pay for matplotlib
