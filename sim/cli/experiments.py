@@ -164,6 +164,15 @@ class RunProgress:
             self.bar = None
 
 
+def _nouns(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _runs_phrase(points: int, replicates: int, runs: int, days: int) -> str:
+    """'15 points × 1 replicate = 15 runs of 30 days'"""
+    return f"{_nouns(points, 'point')} × {_nouns(replicates, 'replicate')} = {_nouns(runs, 'run')} of {days} days"
+
+
 def _duration(seconds: float) -> str:
     seconds = max(0, int(round(seconds)))
     if seconds < 90:
@@ -213,8 +222,8 @@ def _run(plan, out: Path, args, argv: Sequence[str], label: str, engine):
             return
         todo = outcome.planned - outcome.done - outcome.skipped_failed
         earlier = f"; {outcome.finished_before} finished earlier" if outcome.finished_before else ""
-        print(f"{plan.kind} {plan.name}: {plan.describe_design()}, {len(plan.points)} points × {plan.replicates} "
-              f"replicates = {plan.n_runs} runs of {plan.days} days{earlier}; {todo} to run", flush=True)
+        print(f"{plan.kind} {plan.name}: {plan.describe_design()}, "
+              f"{_runs_phrase(len(plan.points), plan.replicates, plan.n_runs, plan.days)}{earlier}; {todo} to run", flush=True)
         if outcome.skipped_failed:
             _warning(f"{outcome.skipped_failed} runs failed earlier and are not rerun; use --retry-failed to rerun them")
         sessions = store.manifest.get("sessions") or []
@@ -291,8 +300,8 @@ def cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def _print_plan(plan, out: Path) -> None:
-    print(f"sweep {plan.name}: {plan.describe_design()}, {len(plan.points)} points × {plan.replicates} replicates "
-          f"= {plan.n_runs} runs of {plan.days} days; seed {plan.seed}")
+    print(f"sweep {plan.name}: {plan.describe_design()}, "
+          f"{_runs_phrase(len(plan.points), plan.replicates, plan.n_runs, plan.days)}; seed {plan.seed}")
     print(f"base scenario: {plan.arms[0].source}")
     for p in plan.parameters:
         print(f"  {p.name:<28} {p.path} ({p.kind}): {p.describe()}")
@@ -387,8 +396,8 @@ def cmd_results(args: argparse.Namespace, argv: Sequence[str]) -> int:
     print(f"{path}: {m['kind']} '{m['name']}'" + (f" — {m['description']}" if m.get("description") else ""))
     if m["kind"] == "sweep":
         print(f"  base scenario   {m['arms'][0]['source']} (resolved: {m['arms'][0]['file']})")
-        print(f"  design          {m['design']['kind']}: {m['points']} points × {m['replicates']} replicates = "
-              f"{m['runs']} runs of {m['days']} days; seed {m['seed']}")
+        print(f"  design          {m['design']['kind']}: {_runs_phrase(m['points'], m['replicates'], m['runs'], m['days'])}; "
+              f"seed {m['seed']}")
         for p in m["parameters"]:
             from ..experiments.sweepfile import Parameter
 
@@ -410,7 +419,7 @@ def cmd_results(args: argparse.Namespace, argv: Sequence[str]) -> int:
     for kind in KINDS:
         parts = committed(path, kind)
         size = sum(p.stat().st_size for p in parts)
-        print(f"  {kind + '/':<15} {len(parts)} parts, {_size(size)}")
+        print(f"  {kind + '/':<15} {_nouns(len(parts), 'part')}, {_size(size)}")
     if status["failed"]:
         f = r.failures
         shown = [f"point {p} replicate {q}: {e}: {msg[:80]}"
