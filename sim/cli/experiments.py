@@ -364,11 +364,11 @@ def _print_comparison(table, plan) -> None:
     ref = arms[0]
     out = Table(title=Text(f"{' vs '.join(arms)}: mean [95 % CI] over {plan.replicates} paired replicates, "
                            f"{plan.days} days"), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    out.add_column("Metric", no_wrap=True)
+    out.add_column("Metric")  # on a narrow terminal the labels wrap, never the figures
     for a in arms:
-        out.add_column(Text(a), justify="right")
+        out.add_column(Text(a), justify="right", no_wrap=True)
     for a in arms[1:]:
-        out.add_column(Text(f"{a} − {ref}"), justify="right")
+        out.add_column(Text(f"{a} − {ref}"), justify="right", no_wrap=True)
     for metric, rows in table.groupby("metric", sort=False):
         rows = rows.set_index("arm")
         cells = []
