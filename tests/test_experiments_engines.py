@@ -11,7 +11,7 @@ from experiment_files import assert_same_results, busy, most_at_once, tables, wr
 
 from sim.cli import main
 from sim.experiments import load
-from sim.experiments.engines import DaskEngine, LocalEngine, RecyclingProcessPool
+from sim.experiments.engines import DaskEngine, EngineError, LocalEngine, RecyclingProcessPool
 from sim.experiments.plan import Plan
 from sim.experiments.runner import run_plan
 from sim.experiments.sweepfile import load_sweep
@@ -126,6 +126,50 @@ def test_a_dask_worker_that_dies_has_its_run_retried_once(tmp_path):
     assert (f["point"], f["replicate"], f["error"]) == (2, 0, "KilledWorker")
     assert 1 in set(r.summary["point"])
     assert engine.client is None and engine.cluster is None  # closed
+
+
+def test_a_sweep_runs_on_an_existing_dask_scheduler_and_resumes_there(tmp_path, capsys):
+    """As on a cluster: the scheduler and its workers are somebody else's (here a LocalCluster
+    started by the test), the sweep is pointed at its address."""
+    import logging
+
+    from distributed import LocalCluster
+
+    sweep = write_sweep(tmp_path, replicates=2)
+    reference = tmp_path / "local"
+    assert main(["sweep", str(sweep), "--out", str(reference), "--workers", "1", "-q"]) == 0
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      silence_logs=logging.ERROR) as cluster:
+        address = cluster.scheduler_address
+        out = tmp_path / "remote"
+        plan = Plan.from_sweep(load_sweep(sweep))
+        run_plan(plan, out, LocalEngine(1), faults={(3, 1): "raise"})  # a first session left one run failed
+        capsys.readouterr()
+        assert main(["sweep", str(sweep), "--out", str(out), "--dask", address, "--retry-failed"]) == 0
+        stdout, err = capsys.readouterr()
+        assert "1 to run" in stdout and f"engine: Dask scheduler {address} (2 worker threads)" in stdout, stdout + err
+        assert main(["sweep", str(sweep), "--dask", address, "--workers", "2", "--out", str(out)]) == 2
+        assert "--workers: not used with a Dask scheduler address" in capsys.readouterr().err
+    assert_same_results(reference, out)
+    sessions = json.loads((out / "manifest.json").read_text())["sessions"]
+    assert sessions[-1]["engine"] == f"Dask scheduler {address} (2 worker threads)"
+
+
+def test_an_unreachable_dask_scheduler_is_one_line(tmp_path, capsys):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    engine = DaskEngine(f"tcp://127.0.0.1:{port}", connect_timeout="1s")
+    try:
+        engine.start()
+    except EngineError as e:
+        message = str(e)
+    else:
+        raise AssertionError("connected to nothing")
+    assert message.startswith(f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}") and "\n" not in message
+    assert engine.client is None
 
 
 def test_progress_shows_runs_done_failed_and_time_left_in_logs_and_on_a_terminal(tmp_path, monkeypatch):
