@@ -72,6 +72,43 @@ def test_killed_with_sigkill_mid_sweep_then_resumed_equals_an_uninterrupted_swee
     assert manifest["sessions"][1]["status"] == "complete"
 
 
+def test_sigterm_stops_a_sweep_like_ctrl_c_saving_what_finished(tmp_path):
+    """A cluster job at its wall time gets SIGTERM: the sweep saves the runs that finished (held in
+    memory until their batch was due), stops its workers, marks the session interrupted and exits
+    with 130; the same command then finishes the rest."""
+    from experiment_files import write_base
+
+    write_base(tmp_path, households=3000, days=365)  # runs of about a third of a second
+    sweep = write_sweep(tmp_path, replicates=4)
+    out = tmp_path / "stopped"
+    cmd = [sys.executable, "-m", "sim", "sweep", str(sweep), "--out", str(out), "--workers", "1", "--batch", "100"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (out / "manifest.json").exists() or not json.loads((out / "manifest.json").read_text()).get("sessions"):
+            assert proc.poll() is None and time.monotonic() < deadline, "the sweep did not start"
+            time.sleep(0.05)
+        time.sleep(1.5)  # a few of the 16 runs finish; none is written yet (a batch is 100 runs or 10 s)
+        assert committed(out, "summary") == []
+        proc.send_signal(signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, stderr
+    assert "finished runs are saved" in stderr and "rerun the same command to resume" in stderr
+    status = load(out).status()
+    session = json.loads((out / "manifest.json").read_text())["sessions"][-1]
+    assert session["status"] == "interrupted" and session["finished_runs"] == status["finished"]
+    assert status["failed"] == 0 and status["finished"] + status["missing"] == 16 and status["missing"] > 0
+
+    done = python_m_sim("sweep", sweep, "--out", out, "--workers", "2")
+    assert done.returncode == 0, done.stderr
+    assert f"{16 - status['finished']} to run" in done.stdout
+    summary, _ = tables(out)
+    assert len(summary) == 16 and not summary.duplicated(["point", "replicate"]).any()
+
+
 def test_half_written_parts_are_never_read_and_are_cleaned_on_resume(tmp_path):
     sweep = write_sweep(tmp_path, replicates=2)
     plan = Plan.from_sweep(load_sweep(sweep))

@@ -17,7 +17,9 @@ import argparse
 import difflib
 import math
 import shlex
+import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -236,6 +238,7 @@ def _run(plan, out: Path, args, argv: Sequence[str], label: str, engine):
         if todo:
             print(f"engine: {engine.describe()}", flush=True)
 
+    previous = _stop_on_sigterm()
     try:
         outcome = run_plan(plan, out, engine, retry_failed=args.retry_failed, force=args.force, batch=args.batch,
                            progress=progress, command_line=shlex.join([PROG, *argv]), on_start=on_start)
@@ -255,7 +258,21 @@ def _run(plan, out: Path, args, argv: Sequence[str], label: str, engine):
         return None
     finally:
         progress.close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return outcome
+
+
+def _stop_on_sigterm():
+    """SIGTERM (a cluster job at its wall time, `kill`) stops a sweep as Ctrl-C does: finished runs
+    are saved and the session is marked interrupted. Returns the handler it replaced."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, stop)
 
 
 def _finish(outcome, out: Path, quiet: bool) -> int:

@@ -166,7 +166,24 @@ class RecyclingProcessPool(Executor):
                 if outer.set_running_or_notify_cancel():
                     outer.set_exception(CancelledError())
         for pool in pools:
+            if cancel_futures:
+                _stop_workers(pool)
             pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's worker processes now, abandoning the runs they hold (the sweep was interrupted:
+    waiting for a run of a large city could take minutes). Python 3.14 has `terminate_workers`."""
+    if hasattr(pool, "terminate_workers"):
+        pool.terminate_workers()
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        try:
+            process.terminate()
+        except (ProcessLookupError, ValueError):  # already gone
+            pass
 
 
 class LocalEngine:

@@ -104,15 +104,23 @@ def run_plan(plan: Plan, out: str | Path, engine: Engine, *, retry_failed: bool 
                 engine.close(cancel=True)
             raise
         if executor is not None:
-            _execute(plan, store, engine, executor, todo, outcome, batch=batch, flush_seconds=flush_seconds,
-                     progress=progress, faults=faults or {})
-        outcome.wall_seconds = time.perf_counter() - started
-        store.end_session(status="complete" if outcome.complete else ("interrupted" if outcome.interrupted else "incomplete"),
-                          finished_runs=outcome.finished, failed_runs=outcome.failed, retried_runs=outcome.retried,
-                          wall_seconds=round(outcome.wall_seconds, 3))
+            try:
+                _execute(plan, store, engine, executor, todo, outcome, batch=batch, flush_seconds=flush_seconds,
+                         progress=progress, faults=faults or {})
+            except KeyboardInterrupt:  # what finished is saved (`_execute`); the session says it was stopped
+                _end_session(store, outcome, started)
+                raise
+        _end_session(store, outcome, started)
         return outcome
     finally:
         store.unlock()
+
+
+def _end_session(store: ResultsStore, outcome: Outcome, started: float) -> None:
+    outcome.wall_seconds = time.perf_counter() - started
+    store.end_session(status="complete" if outcome.complete else ("interrupted" if outcome.interrupted else "incomplete"),
+                      finished_runs=outcome.finished, failed_runs=outcome.failed, retried_runs=outcome.retried,
+                      wall_seconds=round(outcome.wall_seconds, 3))
 
 
 def _execute(plan: Plan, store: ResultsStore, engine: Engine, executor, todo: list[tuple[int, int]], outcome: Outcome, *,
@@ -128,11 +136,14 @@ def _execute(plan: Plan, store: ResultsStore, engine: Engine, executor, todo: li
     def flush() -> None:
         nonlocal last_flush
         if done_buf or fail_buf:
-            store.commit(done_buf, fail_buf)
-            outcome.finished += len(done_buf)
-            outcome.failed += len(fail_buf)
+            # taken out of the buffers first: a batch interrupted while it is written is never
+            # written again (its runs rerun on resume), so nothing is committed twice
+            done, failed = done_buf[:], fail_buf[:]
             done_buf.clear()
             fail_buf.clear()
+            store.commit(done, failed)
+            outcome.finished += len(done)
+            outcome.failed += len(failed)
         last_flush = time.monotonic()
 
     def report() -> None:
