@@ -6,8 +6,8 @@ and on Dask workers alike, so it imports only the model and its metrics.
 
 Mesa 3.3 keeps every model alive in a class-level registry (`mesa.Agent._ids`, a defaultdict keyed
 by model; fixed in Mesa 3.4.2), so a long-lived worker would grow without bound. Each run's entry
-is dropped after it; local workers are also recycled (see `engines`). `release_model` does the same
-for callers that run models themselves.
+is dropped after it (`released_models`, also used by the validation runner); local workers are
+also recycled (see `engines`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import socket
 import sys
 import time
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import mesa
@@ -30,20 +32,19 @@ from ..model import CoGovModel
 HOST = socket.gethostname()
 
 
-def release_model(model: Any) -> None:
-    """Drop Mesa's class-level references to a finished model so it can be garbage-collected."""
+@contextmanager
+def released_models() -> Iterator[None]:
+    """Drop from Mesa's registry every model created inside the block when it ends: a finished
+    model, or one whose build failed midway (models run one at a time, so every new entry is
+    the block's)."""
     ids = getattr(mesa.Agent, "_ids", None)
-    if model is not None and hasattr(ids, "pop"):
-        ids.pop(model, None)
-
-
-def _release_new_models(before: set[int]) -> None:
-    """Drop the registry entries of models created during this run: the finished model, or one
-    whose build failed midway (a worker runs one model at a time, so every new entry is this run's)."""
-    ids = getattr(mesa.Agent, "_ids", None)
-    if hasattr(ids, "keys"):
-        for key in [k for k in list(ids.keys()) if id(k) not in before and isinstance(k, CoGovModel)]:
-            ids.pop(key, None)
+    before = {id(k) for k in ids.keys()} if hasattr(ids, "keys") else set()
+    try:
+        yield
+    finally:
+        if hasattr(ids, "keys"):
+            for key in [k for k in list(ids.keys()) if id(k) not in before and isinstance(k, CoGovModel)]:
+                ids.pop(key, None)
 
 
 def rss_mb() -> float:
@@ -82,29 +83,26 @@ def execute_run(task: dict[str, Any]) -> dict[str, Any]:
     started = time.perf_counter()
     record: dict[str, Any] = {"point": task["point"], "replicate": task["replicate"], "seed": task["seed"],
                               "attempt": task.get("attempt", 1), "worker": f"{HOST}:{os.getpid()}"}
-    ids = getattr(mesa.Agent, "_ids", None)
-    before = {id(k) for k in ids.keys()} if hasattr(ids, "keys") else set()
-    model = None
-    try:
-        _inject(task.get("fault"))
-        model = CoGovModel(scenario=task["scenario"], rng=task["seed"], days=task["days"], overrides=task["overrides"])
-        model.run()
-        record["summary"] = summary(model)
-        kept = [m for m in SERIES if m in set(task["metrics"])]
-        recorded = model.datacollector.model_vars
-        n = len(recorded[kept[0]]) if kept else 0
-        every = max(1, int(task.get("series_every", 1)))
-        days = np.arange(0, n, every)
-        if n and days[-1] != n - 1:
-            days = np.append(days, n - 1)
-        record["series"] = {"day": days, **{m: np.asarray(recorded[m], dtype=float)[days] for m in kept}}
-        record["ok"] = True
-    except Exception as e:  # noqa: BLE001 - every failure of a run is recorded, none stops the sweep
-        record.update(ok=False, error=type(e).__name__, message=" ".join(str(e).split())[:2000],
-                      traceback=traceback.format_exc())
-    finally:
-        _release_new_models(before)
-        model = None
+    with released_models():  # the model goes once the run ends, before memory is measured
+        try:
+            _inject(task.get("fault"))
+            model = CoGovModel(scenario=task["scenario"], rng=task["seed"], days=task["days"], overrides=task["overrides"])
+            model.run()
+            record["summary"] = summary(model)
+            kept = [m for m in SERIES if m in set(task["metrics"])]
+            recorded = model.datacollector.model_vars
+            n = len(recorded[kept[0]]) if kept else 0
+            every = max(1, int(task.get("series_every", 1)))
+            days = np.arange(0, n, every)
+            if n and days[-1] != n - 1:
+                days = np.append(days, n - 1)
+            record["series"] = {"day": days, **{m: np.asarray(recorded[m], dtype=float)[days] for m in kept}}
+            record["ok"] = True
+        except Exception as e:  # noqa: BLE001 - every failure of a run is recorded, none stops the sweep
+            record.update(ok=False, error=type(e).__name__, message=" ".join(str(e).split())[:2000],
+                          traceback=traceback.format_exc())
+        finally:
+            model = None  # this function's reference too
     record["wall_seconds"] = time.perf_counter() - started
     record["rss_mb"] = rss_mb()
     return record

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..experiments.engines import LocalEngine
-from ..experiments.worker import release_model
+from ..experiments.worker import released_models
 from ..metrics.definitions import detail, summary
 from ..model import CoGovModel
 
@@ -32,12 +32,10 @@ def replicate_seeds(root: int, n: int) -> list[int]:
 def run_one(job: Job) -> dict[str, Any]:
     """Run one job to the end; its figures, with the label and seed."""
     label, scenario, seed, days, overrides = job
-    model = CoGovModel(scenario=scenario, rng=seed, days=days, overrides=overrides)
-    try:
+    with released_models():  # Mesa keeps a class-level reference to every model
+        model = CoGovModel(scenario=scenario, rng=seed, days=days, overrides=overrides)
         model.run()
         return {"scenario": label, "seed": seed, **summary(model), **detail(model)}
-    finally:
-        release_model(model)  # Mesa keeps a class-level reference to every model
 
 
 def default_workers() -> int:
