@@ -14,6 +14,7 @@ from typing import Any
 
 import mesa
 import numpy as np
+from pydantic import ValidationError
 
 from .agents.government import City, District, StreetOffice
 from .agents.institutions import (
@@ -26,10 +27,11 @@ from .agents.wellbeing import collect_fees, update_wellbeing
 from .disputes.book import Status
 from .disputes.ladder import Channel
 from .disputes.process import DisputeProcess
-from .metrics.definitions import SERIES
+from .metrics.definitions import daily_reporters
+from .metrics.residents import resident_reporters
 from .policies.effects import Effects
 from .scenario import Scenario, load_scenario, validate_document
-from .scenario.schema import FeeChange, PropertyExit
+from .scenario.schema import FeeChange, PropertyExit, RunSpec
 from .space.geography import build_geography
 
 INCUBATED_KINDS = ("volunteer_team", "counselling", "interest_group", "legal_aid")
@@ -57,22 +59,64 @@ def resolve_scenario(scenario: Scenario | str | Path | dict | None, overrides: d
     return validate_document(doc)
 
 
+def fresh_seed() -> int:
+    """A seed from fresh entropy (what Mesa does with ``rng=None``), small enough to write down."""
+    return int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+
+
+def seed_from(rng: Any) -> int:
+    """The integer seed a run is made with: `rng` itself if an integer; drawn from it if a NumPy
+    Generator or SeedSequence; fresh entropy if None."""
+    if rng is None:
+        return fresh_seed()
+    if isinstance(rng, np.random.SeedSequence):
+        return int(rng.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(0, 2**63 - 1))
+    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)) or rng < 0:
+        raise ValueError(f"rng: expected a non-negative integer seed, a numpy Generator or SeedSequence, or None; found {rng!r}")
+    return int(rng)
+
+
+def validate_run(run: dict[str, Any]) -> RunSpec:
+    """The run settings (seed, days) checked against the schema; ValueError naming the bad one."""
+    try:
+        return RunSpec.model_validate(run, strict=True)
+    except ValidationError as e:
+        err = e.errors()[0]
+        raise ValueError(f"{err['loc'][0]}: {err['msg'][:1].lower()}{err['msg'][1:]}, found {err['input']!r}") from None
+
+
 class CoGovModel(mesa.Model):
     """Multi-party co-governance of urban communities (党建引领城市基层治理).
 
     Keyword arguments only, so `mesa.batch_run` and `SolaraViz` can build it:
-    scenario (a Scenario, a YAML path or a document; default: all defaults), rng (seed; default:
-    the scenario's `run.seed`), days (default: the scenario's `run.days`), overrides (dotted paths).
+
+    * scenario: a Scenario, a YAML path or a document (default: all defaults);
+    * rng: the seed, as in Mesa: an integer, a NumPy Generator or SeedSequence (a seed is drawn
+      from it), or None for fresh entropy. The seed used is written into ``model.config.run.seed``
+      (and read back as ``model.seed``), so ``model.config`` alone reproduces the run. The
+      scenario's own ``run.seed`` is what `cogov run` and the experiment layers pass here;
+    * days: run length (default: the scenario's ``run.days``), written into ``model.config`` too;
+    * overrides: dotted paths to values, e.g. ``{"policies.grid_management.enabled": True}``;
+    * record: the daily metrics the DataCollector records (names of the metric registry,
+      `sim.metrics.registry.METRICS`); default None records every daily metric;
+    * record_agents: resident variables recorded per resident each day, for
+      ``datacollector.get_agent_vars_dataframe()`` (`sim.metrics.residents.RESIDENT_VARIABLES`;
+      default: none, since a row per resident per day is large).
+
     The resolved scenario is `model.config` (Mesa 3.5 reserves `Model.scenario` for its own use).
+    The DataCollector collects at the end of every day: row k is the state after day k + 1, and
+    the last row is the end state that `summary()` and `summary.json` report.
     """
 
-    def __init__(self, *, scenario: Scenario | str | Path | dict | None = None, rng: int | None = None,
-                 days: int | None = None, overrides: dict[str, Any] | None = None):
-        self.config = resolve_scenario(scenario, overrides)
-        seed = self.config.run.seed if rng is None else int(rng)
-        super().__init__(rng=seed)
-        self.seed = seed
-        self.days = self.config.run.days if days is None else int(days)
+    def __init__(self, *, scenario: Scenario | str | Path | dict | None = None, rng: Any = None,
+                 days: int | None = None, overrides: dict[str, Any] | None = None,
+                 record: list[str] | tuple[str, ...] | None = None, record_agents: list[str] | tuple[str, ...] = ()):
+        config = resolve_scenario(scenario, overrides)
+        run = {"seed": seed_from(rng), "days": config.run.days if days is None else days}
+        self.config = config.model_copy(update={"run": validate_run(run)})
+        super().__init__(rng=self.seed)
         self.day = 0
         self.effects = Effects.from_policies(self.config.policies)
         self.geography = build_geography(self.config)
@@ -85,15 +129,32 @@ class CoGovModel(mesa.Model):
         n_comm = len(self.geography.communities)
         self.last_inspection = np.full(n_comm, -(10**6), dtype=np.int64)
         self.supervision_effort = np.zeros(n_comm)
-        self.datacollector = mesa.DataCollector(model_reporters=SERIES)
+        self.datacollector = mesa.DataCollector(
+            model_reporters=daily_reporters(None if record is None else list(record)),
+            agent_reporters=resident_reporters(list(record_agents)))
         self.running = True
-        self.datacollector.collect(self)
+
+    @property
+    def seed(self) -> int:
+        """The seed this run is made with (``config.run.seed``)."""
+        return self.config.run.seed
+
+    @property
+    def days(self) -> int:
+        """The run's length in days (``config.run.days``); setting it lengthens or shortens the run."""
+        return self.config.run.days
+
+    @days.setter
+    def days(self, value: int) -> None:
+        run = validate_run({"seed": self.seed, "days": value})
+        self.config = self.config.model_copy(update={"run": run})
+        self.running = self.day < self.days
 
     # ------------------------------------------------------------------------------------------
     def step(self) -> None:
         """One day."""
         day = self.day
-        self.disputes.book.today.clear()
+        self.disputes.book.new_day()
         self.apply_shocks(day)
         self.supervise(day)
         self.disputes.arise(day)

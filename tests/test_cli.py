@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from sim.cli import LazyProgress, main, slug
-from sim.metrics.definitions import HEADLINE
+from sim.metrics import METRICS
 from sim.running import RUN_FILES, find_cjk_font
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,12 +67,12 @@ def test_run_writes_every_file_and_prints_a_summary(scenario, tmp_path, capsys):
     assert err == ""
     assert sorted(p.name for p in out.iterdir()) == sorted(RUN_FILES)
     summary = json.loads((out / "summary.json").read_text())
-    assert set(HEADLINE) <= set(summary)
+    assert set(METRICS.headline()) <= set(summary)
     assert summary["days"] == 20
     for label in ("Dispute resolution rate", "Share resolved within the community", "Mean days to resolution",
                   "Participation rate", "Trust in the residents' committee", "Trust in the community party organisation",
                   "Property-fee collection rate", "Disputes arisen", "Disputes noticed", "Disputes resolved",
-                  "Disputes abandoned", "Disputes still open"):
+                  "Disputes abandoned", "Grievances lumped", "Disputes still open", "Disputes that reached court"):
         assert label in stdout, label
     assert f"Output folder: {out}" in stdout
     manifest = json.loads((out / "manifest.json").read_text())

@@ -126,7 +126,7 @@ def test_half_written_parts_are_never_read_and_are_cleaned_on_resume(tmp_path):
     last.unlink()  # its 2 runs are now unfinished
     r = load(out)
     assert r.status() == {"planned": 8, "finished": 6, "failed": 0, "missing": 2}
-    assert len(r.series) == 6 * 26  # the orphan series part is not read
+    assert len(r.series) == 6 * 25  # the orphan series part is not read
     # a plain Parquet reader of the folder skips the hidden temporary file too
     assert len(pd.read_parquet(out / "summary")) == 6
 
@@ -195,8 +195,8 @@ def test_results_read_with_pandas_pyarrow_and_duckdb_and_described_by_cogov_resu
     assert list(r.summary.columns[:5]) == ["point", "replicate", "seed", "interval_days", "secretary_capability"]
     assert {"resolution_rate", "participation_rate", "disputes_arisen", "wall_seconds", "worker"} <= set(r.summary.columns)
     assert r.summary["disputes_arisen"].dtype == "int64"
-    assert list(r.series.columns) == ["point", "replicate", "day", "backlog", "resolution_rate", "participation_rate"]
-    assert len(r.read_series(metrics=["backlog"], points=[1])) == 2 * 26
+    assert list(r.series.columns) == ["point", "replicate", "day", "resolution_rate", "participation_rate", "backlog"]
+    assert len(r.read_series(metrics=["backlog"], points=[1])) == 2 * 25
     assert len(r.design) == 4 and r.parameters == ["interval_days", "secretary_capability"]
 
     con = duckdb.connect()
@@ -204,7 +204,7 @@ def test_results_read_with_pandas_pyarrow_and_duckdb_and_described_by_cogov_resu
     assert n == 8 and mean == pytest.approx(r.summary["participation_rate"].mean())
     rows = con.execute(f"select count(*) from read_parquet('{out}/series/*.parquet') s join "
                        f"read_parquet('{out}/design.parquet') d using (point) where d.interval_days = 7").fetchone()[0]
-    assert rows == 4 * 26
+    assert rows == 4 * 25
     assert pq.read_table(out / "summary").num_rows == 8
 
     assert main(["results", str(out)]) == 0

@@ -96,7 +96,7 @@ def test_fee_service_spiral_unpaid_fees_degrade_service():
 def test_distrust_makes_residents_give_up_waiting():
     def gave_up(m):
         log = m.disputes.book.event_table(m.geography.names).to_pandas()
-        return float((log["detail"] == "gave up waiting").sum())
+        return float((log["detail"] == "gave_up_waiting").sum())
 
     trusting = mean_metric(gave_up, {"behaviour.trust.residents_committee": 0.85, "behaviour.trust.property_company": 0.85})
     wary = mean_metric(gave_up, {"behaviour.trust.residents_committee": 0.15, "behaviour.trust.property_company": 0.15})

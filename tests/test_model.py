@@ -10,7 +10,8 @@ from sim.agents.institutions import (
     ResidentsCommittee, SocialOrganisation,
 )
 from sim.agents.residents import Resident
-from sim.metrics.definitions import SERIES, summary
+from sim.metrics import METRICS
+from sim.metrics.definitions import summary
 
 SMALL = {"site.households": 400}
 
@@ -55,8 +56,8 @@ def test_resident_agent_reads_its_row():
 def test_run_stops_after_the_scenario_days():
     m = run(1, days=12)
     assert m.day == 12 and not m.running
-    assert len(m.datacollector.get_model_vars_dataframe()) == 13  # the initial state and 12 days
-    assert list(m.datacollector.get_model_vars_dataframe().columns) == list(SERIES)
+    assert len(m.datacollector.get_model_vars_dataframe()) == 12  # the end of each day
+    assert list(m.datacollector.get_model_vars_dataframe().columns) == [x.name for x in METRICS.daily()]
 
 
 def test_city_has_four_levels_and_escalations_climb_one_rung_at_a_time():

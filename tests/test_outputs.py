@@ -17,7 +17,10 @@ import pytest
 import yaml
 
 from sim.i18n import LANGUAGES, catalogue, metric_label, t
-from sim.metrics.definitions import HEADLINE, SERIES, summary
+from sim.metrics import METRICS
+from sim.metrics.definitions import summary
+
+SERIES = [m.name for m in METRICS.daily()]
 from sim.running import RUN_FILES, FontFallbackWarning, RunFolderError, find_cjk_font, render_dashboard, simulate, write_run_folder
 from sim.running import dashboard as dashboard_mod
 from sim.running import output as output_mod
@@ -79,9 +82,9 @@ def test_chinese_terms():
     assert t("metric.fee_collection_rate", "zh") == "物业费收缴率"
     assert t("metric.backlog", "zh") == "积压案件"
     assert t("metric.latent", "zh") == "潜在纠纷"
-    assert t("dashboard.legend.party", "zh") == "社区党组织"
-    assert t("dashboard.legend.residents_committee", "zh") == "居委会"
-    assert t("dashboard.legend.property_company", "zh") == "物业服务企业"
+    assert METRICS["trust_party"].short_label("zh") == "社区党组织"
+    assert METRICS["trust_residents_committee"].short_label("zh") == "居委会"
+    assert METRICS["trust_property_company"].short_label("zh") == "物业服务企业"
 
 
 def test_t_fills_fields_and_rejects_unknowns():
@@ -121,10 +124,10 @@ def test_run_folder_has_every_file(folder):
     assert not leftovers(folder.parent)
 
 
-def test_series_starts_at_the_initial_state(folder, model):
+def test_series_has_a_row_for_the_end_of_every_day(folder, model):
     table = pq.read_table(folder / "series.parquet")
     assert table.column_names == ["day", *SERIES]
-    assert table.column("day").to_pylist() == list(range(model.day + 1))
+    assert table.column("day").to_pylist() == list(range(1, model.day + 1))
     csv = pd.read_csv(folder / "series.csv")
     assert list(csv.columns) == ["day", *SERIES]
     pd.testing.assert_frame_equal(csv, table.to_pandas(), check_dtype=False)
@@ -144,7 +147,7 @@ def test_summary_json_sorted_headline_and_null_for_nan(folder, model):
     assert "NaN" not in text
     data = json.loads(text)
     assert list(data) == sorted(data)
-    assert set(HEADLINE) <= set(data)
+    assert set(METRICS.headline()) <= set(data)
     expected = summary(model)
     for k, v in expected.items():
         assert data[k] == (None if isinstance(v, float) and math.isnan(v) else v), k

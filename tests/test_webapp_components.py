@@ -13,7 +13,7 @@ import pytest
 import solara
 
 from sim.i18n import LANGUAGES, t
-from sim.metrics.definitions import HEADLINE
+from sim.metrics import METRICS
 from sim.running import RUN_FILES
 from sim.scenario.schema import Policies
 from sim.webapp import levers as lv
@@ -144,8 +144,8 @@ def test_presets_are_every_scenario_file():
 def test_frames_read_the_models_datacollector(played):
     f = played.frame()
     mv = played.a.model.datacollector.model_vars
-    assert f.a.day == 60 and len(f.a.series["backlog"]) == 61
-    assert f.a.headline == {k: float(mv[k][-1]) for k in HEADLINE}
+    assert f.a.day == 60 and len(f.a.series["backlog"]) == 60  # the end of days 1..60
+    assert f.a.headline == {k: float(mv[k][-1]) for k in METRICS.headline()}
     np.testing.assert_array_equal(f.a.series["resolution_rate"], np.asarray(mv["resolution_rate"], float))
     assert f.b is not None and f.b.day == 60 and f.b.scenario_name == "party_led"
     assert f.serial < played.frame().serial

@@ -25,24 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..i18n import LANGUAGES, format_value, metric_label, t
+from ..i18n import LANGUAGES, t
 from ..scenario import ScenarioError, diff_scenarios, load_scenario, scenario_to_yaml
 
 PROG = "cogov"
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
-#: the run summary table: (metric, format) in the order shown
-OUTCOME_ROWS = (
-    ("resolution_rate", "percent"),
-    ("community_share", "percent"),
-    ("mean_days_to_resolution", "days"),
-    ("participation_rate", "percent"),
-    ("trust_residents_committee", "index"),
-    ("trust_party", "index"),
-    ("fee_collection_rate", "percent"),
-)
-DISPUTE_ROWS = ("disputes_arisen", "disputes_noticed", "disputes_resolved", "disputes_abandoned", "disputes_open")
 
 
 class UsageError(Exception):
@@ -256,17 +245,20 @@ def _print_summary(summary: dict, model, lang: str, out: Path) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from ..metrics.registry import METRICS, Section
+
     console = _console()
     title = t("cli.summary_title", lang, scenario=model.config.name, seed=model.seed, days=model.day)
     table = Table(title=Text(title), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column(t("cli.metric", lang))
     table.add_column(t("cli.value", lang), justify="right")
-    table.add_row(Text(t("cli.outcomes", lang), style="bold"), "")
-    for name, kind in OUTCOME_ROWS:
-        table.add_row(Text("  " + metric_label(name, lang)), format_value(summary.get(name), kind, lang))
-    table.add_row(Text(t("cli.disputes", lang), style="bold"), "")
-    for name in DISPUTE_ROWS:
-        table.add_row(Text("  " + metric_label(name, lang)), format_value(summary.get(name), "count", lang))
+    # the headline metrics, then the end-of-run dispute totals (sim.metrics.definitions declares both)
+    sections = (("cli.outcomes", [METRICS[n] for n in METRICS.headline()]),
+                ("cli.disputes", [m for m in METRICS.in_section(Section.DISPUTES) if not m.daily]))
+    for heading, metrics in sections:
+        table.add_row(Text(t(heading, lang), style="bold"), "")
+        for m in metrics:
+            table.add_row(Text("  " + m.label(lang)), m.format(summary.get(m.name), lang))
     console.print(table)
     label = t("cli.output_folder", lang)
     print(f"{label}: {out}" if lang == "en" else f"{label}：{out}")

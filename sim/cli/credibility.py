@@ -9,7 +9,6 @@ figures, the calibration of its behavioural defaults, and reports for non-modell
 from __future__ import annotations
 
 import argparse
-import math
 import shlex
 import sys
 from collections.abc import Sequence
@@ -70,13 +69,8 @@ def register(sub) -> None:
 # --- validate-model ----------------------------------------------------------------------------------
 
 
-def _fmt(v: float, share: bool) -> str:
-    if v is None or not math.isfinite(v):
-        return "—"
-    return f"{100 * v:.1f} %" if share else f"{v:.3g}"
-
-
 def validation_table(result, lang: str):
+    from ..validation.validate import formatted
     from rich import box
     from rich.table import Table
     from rich.text import Text
@@ -97,10 +91,8 @@ def validation_table(result, lang: str):
         if status == "not compared":
             table.add_row(Text(r["id"]), role, "", "", "", Text(label, style=styles[status]))
             continue
-        share = -1 <= r["low"] and r["high"] <= 1
-        table.add_row(Text(r["id"]), role, r["scenario"], f"{_fmt(r['low'], share)} – {_fmt(r['high'], share)}",
-                      f"{_fmt(r['mean'], share)} [{_fmt(r['ci_low'], share)}, {_fmt(r['ci_high'], share)}]",
-                      Text(label, style=styles[status]))
+        acceptable, simulated = formatted(r, lang)
+        table.add_row(Text(r["id"]), role, r["scenario"], acceptable, simulated, Text(label, style=styles[status]))
     return table
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import math
 import shlex
 import signal
 import sys
@@ -24,12 +23,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..i18n import format_value
-from . import EXIT_FAILED, EXIT_OK, PROG, OUTCOME_ROWS, UsageError, _console, _count, _error, _warning, slug
-
-PERCENT = {name for name, kind in OUTCOME_ROWS if kind == "percent"} | {
-    "share_resolved_within_30_days", "reported_share", "participation_consultation", "participation_volunteering",
-    "participation_assembly", "participation_service_centre"}
+from . import EXIT_FAILED, EXIT_OK, PROG, UsageError, _console, _count, _error, _warning, slug
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -190,12 +184,13 @@ def _duration(seconds: float) -> str:
 def _metrics_option(text: str | None, option: str = "--metrics") -> list[str] | None:
     if not text:
         return None
-    from ..metrics.definitions import SERIES
+    from ..metrics import METRICS
 
+    daily = [m.name for m in METRICS.daily()]
     names = [m.strip() for m in text.split(",") if m.strip()]
     for m in names:
-        if m not in SERIES:
-            guess = difflib.get_close_matches(m, list(SERIES), n=1)
+        if m not in daily:
+            guess = difflib.get_close_matches(m, daily, n=1)
             hint = f"; did you mean '{guess[0]}'?" if guess else ""
             raise UsageError(f"argument {option}: unknown metric '{m}'{hint}")
     return names
@@ -333,11 +328,11 @@ def _print_plan(plan, out: Path) -> None:
 def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from ..experiments.analyze import analyze
     from ..experiments.plan import Plan
-    from ..metrics.definitions import HEADLINE
+    from ..metrics import METRICS
 
     if len(args.scenarios) < 2:
         raise UsageError("compare needs at least two scenario files")
-    metrics = _metrics_option(args.metrics) or list(HEADLINE)
+    metrics = _metrics_option(args.metrics) or METRICS.headline()
     engine = _engine(args)
     engine.warm()
     plan = Plan.for_compare(args.scenarios, replicates=args.replicates, seed=args.seed, days=args.days, metrics=metrics)
@@ -347,27 +342,17 @@ def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
         return EXIT_FAILED
     if outcome.done == 0:
         return _finish(outcome, out, args.quiet)
-    analysis = analyze(out, metrics=[m for m in metrics if m not in _DAILY_ONLY])
+    analysis = analyze(out, metrics=[m for m in metrics if METRICS[m].end])
     if not args.quiet:
         _print_comparison(analysis.comparison, plan)
         print(f"Table and plot: {analysis.folder / 'comparison.csv'}, {analysis.folder / 'comparison.png'}")
     return _finish(outcome, out, args.quiet)
 
 
-_DAILY_ONLY = ("arisen", "reported", "resolved", "abandoned", "lumped", "escalated", "escalated_street",
-               "escalated_district", "escalated_city", "escalated_court")
-
-
 def _fmt(value: float, metric: str, signed: bool = False) -> str:
-    if value is None or not math.isfinite(value):
-        return "—"
-    if metric in PERCENT:
-        return f"{100 * value:+.1f} pp" if signed else format_value(value, "percent", "en")
-    if "days" in metric:
-        return f"{value:+.1f}" if signed else f"{value:.1f}"
-    if abs(value) >= 100:
-        return f"{value:+,.0f}" if signed else f"{value:,.0f}"
-    return f"{value:+.3f}" if signed else f"{value:.3f}"
+    from ..metrics import METRICS
+
+    return METRICS.format_difference(metric, value) if signed else METRICS.format(metric, value)
 
 
 def _print_comparison(table, plan) -> None:

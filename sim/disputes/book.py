@@ -6,13 +6,12 @@ lists (a few events per dispute) and turned into an Arrow table only when writte
 
 from __future__ import annotations
 
-from collections import Counter
 from enum import IntEnum
 
 import numpy as np
 import pyarrow as pa
 
-from .ladder import CATEGORIES, CHANNEL_NAMES, PARTY_NAMES
+from .ladder import CATEGORIES, CHANNEL_NAMES, LEVELS, PARTY_NAMES
 
 
 class Status(IntEnum):
@@ -38,15 +37,50 @@ class Notice(IntEnum):
     NEGOTIATED = 3  # the parties acted on it themselves (bilateral negotiation)
 
 
-NOTICE_NAMES = {n.value: n.name.lower() for n in Notice}
+#: notice names by code − Notice.NONE (Notice values run from −1 without gaps)
+NOTICE_NAMES = [n.name.lower() for n in Notice]
 
-EVENTS = (
-    "arise", "negotiate", "notice", "route", "misroute", "enqueue", "start",
-    "resolve", "fail", "escalate", "abandon", "lump", "handover",
-)
+class Event(IntEnum):
+    """What happened to a dispute: one row of the case log each (docs/outputs.md lists them)."""
+
+    ARISE = 0  # the dispute arises (latent)
+    NEGOTIATE = 1  # the parties start a bilateral negotiation
+    NOTICE = 2  # an institution learns of it (detail: how)
+    ROUTE = 3  # sent to a channel (detail: why)
+    MISROUTE = 4  # sent to the wrong desk first; reaches the right one later
+    ENQUEUE = 5  # reaches its handler's queue
+    START = 6  # a handler starts working it
+    RESOLVE = 7  # resolved (terminal)
+    FAIL = 8  # the channel concluded without resolving it
+    ESCALATE = 9  # the complainant takes it one rung up
+    ABANDON = 10  # the complainant gives up after acting (terminal)
+    LUMP = 11  # given up before anyone acted: the base of the dispute pyramid (terminal)
+    HANDOVER = 12  # its handler retired; the case is passed on
+
+
+class Detail(IntEnum):
+    """Why or how an event happened, where the event alone does not say."""
+
+    NONE = 0
+    REPORTED = 1  # notice, route: the complainant reported it
+    GRID_WORKER = 2  # notice, route: found on a grid worker's patrol
+    RED_CELL = 3  # notice, route: noticed by a red-cell (party-member) volunteer in the building
+    ON_THE_SPOT = 4  # route: a grid worker settles a small dispute on the spot
+    RED_CELL_HELPS = 5  # negotiate: a red-cell volunteer helps the parties talk
+    ESCALATED = 6  # route: arrives one rung up after an escalation
+    HANDOVER = 7  # route: passed on after its handler retired
+    GAVE_UP_WAITING = 8  # abandon: left a queue it had waited in
+    NO_CHANNEL = 9  # abandon: no channel left open to it
+    WRONG_DESK = 10  # misroute: sent to the wrong desk first
+    PROPERTY_COMPANY_LEFT = 11  # handover: the property company left the community
+
+
+EVENT_NAMES = [e.name.lower() for e in Event]
+DETAIL_NAMES = [d.name.lower() for d in Detail]
 #: the events that close a dispute; each dispute has at most one
-TERMINAL_EVENTS = ("resolve", "abandon", "lump")
-EVENT_CODE = {e: i for i, e in enumerate(EVENTS)}
+TERMINAL_EVENTS = (Event.RESOLVE, Event.ABANDON, Event.LUMP)
+#: how a dispute was noticed, as the detail of its notice event
+NOTICE_DETAIL = {Notice.REPORTED: Detail.REPORTED, Notice.GRID_WORKER: Detail.GRID_WORKER, Notice.RED_CELL: Detail.RED_CELL}
 
 _COLUMNS = {
     "community": np.int32,
@@ -81,8 +115,14 @@ class DisputeBook:
         self.log_time: list[float] = []
         self.log_event: list[int] = []
         self.log_channel: list[int] = []
-        self.log_detail: list[str] = []
-        self.today: Counter[str] = Counter()  # events of the current day, for the daily series
+        self.log_detail: list[int] = []
+        #: events of the current day by Event, and escalations by the level they reached (LEVELS)
+        self.today = np.zeros(len(Event), dtype=np.int64)
+        self.escalated_today = np.zeros(len(LEVELS), dtype=np.int64)
+
+    def new_day(self) -> None:
+        self.today[:] = 0
+        self.escalated_today[:] = 0
 
     def __getattr__(self, name: str) -> np.ndarray:
         cols = self.__dict__.get("cols")
@@ -119,7 +159,7 @@ class DisputeBook:
         c["ready_time"][ids] = np.nan
         self.n += k
         for i in ids:
-            self.log(int(i), float(day), "arise", -1, CATEGORIES[int(category[i - ids[0]])])
+            self.log(int(i), float(day), Event.ARISE)
         return ids
 
     def _grow(self, need: int) -> None:
@@ -134,15 +174,15 @@ class DisputeBook:
         for k, v in values.items():
             self.cols[k][i] = v
 
-    def log(self, i: int, time: float, event: str, channel: int = -1, detail: str = "") -> None:
+    def log(self, i: int, time: float, event: Event, channel: int = -1, detail: Detail = Detail.NONE) -> None:
         self.log_id.append(i)
         self.log_time.append(time)
-        self.log_event.append(EVENT_CODE[event])
-        self.log_channel.append(channel)
-        self.log_detail.append(detail)
+        self.log_event.append(int(event))
+        self.log_channel.append(int(channel))
+        self.log_detail.append(int(detail))
         self.today[event] += 1
 
-    def close(self, i: int, time: float, status: Status, channel: int, detail: str = "") -> None:
+    def close(self, i: int, time: float, status: Status, channel: int, detail: Detail = Detail.NONE) -> None:
         """Resolve or abandon a dispute. Abandoning one nobody ever acted on is lumping it."""
         c = self.cols
         c["status"][i] = status
@@ -150,9 +190,25 @@ class DisputeBook:
         c["act_time"][i] = np.nan
         if status == Status.RESOLVED:
             c["resolved_channel"][i] = channel
-            self.log(i, time, "resolve", channel, detail)
+            self.log(i, time, Event.RESOLVE, channel, detail)
         else:
-            self.log(i, time, "lump" if c["notice"][i] == Notice.NONE else "abandon", channel, detail)
+            self.log(i, time, Event.LUMP if c["notice"][i] == Notice.NONE else Event.ABANDON, channel, detail)
+
+    @property
+    def version(self) -> tuple[int, int]:
+        """Changes whenever a dispute is added or an event logged (every change of state is
+        logged), so what is computed from the book can be kept until it changes."""
+        return self.n, len(self.log_id)
+
+    def log_arrays(self) -> dict[str, np.ndarray]:
+        """The case log as NumPy arrays (id, time, event, channel, detail), kept until it grows."""
+        cached = self.__dict__.get("_log_arrays")
+        if cached is None or cached[0] != len(self.log_id):
+            arrays = {"id": np.asarray(self.log_id, dtype=np.int64), "time": np.asarray(self.log_time, dtype=np.float64),
+                      "event": np.asarray(self.log_event, dtype=np.int64), "channel": np.asarray(self.log_channel, dtype=np.int64),
+                      "detail": np.asarray(self.log_detail, dtype=np.int64)}
+            self.__dict__["_log_arrays"] = cached = (len(self.log_id), arrays)
+        return cached[1]
 
     # ----------------------------------------------------------------------------------------
     def with_status(self, *statuses: Status) -> np.ndarray:
@@ -171,10 +227,10 @@ class DisputeBook:
             "dispute_id": ids,
             "time": pa.array(np.asarray(self.log_time, dtype=np.float64)),
             "day": pa.array(np.floor(np.asarray(self.log_time, dtype=np.float64)).astype(np.int32)),
-            "event": pa.array([EVENTS[e] for e in self.log_event], type=pa.string()).dictionary_encode(),
-            "channel": pa.array([CHANNEL_NAMES[c] if c >= 0 else None for c in channel], type=pa.string()).dictionary_encode(),
-            "community": pa.array([community_names[c] for c in comm], type=pa.string()).dictionary_encode(),
-            "detail": pa.array(self.log_detail, type=pa.string()),
+            "event": _names(self.log_event, EVENT_NAMES),
+            "channel": _names(channel, CHANNEL_NAMES),
+            "community": _names(comm, community_names),
+            "detail": _names(self.log_detail, DETAIL_NAMES, missing=Detail.NONE),
         })
 
     def case_table(self, community_names: list[str]) -> pa.Table:
@@ -182,19 +238,18 @@ class DisputeBook:
         n = self.n
 
         def names(col: str, vocab: list[str]) -> pa.Array:
-            v = self.cols[col][:n]
-            return pa.array([vocab[x] if x >= 0 else None for x in v], type=pa.string()).dictionary_encode()
+            return _names(self.cols[col][:n], vocab)
 
         return pa.table({
             "dispute_id": np.arange(n, dtype=np.int64),
-            "community": pa.array([community_names[c] for c in self.community], type=pa.string()).dictionary_encode(),
+            "community": _names(self.community, community_names),
             "category": names("category", list(CATEGORIES)),
             "party_type": names("party_type", PARTY_NAMES),
             "severity": self.severity.copy(),
             "complainant": self.complainant.copy(),
             "arisen_day": self.arisen_day.copy(),
             "noticed_time": self.noticed_time.copy(),
-            "notice": pa.array([NOTICE_NAMES[x] for x in self.notice], type=pa.string()).dictionary_encode(),
+            "notice": _names(self.notice - int(Notice.NONE), NOTICE_NAMES),
             "status": names("status", STATUS_NAMES),
             "last_channel": names("channel", CHANNEL_NAMES),
             "resolved_channel": names("resolved_channel", CHANNEL_NAMES),
@@ -203,3 +258,10 @@ class DisputeBook:
             "highest_rung": self.highest_rung.copy(),
             "misroutes": self.misroutes.copy(),
         })
+
+
+
+def _names(codes, vocabulary: list[str], *, missing: int = -1) -> pa.Array:
+    """Integer codes as a dictionary-encoded string column over `vocabulary`; `missing` is null."""
+    codes = np.asarray(codes, dtype=np.int32)
+    return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes == missing), pa.array(vocabulary, type=pa.string()))

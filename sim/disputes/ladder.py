@@ -45,8 +45,10 @@ RUNG_COST_KEY = {1: "community", 2: "joint", 3: "street", 4: "district", 5: "cou
 #: channels inside the community: a case resolved here counts toward "小事不出社区"
 COMMUNITY_CHANNELS = frozenset(c for c in Channel if RUNG[c] <= 2)
 
-#: the level an escalated case reaches, for "escalated (by level)"
+#: the levels above the community an escalated case can reach, and the level of each channel there
+LEVELS = ("street", "district", "city", "court")
 LEVEL_OF = {Channel.STREET: "street", Channel.DISTRICT: "district", Channel.CITY_HOTLINE: "city", Channel.COURT: "court"}
+LEVEL_INDEX = {ch: LEVELS.index(level) for ch, level in LEVEL_OF.items()}
 
 
 class Institution(IntEnum):

@@ -12,10 +12,10 @@ import numpy as np
 
 from ..mathx import logistic, logit
 from ..scenario.schema import CATEGORIES
-from .book import DisputeBook, Notice, Status
+from .book import NOTICE_DETAIL, Detail, DisputeBook, Event, Notice, Status
 from .handlers import Handler, PeriodicHandler
 from .ladder import (
-    CATEGORY_FIT, CATEGORY_INDEX, CHANNELS_AT, INVOLVES_PROPERTY, LEVEL_OF, OWNER, PARTY_MIX, PROFESSIONAL_FIT,
+    CATEGORY_FIT, CATEGORY_INDEX, CHANNELS_AT, INVOLVES_PROPERTY, LEVEL_INDEX, OWNER, PARTY_MIX, PROFESSIONAL_FIT,
     QUALITY_SENSITIVE, RUNG, RUNG_COST_KEY, SAFETY_SENSITIVE, TOP_RUNG, Channel, Institution, PartyType,
 )
 
@@ -145,15 +145,15 @@ class DisputeProcess:
             how = Notice.GRID_WORKER if by_grid[j] else Notice.RED_CELL
             t = day + 0.5
             book.set(i, noticed_time=t, notice=how)
-            book.log(i, t, "notice", -1, how.name.lower())
+            book.log(i, t, Event.NOTICE, -1, NOTICE_DETAIL[how])
             if how == Notice.GRID_WORKER and book.severity[i] < SMALL_DISPUTE and rng.random() < fx.early_mediation_success:
                 book.set(i, rung=RUNG[Channel.MEDIATION], highest_rung=RUNG[Channel.MEDIATION], channel=Channel.MEDIATION)
-                book.log(i, t, "route", Channel.MEDIATION, "grid worker on the spot")
+                book.log(i, t, Event.ROUTE, Channel.MEDIATION, Detail.ON_THE_SPOT)
                 self.conclude(i, t, Channel.MEDIATION, True)
             elif how == Notice.RED_CELL and book.party_type[i] == PartyType.RESIDENT_RESIDENT:
-                self.negotiate(i, t, "helped by a red-cell volunteer")
+                self.negotiate(i, t, Detail.RED_CELL_HELPS)
             else:
-                self.route(i, 1, t, how.name.lower())
+                self.route(i, 1, t, NOTICE_DETAIL[how])
 
     # ----------------------------------------------------------------------------------------
     def residents_act(self, day: int, social_capital: np.ndarray) -> None:
@@ -180,11 +180,11 @@ class DisputeProcess:
                     continue
                 if b.party_type[i] == PartyType.RESIDENT_RESIDENT and rng.random() < rep.negotiate_first * (0.6 + 0.8 * sc[j]):
                     b.set(i, notice=Notice.NEGOTIATED)
-                    self.negotiate(i, t, "")
+                    self.negotiate(i, t)
                 else:
                     b.set(i, noticed_time=t, notice=Notice.REPORTED)
-                    b.log(i, t, "notice", -1, "reported")
-                    self.route(i, 1, t, "reported")
+                    b.log(i, t, Event.NOTICE, -1, Detail.REPORTED)
+                    self.route(i, 1, t, Detail.REPORTED)
         talks = b.with_status(Status.NEGOTIATING)
         for i in talks[b.act_time[talks] < day + 1]:
             i = int(i)
@@ -194,12 +194,12 @@ class DisputeProcess:
             p = rep.self_success + rep.social_capital_bonus * sc - 0.5 * (b.severity[i] - 0.3)
             self.conclude(i, t, Channel.SELF, rng.random() < p)
 
-    def negotiate(self, i: int, t: float, detail: str) -> None:
+    def negotiate(self, i: int, t: float, detail: Detail = Detail.NONE) -> None:
         """Bilateral negotiation (双方协商): the parties talk it over for a few days."""
         b = self.book
         b.set(i, status=Status.NEGOTIATING, channel=Channel.SELF, rung=0, highest_rung=0,
               act_time=t + self.m.rng.exponential(NEGOTIATION_DAYS))
-        b.log(i, t, "negotiate", Channel.SELF, detail)
+        b.log(i, t, Event.NEGOTIATE, Channel.SELF, detail)
 
     def renege(self, day: int) -> None:
         """Residents give up on cases waiting in a queue they reached before today, more readily
@@ -221,7 +221,7 @@ class DisputeProcess:
             h.remove(cases)
         for i in gone:
             self.learn(i, Channel(int(b.channel[i])), False)
-            self.give_up(i, day + 0.5, int(b.channel[i]), "gave up waiting")
+            self.give_up(i, day + 0.5, int(b.channel[i]), Detail.GAVE_UP_WAITING)
 
     # ----------------------------------------------------------------------------------------
     def work(self, day: int) -> None:
@@ -231,7 +231,7 @@ class DisputeProcess:
             started, completed = h.work(day, rng)
             for i, t in started:
                 b.set(i, status=Status.IN_SERVICE)
-                b.log(i, t, "start", h.channel)
+                b.log(i, t, Event.START, h.channel)
             for i, t in completed:
                 self.conclude(i, t, h.channel, rng.random() < self.success_probability(i, h.channel))
 
@@ -280,7 +280,7 @@ class DisputeProcess:
         if success:
             b.close(i, t, Status.RESOLVED, ch)
         else:
-            b.log(i, t, "fail", ch)
+            b.log(i, t, Event.FAIL, ch)
         self.learn(i, ch, success)
         if ch in COMMUNITY_HANDLED or ch == Channel.SELF:
             self.visible_results[c] += 0.05 * (float(success) - self.visible_results[c])
@@ -301,15 +301,15 @@ class DisputeProcess:
             cost = rep.channel_cost.get(RUNG_COST_KEY[nxt], 0.5) - m.effects.report_cost_cut
             if grievance - cost + rng.normal(0, rep.escalation_noise) > rep.escalation_threshold:
                 b.cols["escalations"][i] += 1
-                b.log(i, t, "escalate", failed, f"to rung {nxt}")
+                b.log(i, t, Event.ESCALATE, failed)
                 if np.isnan(b.noticed_time[i]):
                     b.set(i, noticed_time=t, notice=Notice.REPORTED)
-                    b.log(i, t, "notice", -1, "reported")
-                self.route(i, nxt, t, "escalated")
+                    b.log(i, t, Event.NOTICE, -1, Detail.REPORTED)
+                self.route(i, nxt, t, Detail.ESCALATED)
                 return
-        self.give_up(i, t, failed, "")
+        self.give_up(i, t, failed)
 
-    def give_up(self, i: int, t: float, channel: int, detail: str) -> None:
+    def give_up(self, i: int, t: float, channel: int, detail: Detail = Detail.NONE) -> None:
         """The complainant abandons the dispute; the grievance stays and weighs on their
         satisfaction and security for a while."""
         self.book.close(i, t, Status.ABANDONED, channel, detail)
@@ -324,14 +324,14 @@ class DisputeProcess:
                 return r
         return None
 
-    def route(self, i: int, rung: int, t: float, reason: str) -> None:
+    def route(self, i: int, rung: int, t: float, reason: Detail) -> None:
         """Send a case to a channel at (or, if that rung is empty, above) `rung`, chosen by the
         complainant's trust and the channel's fit; cases may be misrouted and bounce."""
         m, b, rng, fx = self.m, self.book, self.m.rng, self.m.effects
         c, party = int(b.community[i]), int(b.party_type[i])
         r = self.next_rung(rung, c, party)
         if r is None:
-            self.give_up(i, t, -1, "no channel left")
+            self.give_up(i, t, -1, Detail.NO_CHANNEL)
             return
         options = [ch for ch in CHANNELS_AT[r] if self.available(ch, c, party)]
         if len(options) > 1:
@@ -346,16 +346,16 @@ class DisputeProcess:
         spec = self.spec[ch]
         ready = t + getattr(spec, "handoff_days", 0.0) * fx.handoff_factor
         b.set(i, status=Status.WAITING, channel=ch, rung=r, highest_rung=max(r, int(b.highest_rung[i])))
-        b.log(i, t, "route", ch, reason)
-        if ch in LEVEL_OF and reason == "escalated":
-            b.today[f"escalated_{LEVEL_OF[ch]}"] += 1
+        b.log(i, t, Event.ROUTE, ch, reason)
+        if ch in LEVEL_INDEX and reason == Detail.ESCALATED:
+            b.escalated_today[LEVEL_INDEX[ch]] += 1
         if rng.random() < fx.misroute_probability:
             ready += rng.exponential(MISROUTE_DELAY_DAYS)
             b.cols["misroutes"][i] += 1
-            b.log(i, t, "misroute", ch, "sent to the wrong desk first")
+            b.log(i, t, Event.MISROUTE, ch, Detail.WRONG_DESK)
         b.set(i, ready_time=ready)
         h.submit(i, ready)
-        b.log(i, ready, "enqueue", ch)
+        b.log(i, ready, Event.ENQUEUE, ch)
 
     @staticmethod
     def fit(ch: Channel, party: int, cat: str) -> float:
@@ -387,5 +387,5 @@ class DisputeProcess:
         b = self.book
         h = self.community_handlers[c][Channel.PROPERTY_DESK]
         for i in h.drain():
-            b.log(i, t, "handover", Channel.PROPERTY_DESK, "property company left")
-            self.route(i, 1, t, "handover")
+            b.log(i, t, Event.HANDOVER, Channel.PROPERTY_DESK, Detail.PROPERTY_COMPANY_LEFT)
+            self.route(i, 1, t, Detail.HANDOVER)

@@ -29,7 +29,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..i18n import metric_label
-from ..metrics.definitions import HEADLINE
+from ..metrics import METRICS
 from .compare import comparison_figure, comparison_table
 from .stats import LEVEL, band, by_group
 from .store import Results, ResultsError
@@ -57,7 +57,7 @@ def analysis_metrics(results: Results, metrics: list[str] | None = None) -> list
             raise ResultsError(f"{results.path}: no end-of-run column {unknown[0]!r} in the summary; "
                                f"known: {', '.join(c for c in s.columns if c not in ('point', 'replicate', 'seed'))}")
         return metrics
-    chosen = [m for m in results.metrics if m in s.columns] or [m for m in HEADLINE if m in s.columns]
+    chosen = [m for m in results.metrics if m in s.columns] or [m for m in METRICS.headline() if m in s.columns]
     return chosen
 
 

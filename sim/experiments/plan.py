@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..metrics.definitions import HEADLINE
+from ..metrics import METRICS
 from ..scenario import ScenarioError, load_scenario
 from .designs import make_design
 from .seeds import run_seed
@@ -109,7 +109,7 @@ class Plan:
         return cls(
             kind="compare", name=name or "_vs_".join(names), description=f"paired comparison of {', '.join(names)}",
             arms=arms, parameters=[], design={"kind": "compare"}, points=points, replicates=replicates, seed=seed,
-            common_random_numbers=True, days=days, metrics=list(metrics or HEADLINE),
+            common_random_numbers=True, days=days, metrics=list(metrics or METRICS.headline()),
         )
 
     # --- runs ---------------------------------------------------------------------------------

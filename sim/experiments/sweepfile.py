@@ -13,7 +13,7 @@ errors ``file:line: key: message``) and validated against the schema below (``ex
     design: grid                           # grid | lhs | sobol | morris (or a mapping, see DesignSpec)
     replicates: 10
     seed: 2024
-    metrics: [resolution_rate, participation_rate]   # daily series to keep (sim.metrics SERIES)
+    metrics: [resolution_rate, participation_rate]   # daily metrics to record and keep (sim.metrics registry)
 
 Every parameter path must name a setting of the base scenario; it is checked by walking the resolved
 base scenario and by applying its extreme (or every listed) value through `resolve_scenario`, so a
@@ -33,7 +33,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ..metrics.definitions import HEADLINE, SERIES
+from ..metrics import METRICS
 from ..model import resolve_scenario
 from ..scenario import Scenario, ScenarioError, load_scenario
 from ..scenario.loader import _field_at, _format, _Layer, _origin
@@ -124,7 +124,7 @@ class SweepSpec(_Strict):
     replicates: int = Field(10, ge=1, le=100_000, description="runs per design point, each with its own seed")
     seed: int = Field(1, ge=0, description="the sweep seed every run seed derives from")
     days: int | None = Field(None, ge=1, le=3650, description="days per run (default: the base scenario's run.days)")
-    metrics: list[str] = Field(default_factory=lambda: list(HEADLINE), description="daily series to keep (SERIES names)")
+    metrics: list[str] = Field(default_factory=lambda: METRICS.headline(), description="daily metrics to record and keep")
     series_every: int = Field(1, ge=1, le=3650, description="keep every n-th day of the series (and the last)")
     common_random_numbers: bool = Field(False, description="replicate i of every point uses the same seed")
 
@@ -263,10 +263,11 @@ def load_sweep(path: str | Path, *, replicates: int | None = None, days: int | N
     if not spec.parameters:
         raise f.fail(("parameters",), "no parameters to vary: name at least one setting")
     _check_design(spec, f)
+    daily = [m.name for m in METRICS.daily()]
     for i, m in enumerate(spec.metrics):
-        if m not in SERIES:
-            guess = difflib.get_close_matches(m, list(SERIES), n=1)
-            hint = f"; did you mean '{guess[0]}'?" if guess else f"; known: {', '.join(SERIES)}"
+        if m not in daily:
+            guess = difflib.get_close_matches(m, daily, n=1)
+            hint = f"; did you mean '{guess[0]}'?" if guess else f"; known: {', '.join(daily)}"
             raise f.fail(("metrics", i), f"unknown metric '{m}'{hint}")
 
     for key in spec.overrides:

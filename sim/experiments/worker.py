@@ -26,7 +26,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from ..metrics.definitions import SERIES, summary
+from ..metrics.definitions import summary
 from ..model import CoGovModel
 
 HOST = socket.gethostname()
@@ -76,6 +76,17 @@ def _inject(fault: str | None) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def kept_series(model, metrics: list[str], every: int = 1) -> dict[str, np.ndarray]:
+    """The recorded daily `metrics` on days every, 2·every, ... and the last day (day k is the state
+    at the end of day k, as in a run folder's series)."""
+    recorded = model.datacollector.model_vars
+    n = len(recorded[metrics[0]]) if metrics else 0
+    rows = np.arange(max(1, every) - 1, n, max(1, every))
+    if n and (not len(rows) or rows[-1] != n - 1):
+        rows = np.append(rows, n - 1)
+    return {"day": rows + 1, **{m: np.asarray(recorded[m], dtype=float)[rows] for m in metrics}}
+
+
 def execute_run(task: dict[str, Any]) -> dict[str, Any]:
     """Run `task` (see `Plan.task`) and return its record: ``ok`` True with ``summary`` (the
     end-of-run figures of `sim.metrics.definitions.summary`) and ``series`` (kept metric → daily
@@ -86,17 +97,12 @@ def execute_run(task: dict[str, Any]) -> dict[str, Any]:
     with released_models():  # the model goes once the run ends, before memory is measured
         try:
             _inject(task.get("fault"))
-            model = CoGovModel(scenario=task["scenario"], rng=task["seed"], days=task["days"], overrides=task["overrides"])
+            kept = list(task["metrics"])
+            model = CoGovModel(scenario=task["scenario"], rng=task["seed"], days=task["days"], overrides=task["overrides"],
+                               record=kept)
             model.run()
             record["summary"] = summary(model)
-            kept = [m for m in SERIES if m in set(task["metrics"])]
-            recorded = model.datacollector.model_vars
-            n = len(recorded[kept[0]]) if kept else 0
-            every = max(1, int(task.get("series_every", 1)))
-            days = np.arange(0, n, every)
-            if n and days[-1] != n - 1:
-                days = np.append(days, n - 1)
-            record["series"] = {"day": days, **{m: np.asarray(recorded[m], dtype=float)[days] for m in kept}}
+            record["series"] = kept_series(model, list(model.datacollector.model_vars), int(task.get("series_every", 1)))
             record["ok"] = True
         except Exception as e:  # noqa: BLE001 - every failure of a run is recorded, none stops the sweep
             record.update(ok=False, error=type(e).__name__, message=" ".join(str(e).split())[:2000],

@@ -57,11 +57,12 @@ def metric_label(name: str, lang: str = DEFAULT_LANG) -> str:
 
 
 def format_value(value: object, kind: str, lang: str = DEFAULT_LANG) -> str:
-    """A number as tables, tiles and reports show it. `kind`: percent (a share), points (a
-    difference of shares), days, index (0..1), count; anything else: three significant digits."""
+    """A number as tables, tiles and reports show it. `kind` is a metric kind
+    (`sim.metrics.registry.Kind`): share (as a percentage), days, index (0..1), count, money,
+    rate; or "points", a difference of shares in percentage points."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "—"
-    if kind == "percent":
+    if kind == "share":
         return f"{100 * value:.1f}%" if lang == "zh" else f"{100 * value:.1f} %"
     if kind == "points":
         return f"{100 * value:+.1f} 个百分点" if lang == "zh" else f"{100 * value:+.1f} pp"
@@ -71,7 +72,27 @@ def format_value(value: object, kind: str, lang: str = DEFAULT_LANG) -> str:
         return f"{value:.3f}"
     if kind == "count":
         return f"{value:,.0f}"
+    if kind == "money":
+        return f"¥{value:,.0f}"
     return f"{value:,.3g}"
 
 
-__all__ = ["DEFAULT_LANG", "LANGUAGES", "catalogue", "format_value", "metric_label", "t"]
+def format_difference(value: object, kind: str, lang: str = DEFAULT_LANG) -> str:
+    """A difference between two values of a metric of `kind`, with its sign: shares in
+    percentage points, the rest in the metric's own unit."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    if kind == "share":
+        return format_value(value, "points", lang)
+    if kind == "days":
+        return f"{value:+.1f}"
+    if kind == "index":
+        return f"{value:+.3f}"
+    if kind == "count":
+        return f"{value:+,.0f}"
+    if kind == "money":
+        return f"{'+' if value >= 0 else '−'}¥{abs(value):,.0f}"
+    return f"{value:+,.3g}"
+
+
+__all__ = ["DEFAULT_LANG", "LANGUAGES", "catalogue", "format_difference", "format_value", "metric_label", "t"]

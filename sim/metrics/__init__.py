@@ -1,2 +1,11 @@
-"""Output metrics, each defined once (`definitions`), and tables of them by community, street and
-district (`tables`)."""
+"""Output metrics: the registry (`registry`: one declaration per metric, which every output reads),
+their definitions and declarations (`definitions`), resident-level variables (`residents`), and
+tables of them by community, street and district (`tables`).
+
+Importing this package declares every metric, so ``from sim.metrics import METRICS`` is complete.
+"""
+
+from . import definitions  # noqa: F401  (declares the metrics)
+from .registry import METRICS, Direction, Kind, Metric, Section
+
+__all__ = ["METRICS", "Direction", "Kind", "Metric", "Section"]

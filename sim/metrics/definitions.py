@@ -1,6 +1,7 @@
-"""Every output metric, defined once. The daily series (Mesa's DataCollector), `summary.json`, the
-per-community, per-street and per-district tables, the dashboard and the web app all read these
-functions; nothing else computes a metric.
+"""Every output metric, defined and declared once. The daily series (Mesa's DataCollector),
+`summary.json`, the per-community, per-street and per-district tables, the dashboard, the web app,
+the validation tables and the codebook all read the declarations at the end of this file (the
+registry, `sim.metrics.registry`); nothing else computes a metric.
 
 Each metric takes a model (meaning the whole city or community) or a `Scope` (some of its
 communities: one community, a street, a district) and returns one number.
@@ -18,20 +19,26 @@ from typing import Any
 
 import numpy as np
 
-from ..disputes.book import EVENT_CODE, Notice, Status
-from ..disputes.ladder import COMMUNITY_CHANNELS, INSTITUTION_NAMES, INVOLVES_PROPERTY, RUNG, Channel
+from ..disputes.book import Event, Notice, Status
+from ..disputes.ladder import COMMUNITY_CHANNELS, INSTITUTION_NAMES, INVOLVES_PROPERTY, LEVELS, RUNG, Channel
 from ..scenario.schema import ACTIVITIES, AGE_BANDS, CATEGORIES
+from .registry import METRICS, Direction, Kind, Metric, Section
 
 COMMUNITY_CODES = np.array(sorted(int(c) for c in COMMUNITY_CHANNELS))
 
 
 class Scope:
-    """The disputes, residents and institutions of some communities (all when `communities` is None)."""
+    """The disputes, residents and institutions of some communities (all when `communities` is None).
+
+    Masks over the dispute book that several metrics share are computed once per scope (`memo`);
+    the whole model's scope is kept until the book changes (`scope`), so the metrics of one day's
+    collection share them."""
 
     def __init__(self, model, communities: list[int] | None = None):
         self.model = model
         self.book = model.disputes.book
         self.pop = model.population
+        self._memo: dict[str, Any] = {}
         if communities is None:
             self.communities = range(len(model.geography.communities))
             self._d = self._r = slice(None)
@@ -53,17 +60,31 @@ class Scope:
         items = getattr(self.model, attribute)
         return [items[c] for c in self.communities]
 
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """`compute()` once per scope (for values that depend only on the dispute book)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
     def handlers(self) -> list:
         if isinstance(self._d, slice):
             return self.model.disputes.all_handlers()
         return [h for c in self.communities for h in self.model.disputes.community_handlers[c].values()]
 
 
-Metric = Callable[[Any], float]
+MetricFunction = Callable[[Any], float]
 
 
 def scope(x) -> Scope:
-    return x if isinstance(x, Scope) else Scope(x)
+    """`x` itself if a Scope; for a model, its whole scope, kept while its dispute book is unchanged."""
+    if isinstance(x, Scope):
+        return x
+    book = x.disputes.book
+    cached = book.__dict__.get("_scope")
+    if cached is None or cached[0] != book.version or cached[1].model is not x:
+        cached = (book.version, Scope(x))
+        book.__dict__["_scope"] = cached
+    return cached[1]
 
 
 def _nan_mean(x: np.ndarray) -> float:
@@ -74,25 +95,33 @@ def _nan_mean(x: np.ndarray) -> float:
 
 
 def resolved_mask(s: Scope) -> np.ndarray:
-    return s.disputes("status") == Status.RESOLVED
+    return s.memo("resolved", lambda: s.disputes("status") == Status.RESOLVED)
+
+
+def _abandoned(s: Scope) -> np.ndarray:
+    return s.memo("abandoned", lambda: s.disputes("status") == Status.ABANDONED)
+
+
+def _acted(s: Scope) -> np.ndarray:
+    return s.memo("acted", lambda: s.disputes("notice") != Notice.NONE)
 
 
 def acted_abandoned_mask(s: Scope) -> np.ndarray:
     """Abandoned after someone acted on it (negotiated, reported or detected)."""
-    return (s.disputes("status") == Status.ABANDONED) & (s.disputes("notice") != Notice.NONE)
+    return _abandoned(s) & _acted(s)
 
 
 def lumped_mask(s: Scope) -> np.ndarray:
     """Abandoned before anyone acted: grievances that never became claims."""
-    return (s.disputes("status") == Status.ABANDONED) & (s.disputes("notice") == Notice.NONE)
+    return _abandoned(s) & ~_acted(s)
 
 
 def noticed_mask(s: Scope) -> np.ndarray:
-    return ~np.isnan(s.disputes("noticed_time"))
+    return s.memo("noticed", lambda: ~np.isnan(s.disputes("noticed_time")))
 
 
 def open_mask(s: Scope) -> np.ndarray:
-    return s.disputes("status") < Status.RESOLVED
+    return s.memo("open", lambda: s.disputes("status") < Status.RESOLVED)
 
 
 def resolution_rate(x) -> float:
@@ -117,20 +146,27 @@ def community_share(x) -> float:
 def days_to_resolution(x) -> np.ndarray:
     """Days from arising to resolution, for every resolved dispute."""
     s = scope(x)
-    m = resolved_mask(s)
-    return s.disputes("closed_time")[m] - s.disputes("arisen_day")[m]
+
+    def days() -> np.ndarray:
+        m = resolved_mask(s)
+        return s.disputes("closed_time")[m] - s.disputes("arisen_day")[m]
+
+    return s.memo("days_to_resolution", days)
 
 
 def mean_days_to_resolution(x) -> float:
+    """Mean days from arising to resolution, over the disputes resolved so far."""
     return _nan_mean(days_to_resolution(x))
 
 
 def median_days_to_resolution(x) -> float:
+    """Median days from arising to resolution, over the disputes resolved so far."""
     d = days_to_resolution(x)
     return float(np.median(d)) if len(d) else float("nan")
 
 
 def share_resolved_within_30_days(x) -> float:
+    """Share of the resolved disputes that were resolved within 30 days of arising."""
     d = days_to_resolution(x)
     return float((d <= 30).mean()) if len(d) else float("nan")
 
@@ -164,6 +200,16 @@ def reached_level(x, rung: int) -> int:
     return int((scope(x).disputes("highest_rung") >= rung).sum())
 
 
+def reached(channel: Channel) -> MetricFunction:
+    level = {Channel.STREET: "the street office", Channel.DISTRICT: "the district or the city", Channel.COURT: "court"}[channel]
+
+    def metric(x) -> int:
+        return reached_level(x, RUNG[channel])
+
+    metric.__doc__ = f"Disputes that climbed as far as {level} or higher, since the start."
+    return metric
+
+
 # --- participation, trust, wellbeing -------------------------------------------------------------
 
 
@@ -178,7 +224,7 @@ def participation_rate(x) -> float:
     return _nan_mean(_recent(s, s.residents("last_any")))
 
 
-def participation_in(activity: str) -> Metric:
+def participation_in(activity: str) -> MetricFunction:
     a = ACTIVITIES.index(activity)
 
     def metric(x) -> float:
@@ -189,7 +235,7 @@ def participation_in(activity: str) -> Metric:
     return metric
 
 
-def trust_in(institution: str) -> Metric:
+def trust_in(institution: str) -> MetricFunction:
     k = INSTITUTION_NAMES.index(institution)
 
     def metric(x) -> float:
@@ -200,10 +246,12 @@ def trust_in(institution: str) -> Metric:
 
 
 def satisfaction(x) -> float:
+    """Mean satisfaction of residents with community life, 0..1."""
     return _nan_mean(scope(x).residents("satisfaction"))
 
 
 def security(x) -> float:
+    """Mean sense of security of residents, 0..1."""
     return _nan_mean(scope(x).residents("security"))
 
 
@@ -238,31 +286,28 @@ def money_spent(x) -> float:
 
 
 def _log(s: Scope) -> dict[str, np.ndarray]:
-    """The case log as arrays (dispute id, time, event code, channel code) for the disputes in
-    scope; cached on the book until it grows."""
-    book = s.book
-    cached = book.__dict__.get("_log_arrays")
-    if cached is None or cached[0] != len(book.log_id):
-        arrays = {"id": np.asarray(book.log_id, dtype=np.int64), "time": np.asarray(book.log_time, dtype=np.float64),
-                  "event": np.asarray(book.log_event, dtype=np.int64), "channel": np.asarray(book.log_channel, dtype=np.int64)}
-        book.__dict__["_log_arrays"] = cached = (len(book.log_id), arrays)
-    arrays = cached[1]
+    """The case log as arrays (id, time, event, channel, detail) for the disputes in scope."""
+    arrays = s.book.log_arrays()
     if isinstance(s._d, slice):
         return arrays
-    keep = np.isin(book.community[arrays["id"]], s.communities)
-    return {k: v[keep] for k, v in arrays.items()}
+
+    def mine() -> dict[str, np.ndarray]:
+        keep = np.isin(s.book.community[arrays["id"]], s.communities)
+        return {k: v[keep] for k, v in arrays.items()}
+
+    return s.memo(f"log{len(arrays['id'])}", mine)
 
 
-def _events_at(log: dict[str, np.ndarray], channel: Channel, *events: str) -> np.ndarray:
+def _events_at(log: dict[str, np.ndarray], channel: Channel, *events: Event) -> np.ndarray:
     mask = log["channel"] == int(channel)
-    return mask & np.isin(log["event"], [EVENT_CODE[e] for e in events])
+    return mask & np.isin(log["event"], [int(e) for e in events])
 
 
-def channel_success(channel: Channel) -> Metric:
+def channel_success(channel: Channel) -> MetricFunction:
     def metric(x) -> float:
         log = _log(scope(x))
-        resolved = int(_events_at(log, channel, "resolve").sum())
-        failed = int(_events_at(log, channel, "fail").sum())
+        resolved = int(_events_at(log, channel, Event.RESOLVE).sum())
+        failed = int(_events_at(log, channel, Event.FAIL).sum())
         return resolved / (resolved + failed) if resolved + failed else float("nan")
 
     metric.__doc__ = (f"Success at the {channel.name.lower().replace('_', ' ')}: cases resolved there ÷ cases "
@@ -275,8 +320,8 @@ def mediation_within_30_days(x) -> float:
     routed there; the mediation rules' usual time limit. On-the-spot settlements by grid workers
     count, with 0 days."""
     log = _log(scope(x))
-    routed = _events_at(log, Channel.MEDIATION, "route")
-    done = _events_at(log, Channel.MEDIATION, "resolve", "fail")
+    routed = _events_at(log, Channel.MEDIATION, Event.ROUTE)
+    done = _events_at(log, Channel.MEDIATION, Event.RESOLVE, Event.FAIL)
     if not done.any():
         return float("nan")
     # each conclusion is matched with the latest route to mediation of the same dispute before it
@@ -292,22 +337,22 @@ def mediation_within_30_days(x) -> float:
 def cases_per_mediator(x) -> float:
     """Cases people's mediators took up (started work on) per mediator per year."""
     s = scope(x)
-    started = int(_events_at(_log(s), Channel.MEDIATION, "start").sum())
+    started = int(_events_at(_log(s), Channel.MEDIATION, Event.START).sum())
     mediators = sum(len(rc.mediators) for rc in s.each("committees"))
     years = s.model.day / 365.0
     return started / mediators / years if mediators and years else float("nan")
 
 
-def _categories_at(s: Scope, channel: Channel, event: str) -> np.ndarray:
+def _categories_at(s: Scope, channel: Channel, event: Event) -> np.ndarray:
     log = _log(s)
     return s.book.category[log["id"][_events_at(log, channel, event)]]
 
 
-def mediation_share(category: str) -> Metric:
+def mediation_share(category: str) -> MetricFunction:
     k = CATEGORIES.index(category)
 
     def metric(x) -> float:
-        cats = _categories_at(scope(x), Channel.MEDIATION, "start")
+        cats = _categories_at(scope(x), Channel.MEDIATION, Event.START)
         return float((cats == k).mean()) if len(cats) else float("nan")
 
     metric.__doc__ = f"Share of the cases people's mediators took up that are {category.replace('_', ' ')} disputes."
@@ -317,7 +362,7 @@ def mediation_share(category: str) -> Metric:
 def hotline_cases_per_community_year(x) -> float:
     """Cases that reached the city hotline (12345), per community per year."""
     s = scope(x)
-    n = int(_events_at(_log(s), Channel.CITY_HOTLINE, "route").sum())
+    n = int(_events_at(_log(s), Channel.CITY_HOTLINE, Event.ROUTE).sum())
     years = s.model.day / 365.0
     return n / len(s.communities) / years if years else float("nan")
 
@@ -327,7 +372,7 @@ def hotline_property_share(x) -> float:
     dispute with the property company, or about property service and fees)."""
     s = scope(x)
     log = _log(s)
-    ids = log["id"][_events_at(log, Channel.CITY_HOTLINE, "route")]
+    ids = log["id"][_events_at(log, Channel.CITY_HOTLINE, Event.ROUTE)]
     if not len(ids):
         return float("nan")
     about = np.isin(s.book.party_type[ids], [int(p) for p in INVOLVES_PROPERTY]) | (s.book.category[ids] == CATEGORIES.index("property_service"))
@@ -348,7 +393,7 @@ def lumped_share(x) -> float:
     return float(lumped_mask(s).sum()) / n if n else float("nan")
 
 
-def participation_of(group: str) -> Metric:
+def participation_of(group: str) -> MetricFunction:
     """Participation rate among an age band (e.g. "18-29") or party members / non-members."""
 
     def members(s: Scope) -> np.ndarray:
@@ -366,122 +411,189 @@ def participation_of(group: str) -> Metric:
     return metric
 
 
+
+# --- end-of-run totals -----------------------------------------------------------------------------
+
+
+def days(x) -> int:
+    """Days simulated (after any warm-up)."""
+    return int(scope(x).model.day)
+
+
+def residents(x) -> int:
+    """Adult residents."""
+    return int(len(scope(x).residents("community")))
+
+
+def communities(x) -> int:
+    """Communities (社区)."""
+    return len(scope(x).communities)
+
+
+def disputes_arisen(x) -> int:
+    """Disputes that arose, since the start."""
+    return int(len(scope(x).disputes("status")))
+
+
+def disputes_noticed(x) -> int:
+    """Disputes an institution noticed (reported, or found by a grid worker or red-cell volunteer)."""
+    return int(noticed_mask(scope(x)).sum())
+
+
+def disputes_resolved(x) -> int:
+    """Disputes resolved, through any channel."""
+    return int(resolved_mask(scope(x)).sum())
+
+
+def disputes_abandoned(x) -> int:
+    """Disputes abandoned after someone acted on them."""
+    return int(acted_abandoned_mask(scope(x)).sum())
+
+
+def disputes_lumped(x) -> int:
+    """Grievances lumped before anyone acted (never became claims)."""
+    return int(lumped_mask(scope(x)).sum())
+
+
+def disputes_open(x) -> int:
+    """Disputes still open at the end: latent, in negotiation, waiting or in service."""
+    return int(open_mask(scope(x)).sum())
+
+
+def events_today(event: Event) -> MetricFunction:
+    def metric(model) -> float:
+        return float(model.disputes.book.today[event])
+
+    metric.__doc__ = f"Case-log '{event.name.lower()}' events today."
+    return metric
+
+
+def escalated_to_today(level: str) -> MetricFunction:
+    k = LEVELS.index(level)
+
+    def metric(model) -> float:
+        return float(model.disputes.book.escalated_today[k])
+
+    metric.__doc__ = f"Escalated cases that arrived at the {level} level today."
+    return metric
+
+
 def _group_key(group: str) -> str:
     return group.replace("-", "_").replace("+", "_plus")
 
 
-#: end-of-run figures compared with published statistics (`sim.validation`); not in the daily
-#: series nor in summary.json, because they read the whole case log
-DETAIL: dict[str, Metric] = {
-    **{f"participation_{_group_key(g)}": participation_of(g) for g in (*AGE_BANDS, "party_members", "non_members")},
-    "mediation_success": channel_success(Channel.MEDIATION),
-    "joint_meeting_success": channel_success(Channel.JOINT_MEETING),
-    "professional_success": channel_success(Channel.PROFESSIONAL),
-    "property_desk_success": channel_success(Channel.PROPERTY_DESK),
-    "street_success": channel_success(Channel.STREET),
-    "city_hotline_success": channel_success(Channel.CITY_HOTLINE),
-    "court_success": channel_success(Channel.COURT),
-    "mediation_within_30_days": mediation_within_30_days,
-    "cases_per_mediator": cases_per_mediator,
-    "mediation_share_family": mediation_share("family"),
-    "mediation_share_noise_neighbour": mediation_share("noise_neighbour"),
-    "hotline_cases_per_community_year": hotline_cases_per_community_year,
-    "hotline_property_share": hotline_property_share,
-    "court_share": court_share,
-    "lumped_share": lumped_share,
-}
+# --- the declarations: one per metric, in the order tables show them --------------------------------
 
+MAX, MIN, INFO = Direction.MAXIMIZE, Direction.MINIMIZE, Direction.INFO
+DAILY_ONLY = {"end": False, "community": False}
+END_ONLY = {"daily": False}
+CITY_ONLY = {"daily": False, "community": False}
 
-def detail(x) -> dict[str, float]:
-    """The DETAIL figures of a model or scope."""
-    s = scope(x)
-    return {k: round(f(s), 10) for k, f in DETAIL.items()}
-
-
-# --- the tables every output uses ------------------------------------------------------------------
-
-
-def _today(event: str) -> Metric:
-    def metric(model) -> float:
-        return float(model.disputes.book.today[event])
-
-    metric.__doc__ = f"Count of '{event}' today."
-    return metric
-
-
-#: daily series: name → metric; the DataCollector records these once a day
-SERIES: dict[str, Metric] = {
-    "arisen": _today("arise"),
-    "reported": _today("notice"),
-    "resolved": _today("resolve"),
-    "abandoned": _today("abandon"),
-    "lumped": _today("lump"),
-    "escalated": _today("escalate"),
-    "escalated_street": _today("escalated_street"),
-    "escalated_district": _today("escalated_district"),
-    "escalated_city": _today("escalated_city"),
-    "escalated_court": _today("escalated_court"),
-    "latent": latent,
-    "backlog": backlog,
-    "resolution_rate": resolution_rate,
-    "community_share": community_share,
-    "mean_days_to_resolution": mean_days_to_resolution,
-    "days_to_notice": days_to_notice,
-    "participation_rate": participation_rate,
-    **{f"participation_{a}": participation_in(a) for a in ACTIVITIES},
-    **{f"trust_{i}": trust_in(i) for i in INSTITUTION_NAMES},
-    "satisfaction": satisfaction,
-    "security": security,
-    "fee_collection_rate": fee_collection_rate,
-    "property_service_quality": property_service_quality,
-    "staff_hours": staff_hours,
-    "money_spent": money_spent,
-}
-
-#: headline metrics, in the order tables show them
-HEADLINE = [
-    "resolution_rate",
-    "community_share",
-    "mean_days_to_resolution",
-    "participation_rate",
-    "trust_residents_committee",
-    "fee_collection_rate",
-]
-
-
-#: end-of-run rates reported besides the daily series
-RATES: dict[str, Metric] = {
-    "resolution_rate": resolution_rate,
-    "community_share": community_share,
-    "mean_days_to_resolution": mean_days_to_resolution,
-    "median_days_to_resolution": median_days_to_resolution,
-    "share_resolved_within_30_days": share_resolved_within_30_days,
-    "days_to_notice": days_to_notice,
-    "reported_share": reported_share,
-}
-#: daily counts that make no sense as end-of-run figures
-_DAILY_ONLY = ("arisen", "reported", "resolved", "abandoned", "lumped", "escalated")
+for _m in (
+    # headline outcomes
+    Metric("resolution_rate", resolution_rate, Kind.SHARE, "share of closed disputes", Section.OUTCOMES, MAX,
+           headline=True, colour="#1f5fa8", expected_range=(0.0, 1.0)),
+    Metric("community_share", community_share, Kind.SHARE, "share of resolved, noticed disputes", Section.OUTCOMES, MAX,
+           headline=True, colour="#c0392b", expected_range=(0.0, 1.0)),
+    Metric("mean_days_to_resolution", mean_days_to_resolution, Kind.DAYS, "days", Section.OUTCOMES, MIN,
+           headline=True, colour="#e07b39"),
+    Metric("participation_rate", participation_rate, Kind.SHARE, "share of adult residents", Section.OUTCOMES, MAX,
+           headline=True, colour="#222222", expected_range=(0.0, 1.0)),
+    Metric("trust_residents_committee", trust_in("residents_committee"), Kind.INDEX, "0..1", Section.OUTCOMES, MAX,
+           headline=True, colour="#1f5fa8", expected_range=(0.0, 1.0)),
+    Metric("trust_party", trust_in("party"), Kind.INDEX, "0..1", Section.OUTCOMES, MAX,
+           headline=True, colour="#c0392b", expected_range=(0.0, 1.0)),
+    Metric("fee_collection_rate", fee_collection_rate, Kind.SHARE, "share of bills paid", Section.OUTCOMES, MAX,
+           headline=True, colour="#e07b39", expected_range=(0.0, 1.0)),
+    # more about disputes
+    Metric("median_days_to_resolution", median_days_to_resolution, Kind.DAYS, "days", Section.OUTCOMES, MIN, **END_ONLY),
+    Metric("share_resolved_within_30_days", share_resolved_within_30_days, Kind.SHARE, "share of resolved disputes",
+           Section.OUTCOMES, MAX, **END_ONLY),
+    Metric("days_to_notice", days_to_notice, Kind.DAYS, "days", Section.OUTCOMES, MIN),
+    Metric("reported_share", reported_share, Kind.SHARE, "share of disputes arisen", Section.OUTCOMES, INFO, **END_ONLY),
+    # end-of-run totals
+    Metric("days", days, Kind.COUNT, "days", Section.RUN, **END_ONLY),
+    Metric("residents", residents, Kind.COUNT, "adult residents", Section.RUN, **END_ONLY),
+    Metric("communities", communities, Kind.COUNT, "communities", Section.RUN, **END_ONLY),
+    Metric("disputes_arisen", disputes_arisen, Kind.COUNT, "disputes", Section.DISPUTES, **END_ONLY),
+    Metric("disputes_noticed", disputes_noticed, Kind.COUNT, "disputes", Section.DISPUTES, **END_ONLY),
+    Metric("disputes_resolved", disputes_resolved, Kind.COUNT, "disputes", Section.DISPUTES, MAX, **END_ONLY),
+    Metric("disputes_abandoned", disputes_abandoned, Kind.COUNT, "disputes", Section.DISPUTES, MIN, **END_ONLY),
+    Metric("disputes_lumped", disputes_lumped, Kind.COUNT, "disputes", Section.DISPUTES, **END_ONLY),
+    Metric("disputes_open", disputes_open, Kind.COUNT, "disputes", Section.DISPUTES, **END_ONLY),
+    Metric("reached_street", reached(Channel.STREET), Kind.COUNT, "disputes", Section.DISPUTES, MIN, **END_ONLY),
+    Metric("reached_district_or_city", reached(Channel.DISTRICT), Kind.COUNT, "disputes", Section.DISPUTES, MIN, **END_ONLY),
+    Metric("reached_court", reached(Channel.COURT), Kind.COUNT, "disputes", Section.DISPUTES, MIN, **END_ONLY),
+    # stocks, each day and at the end
+    Metric("latent", latent, Kind.COUNT, "disputes", Section.DISPUTES, colour="#8c8c8c"),
+    Metric("backlog", backlog, Kind.COUNT, "cases", Section.DISPUTES, MIN, colour="#e07b39"),
+    # the daily flow (case-log events of the day)
+    Metric("arisen", events_today(Event.ARISE), Kind.COUNT, "disputes per day", Section.FLOW, colour="#8c8c8c", **DAILY_ONLY),
+    Metric("reported", events_today(Event.NOTICE), Kind.COUNT, "disputes per day", Section.FLOW, **DAILY_ONLY),
+    Metric("resolved", events_today(Event.RESOLVE), Kind.COUNT, "disputes per day", Section.FLOW, colour="#2a9d5c", **DAILY_ONLY),
+    Metric("abandoned", events_today(Event.ABANDON), Kind.COUNT, "disputes per day", Section.FLOW, **DAILY_ONLY),
+    Metric("lumped", events_today(Event.LUMP), Kind.COUNT, "disputes per day", Section.FLOW, **DAILY_ONLY),
+    Metric("escalated", events_today(Event.ESCALATE), Kind.COUNT, "cases per day", Section.FLOW, colour="#c0392b", **DAILY_ONLY),
+    *(Metric(f"escalated_{level}", escalated_to_today(level), Kind.COUNT, "cases per day", Section.FLOW, **DAILY_ONLY)
+      for level in LEVELS),
+    # participation
+    *(Metric(f"participation_{a}", participation_in(a), Kind.SHARE, "share of adult residents", Section.PARTICIPATION, MAX,
+             colour=colour, expected_range=(0.0, 1.0))
+      for a, colour in zip(ACTIVITIES, ("#1f77b4", "#2a9d5c", "#9467bd", "#e07b39"))),
+    # trust in the other institutions
+    *(Metric(f"trust_{i}", trust_in(i), Kind.INDEX, "0..1", Section.TRUST, MAX, colour=colour, expected_range=(0.0, 1.0))
+      for i, colour in (("property_company", "#8c6d31"), ("government", "#2e8b57"))),
+    # wellbeing and resources
+    Metric("satisfaction", satisfaction, Kind.INDEX, "0..1", Section.WELLBEING, MAX, colour="#1f5fa8", expected_range=(0.0, 1.0)),
+    Metric("security", security, Kind.INDEX, "0..1", Section.WELLBEING, MAX, colour="#2a9d5c", expected_range=(0.0, 1.0)),
+    Metric("property_service_quality", property_service_quality, Kind.INDEX, "0..1", Section.WELLBEING, MAX,
+           colour="#8c6d31", expected_range=(0.0, 1.0)),
+    Metric("staff_hours", staff_hours, Kind.COUNT, "hours, since the start", Section.RESOURCES, MIN),
+    Metric("money_spent", money_spent, Kind.MONEY, "yuan, since the start", Section.RESOURCES, MIN),
+    # finer end-of-run figures that published statistics are compared with (sim.validation)
+    *(Metric(f"participation_{_group_key(g)}", participation_of(g), Kind.SHARE, "share of the group", Section.VALIDATION,
+             MAX, **CITY_ONLY)
+      for g in (*AGE_BANDS, "party_members", "non_members")),
+    *(Metric(f"{ch.name.lower()}_success", channel_success(ch), Kind.SHARE, "share of cases concluded there",
+             Section.VALIDATION, MAX, **CITY_ONLY)
+      for ch in (Channel.MEDIATION, Channel.JOINT_MEETING, Channel.PROFESSIONAL, Channel.PROPERTY_DESK, Channel.STREET,
+                 Channel.CITY_HOTLINE, Channel.COURT)),
+    Metric("mediation_within_30_days", mediation_within_30_days, Kind.SHARE, "share of mediation cases",
+           Section.VALIDATION, MAX, **CITY_ONLY),
+    Metric("cases_per_mediator", cases_per_mediator, Kind.RATE, "cases per mediator per year", Section.VALIDATION, **CITY_ONLY),
+    *(Metric(f"mediation_share_{c}", mediation_share(c), Kind.SHARE, "share of mediation cases", Section.VALIDATION, **CITY_ONLY)
+      for c in ("family", "noise_neighbour")),
+    Metric("hotline_cases_per_community_year", hotline_cases_per_community_year, Kind.RATE,
+           "cases per community per year", Section.VALIDATION, MIN, **CITY_ONLY),
+    Metric("hotline_property_share", hotline_property_share, Kind.SHARE, "share of hotline cases", Section.VALIDATION, **CITY_ONLY),
+    Metric("court_share", court_share, Kind.SHARE, "share of disputes arisen", Section.VALIDATION, MIN, **CITY_ONLY),
+    Metric("lumped_share", lumped_share, Kind.SHARE, "share of disputes arisen", Section.VALIDATION, **CITY_ONLY),
+):
+    METRICS.add(_m)
 
 
 def summary(x) -> dict[str, float | int]:
-    """End-of-run figures for `summary.json` (and, per scope, the community, street and district
-    tables): totals from the dispute book, then the metrics above."""
+    """End-of-run figures for `summary.json`: every end-of-run metric of the model; of a scope of
+    some communities (the city tables), those that exist per community."""
     s = scope(x)
-    totals = {
-        "days": s.model.day,
-        "residents": int(len(s.residents("community"))),
-        "communities": len(s.communities),
-        "disputes_arisen": int(len(s.disputes("status"))),
-        "disputes_noticed": int(noticed_mask(s).sum()),
-        "disputes_resolved": int(resolved_mask(s).sum()),
-        "disputes_abandoned": int(acted_abandoned_mask(s).sum()),
-        "disputes_lumped": int(lumped_mask(s).sum()),
-        "disputes_open": int(open_mask(s).sum()),
-        "reached_street": reached_level(s, RUNG[Channel.STREET]),
-        "reached_district_or_city": reached_level(s, RUNG[Channel.DISTRICT]),
-        "reached_court": reached_level(s, RUNG[Channel.COURT]),
-    }
-    rates = {k: f(s) for k, f in RATES.items()}
-    rest = {k: f(s) for k, f in SERIES.items() if k not in rates and not k.startswith(_DAILY_ONLY)}
-    out = {**totals, **rates, **rest}
+    whole = isinstance(s._d, slice)
+    out = {m.name: m.compute(s) for m in (METRICS.end() if whole else METRICS.per_community())}
     return {k: (round(v, 10) if isinstance(v, float) else v) for k, v in out.items()}
+
+
+def daily_reporters(record: list[str] | None = None) -> dict[str, MetricFunction]:
+    """DataCollector model reporters for the daily metrics named in `record` (all when None),
+    in registry order. Raises KeyError naming a name that is no daily metric."""
+    daily = {m.name: m.compute for m in METRICS.daily()}
+    if record is None:
+        return daily
+    unknown = [n for n in record if n not in daily]
+    if unknown:
+        raise KeyError(f"not a daily metric: {', '.join(unknown)}")
+    wanted = set(record)
+    return {n: f for n, f in daily.items() if n in wanted}
+
+
+def headline() -> list[str]:
+    """The headline metrics, in the order tables show them."""
+    return METRICS.headline()

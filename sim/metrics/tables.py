@@ -10,30 +10,26 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..disputes.book import EVENT_CODE
+from ..disputes.book import Detail, Event
 from ..disputes.ladder import LEVEL_OF, Channel
 from .definitions import Scope, summary
+from .registry import METRICS
 
 IDENTITY = ["rank", "community", "street", "district", "type", "households", "streets",
             "property_company", "owners_committee"]
-#: the metrics every table shows first
-KEY_METRICS = ["resolution_rate", "community_share", "mean_days_to_resolution", "participation_rate",
-               "trust_residents_committee", "fee_collection_rate"]
 
 
 def escalations_by_community(model) -> pd.DataFrame:
     """Escalated cases arriving at each level, by the community they came from."""
     book = model.disputes.book
-    event = np.asarray(book.log_event)
-    channel = np.asarray(book.log_channel)
-    detail = np.asarray(book.log_detail, dtype=object)
-    routed_up = (event == EVENT_CODE["route"]) & (detail == "escalated")
-    ids = np.asarray(book.log_id)[routed_up]
-    comm = book.community[ids]
+    log = book.log_arrays()
+    routed_up = (log["event"] == Event.ROUTE) & (log["detail"] == Detail.ESCALATED)
+    comm = book.community[log["id"][routed_up]]
+    channel = log["channel"][routed_up]
     n = len(model.geography.communities)
     out = {}
     for ch, level in LEVEL_OF.items():
-        out[f"escalated_to_{level}"] = np.bincount(comm[channel[routed_up] == int(ch)], minlength=n)
+        out[f"escalated_to_{level}"] = np.bincount(comm[channel == int(ch)], minlength=n)
     return pd.DataFrame(out, index=pd.RangeIndex(n, name="community_index"))
 
 
@@ -89,15 +85,15 @@ def district_league(model) -> pd.DataFrame:
 def _handled(model, channel: Channel, place: int) -> int:
     """Cases that reached a street office or district handler (one handler per place)."""
     book = model.disputes.book
-    event = np.asarray(book.log_event)
-    routed = (event == EVENT_CODE["route"]) & (np.asarray(book.log_channel) == int(channel))
-    comm = book.community[np.asarray(book.log_id)[routed]]
+    log = book.log_arrays()
+    routed = (log["event"] == Event.ROUTE) & (log["channel"] == int(channel))
+    comm = book.community[log["id"][routed]]
     geo = model.geography
     where = np.array([c.street_index if channel == Channel.STREET else c.district_index for c in geo.communities])
     return int((where[comm] == place).sum())
 
 
 def _order(df: pd.DataFrame) -> pd.DataFrame:
-    """Identity columns first, then the key metrics, then the rest of the summary."""
-    lead = [c for c in IDENTITY if c in df.columns] + [c for c in KEY_METRICS if c in df.columns]
+    """Identity columns first, then the headline metrics, then the rest of the summary."""
+    lead = [c for c in IDENTITY if c in df.columns] + [c for c in METRICS.headline() if c in df.columns]
     return df[lead + [c for c in df.columns if c not in lead]]

@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter, StrMethodFormatter
 
 from ..i18n import t
+from ..metrics import METRICS
 
 #: CJK sans-serif families, best first; any other family with "CJK" in its name is the last resort
 CJK_FAMILIES = (
@@ -35,28 +36,6 @@ _CJK_FILE = re.compile(r"cjk|sourcehan|wqy|wenquan|yahei|msyh|simhei|pingfang|he
 INK = "#222222"
 MUTED = "#6b6b6b"
 GRID = "#e4e4e4"
-COLOURS = {
-    "resolution_rate": "#1f5fa8",
-    "community_share": "#c0392b",
-    "backlog": "#e07b39",
-    "latent": "#8c8c8c",
-    "arisen": "#8c8c8c",
-    "resolved": "#2a9d5c",
-    "escalated": "#c0392b",
-    "participation_rate": "#222222",
-    "consultation": "#1f77b4",
-    "volunteering": "#2a9d5c",
-    "assembly": "#9467bd",
-    "service_centre": "#e07b39",
-    "party": "#c0392b",
-    "residents_committee": "#1f5fa8",
-    "property_company": "#8c6d31",
-    "government": "#5b8c5a",
-    "satisfaction": "#1f5fa8",
-    "security": "#2a9d5c",
-    "fee_collection_rate": "#e07b39",
-    "property_service_quality": "#8c6d31",
-}
 
 
 class FontFallbackWarning(UserWarning):
@@ -120,11 +99,13 @@ def _style(ax, title: str, ylabel: str, days: int, lang: str) -> None:
 
 def _line(ax, day, values, key: str, lang: str, *, width: float = 1.8, style: str = "-",
           scale: float = 1.0) -> None:
-    """Plot one series if it has any finite value (e.g. no fee rate without a property company)."""
+    """Plot metric `key` if it has any finite value (e.g. no fee rate without a property company),
+    in its colour and with its short label (the metric registry)."""
     y = np.asarray(values, dtype=float) * scale
     if not np.isfinite(y).any():
         return
-    ax.plot(day, y, style, color=COLOURS[key], linewidth=width, label=t(f"dashboard.legend.{key}", lang))
+    metric = METRICS[key]
+    ax.plot(day, y, style, color=metric.colour or INK, linewidth=width, label=metric.short_label(lang))
 
 
 def _no_data(ax, lang: str) -> None:
@@ -148,14 +129,14 @@ def _legend(ax, loc: str = "best", ncol: int = 1) -> None:
 
 
 def dashboard_figure(series: pd.DataFrame, *, lang: str = "en", meta: dict[str, Any] | None = None) -> Figure:
-    """The dashboard of a run's daily series (rows = days from 0, columns = SERIES names).
+    """The dashboard of a run's daily series (rows = days 1..N, columns = daily metric names).
 
     `meta` fills the subtitle: scenario, seed, days, residents, communities, version; and
     `events`, a list of (day, label) marked by dotted lines (shocks)."""
     meta = dict(meta or {})
     s = series
     day = np.asarray(s.index, dtype=float)
-    days = int(day[-1]) if len(day) else 0
+    days = int(day[-1]) if len(day) else 0  # the x axis runs from day 0, the start
     meta.setdefault("days", days)
 
     def col(name: str) -> pd.Series:
@@ -180,17 +161,16 @@ def dashboard_figure(series: pd.DataFrame, *, lang: str = "en", meta: dict[str, 
     a = ax[0][1]
     _line(a, day, col("backlog"), "backlog", lang)
     _line(a, day, col("latent"), "latent", lang)
-    a.fill_between(day, np.nan_to_num(col("backlog").to_numpy(dtype=float)), color=COLOURS["backlog"], alpha=0.12, linewidth=0)
+    a.fill_between(day, np.nan_to_num(col("backlog").to_numpy(dtype=float)), color=METRICS["backlog"].colour, alpha=0.12, linewidth=0)
     _headroom(a, 1.25)
     a.yaxis.set_major_locator(MaxNLocator(integer=True))
     _style(a, t("dashboard.panel.caseload", lang), t("dashboard.axis.cases", lang), days, lang)
     _legend(a, "upper left")
 
-    # 3. daily flow, 7-day means (day 0 is the initial state, not a day of events)
+    # 3. daily flow, 7-day means
     a = ax[0][2]
-    flow = s.iloc[1:]
     for key in ("arisen", "resolved", "escalated"):
-        _line(a, flow.index, col(key).iloc[1:].rolling(7, min_periods=1).mean(), key, lang)
+        _line(a, day, col(key).rolling(7, min_periods=1).mean(), key, lang)
     _headroom(a, 1.3)
     a.yaxis.set_major_formatter(StrMethodFormatter("{x:g}"))
     _style(a, t("dashboard.panel.flow", lang), t("dashboard.axis.cases_per_day", lang), days, lang)
@@ -200,7 +180,7 @@ def dashboard_figure(series: pd.DataFrame, *, lang: str = "en", meta: dict[str, 
     a = ax[1][0]
     _line(a, day, col("participation_rate"), "participation_rate", lang, width=2.6, scale=100)
     for part in ("consultation", "volunteering", "assembly", "service_centre"):
-        _line(a, day, col(f"participation_{part}"), part, lang, width=1.3, scale=100)
+        _line(a, day, col(f"participation_{part}"), f"participation_{part}", lang, width=1.3, scale=100)
     _headroom(a, 1.4)
     a.yaxis.set_major_formatter(pct)
     _style(a, t("dashboard.panel.participation", lang), t("dashboard.axis.percent", lang), days, lang)
@@ -210,7 +190,7 @@ def dashboard_figure(series: pd.DataFrame, *, lang: str = "en", meta: dict[str, 
     a = ax[1][1]
     for inst in ("party", "residents_committee", "property_company", "government"):
         # government dashed: it often runs on top of the residents' committee
-        _line(a, day, col(f"trust_{inst}"), inst, lang, style="--" if inst == "government" else "-")
+        _line(a, day, col(f"trust_{inst}"), f"trust_{inst}", lang, style="--" if inst == "government" else "-")
     a.set_ylim(0, 1)
     _style(a, t("dashboard.panel.trust", lang), t("dashboard.axis.trust", lang), days, lang)
     _legend(a, "best", ncol=2)

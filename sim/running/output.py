@@ -2,7 +2,7 @@
 
 A run folder holds::
 
-    series.parquet, series.csv   daily series (DataCollector model vars), column `day`, 0 = initial state
+    series.parquet, series.csv   daily series (DataCollector model vars), column `day`: the state at the end of day 1..N
     case_log.parquet             one row per dispute event (DisputeBook.event_table)
     cases.parquet                one row per dispute, final state (DisputeBook.case_table)
     summary.json                 end-of-run figures (metrics.summary), sorted keys, NaN as null
@@ -67,9 +67,10 @@ class RunFolderError(Exception):
 
 
 def series_frame(model) -> pd.DataFrame:
-    """The DataCollector's model variables, one row per day; index `day`, 0 = initial state."""
+    """The DataCollector's model variables, one row per day; index `day`, the state at the end of
+    days 1, 2, ... (the last row is the end state of `summary.json`)."""
     df = model.datacollector.get_model_vars_dataframe()
-    df.index = pd.RangeIndex(len(df), name="day")
+    df.index = pd.RangeIndex(1, len(df) + 1, name="day")
     return df
 
 

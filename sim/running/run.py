@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..model import CoGovModel
+from ..model import CoGovModel, resolve_scenario
 from ..scenario import Scenario, load_scenario
 
 #: progress(day, days): called once before the first day (day 0) and after every simulated day
@@ -15,19 +15,21 @@ Progress = Callable[[int, int], None]
 
 
 def simulate(scenario: Scenario | str | Path | dict[str, Any], *, seed: int | None = None,
-             days: int | None = None, progress: Progress | None = None) -> CoGovModel:
+             days: int | None = None, record: list[str] | None = None, progress: Progress | None = None) -> CoGovModel:
     """Build a CoGovModel for `scenario` and run it to the end.
 
-    `seed` and `days` override the scenario's ``run.seed`` and ``run.days`` and are written into
-    the model's resolved scenario, so ``model.config`` alone reproduces the run. A path is read
-    with `load_scenario` (errors name the file and line); a Scenario or a document is validated.
-    Raises ScenarioError for an invalid scenario or override.
+    The seed is the scenario's ``run.seed`` unless `seed` is given (never fresh entropy: a
+    scenario file names its run), and likewise `days`; both are written into the model's resolved
+    scenario, so ``model.config`` alone reproduces the run. `record`: the daily metrics to record
+    (default: all). A path is read with `load_scenario` (errors name the file and line); a document
+    is validated. Raises ScenarioError for an invalid scenario.
     """
-    run = {k: v for k, v in (("seed", seed), ("days", days)) if v is not None}
     if isinstance(scenario, (str, Path)):
-        model = CoGovModel(scenario=load_scenario(scenario, overrides={"run": run} if run else None))
-    else:
-        model = CoGovModel(scenario=scenario, overrides={f"run.{k}": v for k, v in run.items()} or None)
+        scenario = load_scenario(scenario)
+    elif not isinstance(scenario, Scenario):
+        scenario = resolve_scenario(scenario)
+    model = CoGovModel(scenario=scenario, rng=scenario.run.seed if seed is None else seed,
+                       days=scenario.run.days if days is None else days, record=record)
     total = model.days
     if progress is not None:
         progress(model.day, total)

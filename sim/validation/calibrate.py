@@ -36,7 +36,7 @@ from scipy.stats import qmc
 
 from ..experiments.engines import LocalEngine
 from ..scenario.schema import CALIBRATED_FILE
-from .runner import Job, default_workers, replicate_seeds, run_one
+from .runner import Job, default_workers, run_one
 from .targets import TargetsError, TargetsFile, load_targets
 from .validate import evaluate
 

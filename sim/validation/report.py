@@ -27,15 +27,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .. import __version__
-from ..i18n import format_value, metric_label, t
-from ..metrics.definitions import HEADLINE
+from ..i18n import metric_label, t
+from ..metrics import METRICS
 from ..running.dashboard import FontFallbackWarning, _rc, dashboard_figure, find_cjk_font
 from ..scenario.loader import ScenarioError
-from ..experiments.stats import mean_ci
+from . import validate
 
-#: the headline metrics and how to show them
-FORMATS = {"resolution_rate": "percent", "community_share": "percent", "mean_days_to_resolution": "days",
-           "participation_rate": "percent", "trust_residents_committee": "index", "fee_collection_rate": "percent"}
 LEVERS = ("city_coordination", "joint_meetings", "district_supervision", "party_building", "red_cells", "red_property",
           "grid_management", "multi_channel", "safe_community", "social_org_incubation", "enterprise_responsibility",
           "volunteer_culture", "smart_platform", "publicity_training")
@@ -61,14 +58,20 @@ class ReportError(ScenarioError):
 # --- small helpers ---------------------------------------------------------------------------------
 
 
+def _number(x: Any) -> float:
+    return float(x) if isinstance(x, (int, float)) else math.nan
+
+
 def esc(x: Any) -> str:
     return html.escape(str(x), quote=True)
 
 
-def fmt_ci(mean: float, lo: float, hi: float, kind: str, lang: str) -> str:
+def fmt_ci(mean: float, lo: float, hi: float, metric: str, lang: str, *, difference: bool = False) -> str:
+    """A mean and its 95 % CI as metric `metric` is formatted (signed, for a difference)."""
+    fmt = METRICS.format_difference if difference else METRICS.format
     if not math.isfinite(lo):
-        return format_value(mean, kind, lang)
-    return f"{format_value(mean, kind, lang)} [{format_value(lo, kind, lang)}, {format_value(hi, kind, lang)}]"
+        return fmt(metric, mean, lang)
+    return f"{fmt(metric, mean, lang)} [{fmt(metric, lo, lang)}, {fmt(metric, hi, lang)}]"
 
 
 def png(fig: Figure, lang: str) -> str:
@@ -104,8 +107,16 @@ def page(title: str, sections: list[str], lang: str) -> str:
             + "</body></html>\n")
 
 
+def gloss(metric: str, lang: str) -> str:
+    """What a metric means, for non-modellers: its catalogue gloss, else its definition's docstring."""
+    try:
+        return t(f"report.gloss.{metric}", lang)
+    except KeyError:
+        return METRICS[metric].doc
+
+
 def glossary(lang: str) -> str:
-    items = "".join(f"<dt>{esc(metric_label(k, lang))}</dt><dd>{esc(t(f'report.gloss.{k}', lang))}</dd>" for k in HEADLINE)
+    items = "".join(f"<dt>{esc(metric_label(k, lang))}</dt><dd>{esc(gloss(k, lang))}</dd>" for k in METRICS.headline())
     return f"<h2>{esc(t('report.glossary', lang))}</h2><dl>{items}</dl>"
 
 
@@ -166,7 +177,7 @@ def run_report(folder: Path, lang: str, baseline: Path | None = None) -> str:
         [esc(t("report.levers_on", lang)), lever_list(sc, lang)],
     ])
     sections = [f"<h2>{esc(t('report.what_was_run', lang))}</h2>{what}"]
-    rows = [[esc(metric_label(k, lang)), format_value(s.get(k), FORMATS[k], lang)] for k in HEADLINE]
+    rows = [[esc(metric_label(k, lang)), METRICS.format(k, s.get(k), lang)] for k in METRICS.headline()]
     headline = table([t("report.metric", lang), t("report.value", lang)], rows, {1})
     sections.append(f"<h2>{esc(t('report.headline', lang))}</h2>{headline}<p class='note'>{esc(t('report.single_run_note', lang))}</p>")
     if run["series"] is not None:
@@ -181,11 +192,10 @@ def run_report(folder: Path, lang: str, baseline: Path | None = None) -> str:
         base = _read_run(baseline)
         b = base["summary"]
         rows = []
-        for k in HEADLINE:
-            kind = FORMATS[k]
-            diff = s.get(k, math.nan) - b.get(k, math.nan)
-            rows.append([esc(metric_label(k, lang)), format_value(b.get(k), kind, lang), format_value(s.get(k), kind, lang),
-                         format_value(diff, "points" if kind == "percent" else kind, lang)])
+        for k in METRICS.headline():
+            diff = _number(s.get(k)) - _number(b.get(k))
+            rows.append([esc(metric_label(k, lang)), METRICS.format(k, b.get(k), lang), METRICS.format(k, s.get(k), lang),
+                         METRICS.format_difference(k, diff, lang)])
         bname = base["scenario"].get("name", baseline.name)
         sections.append(table([t("report.metric", lang), f"{t('report.baseline', lang)}: {bname}", name,
                                t("report.difference", lang).split(" [")[0]], rows, {1, 2, 3}))
@@ -249,10 +259,7 @@ def validation_report(folder: Path, lang: str) -> str:
     for _, r in rows.iterrows():
         status = r["status"]
         label = t(f"validation.status.{status.replace(' ', '_')}", lang)
-        share = math.isfinite(r["low"]) and -1 <= r["low"] and r["high"] <= 1
-        kind = "percent" if share else "number"
-        rng = "" if status == "not compared" else f"{format_value(r['low'], kind, lang)} – {format_value(r['high'], kind, lang)}"
-        sim = "" if status == "not compared" else fmt_ci(r["mean"], r["ci_low"], r["ci_high"], kind, lang)
+        rng, sim = ("", "") if status == "not compared" else validate.formatted(r, lang)
         out.append([f"<b>{esc(r['id'])}</b><br><span class='muted'>{esc(r['pattern'])}</span>",
                     esc(t(f"validation.roles.{r['role']}", lang)), esc(r["scenario"]), esc(r["figure"]), rng, sim,
                     f"<span class='{STATUS_CLASS[status]}'>{esc(label)}</span>",

@@ -14,17 +14,13 @@ from matplotlib.figure import Figure
 
 from ..experiments import ResultsError, load
 from ..experiments.compare import comparison_table
-from ..i18n import format_value, metric_label, t
-from ..metrics.definitions import HEADLINE
+from ..i18n import metric_label, t
+from ..metrics import METRICS, Kind
 from ..running.dashboard import _rc
-from .report import FORMATS, ReportError, esc, fmt_ci, glossary, page, plot_lang, png, table
+from .report import ReportError, esc, fmt_ci, glossary, page, plot_lang, png, table
 
 #: how many inputs the sensitivity ranking shows per output
 TOP = 10
-
-
-def _kind(metric: str) -> str:
-    return FORMATS.get(metric, "number")
 
 
 def _what_was_run(r, lang: str) -> str:
@@ -54,7 +50,7 @@ def difference_figure(cmp: pd.DataFrame, metrics: list[str], lang: str) -> Figur
         ax = fig.add_subplot(rows, cols, k + 1)
         sub = cmp[(cmp["metric"] == m) & cmp["diff"].notna()]
         y = np.arange(len(sub))
-        scale = 100 if _kind(m) == "percent" else 1
+        scale = 100 if METRICS.kind_of(m) == Kind.SHARE else 1
         ax.errorbar(sub["diff"] * scale, y, xerr=[(sub["diff"] - sub["diff_ci_low"]) * scale, (sub["diff_ci_high"] - sub["diff"]) * scale],
                     fmt="o", capsize=3, color="#1f5fa8")
         ax.axvline(0, color="#7a8591", linewidth=1)
@@ -66,20 +62,20 @@ def difference_figure(cmp: pd.DataFrame, metrics: list[str], lang: str) -> Figur
 
 
 def _compare(r, lang: str) -> list[str]:
-    metrics = [m for m in HEADLINE if m in r.summary.columns]
+    metrics = [m for m in METRICS.headline() if m in r.summary.columns]
     cmp = comparison_table(r, metrics)
     arms = list(dict.fromkeys(cmp["arm"]))
     rows = []
     for m in metrics:
         sub = cmp[cmp["metric"] == m].set_index("arm")
-        rows.append([esc(metric_label(m, lang))] + [fmt_ci(sub.loc[a, "mean"], sub.loc[a, "ci_low"], sub.loc[a, "ci_high"], _kind(m), lang) for a in arms])
+        rows.append([esc(metric_label(m, lang))] + [fmt_ci(sub.loc[a, "mean"], sub.loc[a, "ci_low"], sub.loc[a, "ci_high"], m, lang) for a in arms])
     out = [f"<h2>{esc(t('report.headline', lang))}</h2>" + table([t("report.metric", lang), *arms], rows, set(range(1, len(arms) + 1)))
            + f"<p class='note'>{esc(t('report.ci_note', lang))}</p>"]
     rows = []
     for m in metrics:
         sub = cmp[(cmp["metric"] == m) & cmp["diff"].notna()].set_index("arm")
-        kind = "points" if _kind(m) == "percent" else _kind(m)
-        rows.append([esc(metric_label(m, lang))] + [fmt_ci(sub.loc[a, "diff"], sub.loc[a, "diff_ci_low"], sub.loc[a, "diff_ci_high"], kind, lang)
+        rows.append([esc(metric_label(m, lang))] + [fmt_ci(sub.loc[a, "diff"], sub.loc[a, "diff_ci_low"], sub.loc[a, "diff_ci_high"], m, lang,
+                                                            difference=True)
                                                      for a in arms[1:]])
     used = plot_lang(lang)
     with mpl.rc_context(_rc(used)):
@@ -113,13 +109,13 @@ def sensitivity_figure(sens: pd.DataFrame, metrics: list[str], lang: str) -> Fig
 
 def _sweep(r, lang: str) -> list[str]:
     s = r.summary
-    metrics = [m for m in HEADLINE if m in s.columns]
+    metrics = [m for m in METRICS.headline() if m in s.columns]
     rows = []
     for m in metrics:
         per_point = s.groupby("point")[m].mean().to_numpy(dtype=float)
         per_point = per_point[np.isfinite(per_point)]
         lo, mid, hi = (np.percentile(per_point, q) for q in (5, 50, 95)) if len(per_point) else (math.nan,) * 3
-        rows.append([esc(metric_label(m, lang)), format_value(mid, _kind(m), lang), f"{format_value(lo, _kind(m), lang)} – {format_value(hi, _kind(m), lang)}"])
+        rows.append([esc(metric_label(m, lang)), METRICS.format(m, mid, lang), f"{METRICS.format(m, lo, lang)} – {METRICS.format(m, hi, lang)}"])
     out = [f"<h2>{esc(t('report.headline', lang))}</h2>"
            + table([t("report.metric", lang), t("report.median_points", lang), t("report.range_points", lang)], rows, {1, 2})]
     path = r.path / "analysis" / "sensitivity.csv"

@@ -1,5 +1,5 @@
 """Replicate runs for validation and calibration: each scenario run once per seed, its end-of-run
-figures (summary() and detail()) kept as one row.
+figures (summary()) kept as one row.
 
 Seeds come from a numpy SeedSequence rooted at the targets file's seed, so the same file gives
 the same runs. Runs go to the experiments tooling's local engine (`sim.experiments.engines`:
@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..experiments.engines import LocalEngine
 from ..experiments.worker import released_models
-from ..metrics.definitions import detail, summary
+from ..metrics.definitions import summary
 from ..model import CoGovModel
 
 #: a job: (label, scenario document or path, seed, days or None, overrides or None)
@@ -35,7 +35,7 @@ def run_one(job: Job) -> dict[str, Any]:
     with released_models():  # Mesa keeps a class-level reference to every model
         model = CoGovModel(scenario=scenario, rng=seed, days=days, overrides=overrides)
         model.run()
-        return {"scenario": label, "seed": seed, **summary(model), **detail(model)}
+        return {"scenario": label, "seed": seed, **summary(model)}
 
 
 def default_workers() -> int:

@@ -15,13 +15,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ..metrics.definitions import DETAIL, RATES, SERIES
+from ..metrics import METRICS
 from ..scenario.loader import ScenarioError, _Layer
 
-#: metric names a target may use: summary() keys and detail() keys
-TOTALS = ("disputes_arisen", "disputes_noticed", "disputes_resolved", "disputes_abandoned", "disputes_lumped",
-          "disputes_open", "reached_street", "reached_district_or_city", "reached_court")
-METRICS = tuple(dict.fromkeys([*TOTALS, *RATES, *SERIES, *DETAIL]))
 ROLES = ("calibrate", "check", "not_compared")
 
 
@@ -45,7 +41,7 @@ class Target(_Strict):
     role: Literal["calibrate", "check", "not_compared"] = Field(description="calibrated against, only checked, or no counterpart")
     scenario: str | None = Field(None, description="scenario file, relative to the targets file")
     reference: str | None = Field(None, description="compare metric(scenario) − metric(reference), same seeds")
-    metric: str | None = Field(None, description="a key of summary() or detail()")
+    metric: str | None = Field(None, description="an end-of-run metric (a key of summary.json)")
     minus: str | None = Field(None, description="compare metric − minus within the scenario")
     source: str = Field(description="where the figure comes from")
     caveat: str = Field("", description="why the comparison is loose")
@@ -67,8 +63,9 @@ class Target(_Strict):
             raise ValueError(f"range: expected [low, high] with low < high, found [{lo}, {hi}]")
         for key in ("metric", "minus"):
             name = getattr(self, key)
-            if name is not None and name not in METRICS:
-                guess = difflib.get_close_matches(name, METRICS, n=1)
+            known = [m.name for m in METRICS.end()]  # a target compares end-of-run figures
+            if name is not None and name not in known:
+                guess = difflib.get_close_matches(name, known, n=1)
                 hint = f"; did you mean '{guess[0]}'?" if guess else ""
                 raise ValueError(f"{key}: unknown metric '{name}'{hint}")
         if self.reference and self.minus:

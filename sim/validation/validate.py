@@ -23,8 +23,8 @@ from .runner import Job, default_workers, replicate_seeds, run_jobs
 from .targets import Target, TargetsFile, load_targets
 
 PASS, MISS, NO_DATA, NOT_COMPARED = "pass", "miss", "no data", "not compared"
-TABLE_COLUMNS = ["id", "role", "pattern", "scenario", "comparison", "figure", "low", "high", "mean", "ci_low",
-                 "ci_high", "n", "status", "source", "caveat"]
+TABLE_COLUMNS = ["id", "role", "pattern", "scenario", "comparison", "metric", "difference", "figure", "low", "high", "mean",
+                 "ci_low", "ci_high", "n", "status", "source", "caveat"]
 
 
 @dataclass
@@ -71,6 +71,7 @@ def evaluate(targets: TargetsFile, runs: pd.DataFrame) -> pd.DataFrame:
         row = {"id": t.id, "role": t.role, "pattern": t.pattern, "figure": t.figure, "source": t.source,
                "caveat": t.reason if t.role == "not_compared" else t.caveat,
                "scenario": scenario_label(t.scenario) if t.scenario else "", "comparison": comparison(t),
+               "metric": t.metric or "", "difference": bool(t.reference or t.minus),
                "low": math.nan, "high": math.nan, "mean": math.nan, "ci_low": math.nan, "ci_high": math.nan, "n": 0}
         if t.role == "not_compared":
             row["status"] = NOT_COMPARED
@@ -103,10 +104,16 @@ def validate_model(targets: TargetsFile | str | Path | None = None, *, replicate
     return ValidationResult(targets, evaluate(targets, runs), runs, settings)
 
 
-def _num(v: float, share: bool) -> str:
-    if v is None or not math.isfinite(v):
-        return "—"
-    return f"{100 * v:.1f} %" if share else f"{v:.3g}"
+def formatted(row: Any, lang: str = "en") -> tuple[str, str]:
+    """(acceptable range, simulated mean [95 % CI]) of a validation-table row, formatted as its
+    metric is (a difference of shares in percentage points)."""
+    from ..metrics import METRICS
+    from .report import fmt_ci
+
+    metric, diff = row.get("metric") or "", bool(row.get("difference"))
+    fmt = METRICS.format_difference if diff else METRICS.format
+    return (f"{fmt(metric, row['low'], lang)} – {fmt(metric, row['high'], lang)}",
+            fmt_ci(row["mean"], row["ci_low"], row["ci_high"], metric, lang, difference=diff))
 
 
 def validation_markdown(result: ValidationResult) -> str:
@@ -120,10 +127,9 @@ def validation_markdown(result: ValidationResult) -> str:
         if r["status"] == NOT_COMPARED:
             lines.append(f"| `{r['id']}` | no counterpart | | | {r['figure']} | | | not compared |")
             continue
-        share = -1 <= r["low"] and r["high"] <= 1
+        acceptable, simulated = formatted(r)
         lines.append(f"| `{r['id']}` | {r['role']} | {r['scenario']} | {r['comparison']} | {r['figure']} | "
-                     f"{_num(r['low'], share)} – {_num(r['high'], share)} | "
-                     f"{_num(r['mean'], share)} [{_num(r['ci_low'], share)}, {_num(r['ci_high'], share)}] | **{r['status']}** |")
+                     f"{acceptable} | {simulated} | **{r['status']}** |")
     c = result.counts()
     lines += ["", f"{c[PASS]} pass, {c[MISS]} miss, {c[NO_DATA]} without data, {c[NOT_COMPARED]} not compared.", ""]
     return "\n".join(lines)

@@ -5,8 +5,9 @@ redraws them; no JavaScript library, nothing fetched). The x axis always spans t
 line grows from left to right. In A/B mode B is drawn dashed over A. The same chart list is drawn
 with matplotlib for the "charts as PNG" export.
 
-Values are the model's own daily series (`SERIES` in sim/metrics/definitions.py, collected by its
-DataCollector); tiles show the `HEADLINE` metrics in their defined order.
+Values are the model's own daily series (collected by its DataCollector); tiles show the headline
+metrics in their declared order. Kinds, colours, labels and which way is better come from the metric
+registry (`sim.metrics`); this module only lays the charts out.
 """
 
 from __future__ import annotations
@@ -20,67 +21,49 @@ from html import escape
 import numpy as np
 import solara
 
-from ..i18n import format_value, metric_label, t
-from ..metrics.definitions import HEADLINE
+from ..i18n import metric_label, t
+from ..metrics import METRICS, Kind
 from .session import Frame, SimFrame
 
 A_COLOUR = "#1f5fa8"
 B_COLOUR = "#d35400"
-TRUST_COLOURS = {
-    "trust_party": "#c0392b",
-    "trust_residents_committee": "#1f5fa8",
-    "trust_property_company": "#8c6d31",
-    "trust_government": "#2e8b57",
-}
-TRUST_LEGEND = {
-    "trust_party": "dashboard.legend.party",
-    "trust_residents_committee": "dashboard.legend.residents_committee",
-    "trust_property_company": "dashboard.legend.property_company",
-    "trust_government": "dashboard.legend.government",
-}
+TRUST = ("trust_party", "trust_residents_committee", "trust_property_company", "trust_government")
 
 
 @dataclass(frozen=True)
 class ChartSpec:
+    """One chart: its key, the metrics it draws (several: one line each, in their own colours),
+    and a fixed y range (None: from the data)."""
+
     key: str
     series: tuple[str, ...]
-    kind: str  # percent, count, days, index
-    fixed: tuple[float, float] | None = None  # y range; None = from the data
+    fixed: tuple[float, float] | None = None
+
+    @property
+    def kind(self) -> Kind:
+        return METRICS[self.series[0]].kind
+
+    @property
+    def several(self) -> bool:
+        return len(self.series) > 1
 
     def title(self, lang: str) -> str:
         return t("dashboard.panel.trust", lang) if self.key == "trust" else metric_label(self.key, lang)
 
 
 CHARTS = (
-    ChartSpec("resolution_rate", ("resolution_rate",), "percent", (0.0, 1.0)),
-    ChartSpec("community_share", ("community_share",), "percent", (0.0, 1.0)),
-    ChartSpec("backlog", ("backlog",), "count"),
-    ChartSpec("mean_days_to_resolution", ("mean_days_to_resolution",), "days"),
-    ChartSpec("participation_rate", ("participation_rate",), "percent"),
-    ChartSpec("trust", tuple(TRUST_COLOURS), "index"),
+    ChartSpec("resolution_rate", ("resolution_rate",), (0.0, 1.0)),
+    ChartSpec("community_share", ("community_share",), (0.0, 1.0)),
+    ChartSpec("backlog", ("backlog",)),
+    ChartSpec("mean_days_to_resolution", ("mean_days_to_resolution",)),
+    ChartSpec("participation_rate", ("participation_rate",)),
+    ChartSpec("trust", TRUST),
 )
 
-#: headline tile formats, and which way is better (for the A/B difference)
-TILE_FORMAT = {
-    "resolution_rate": ("percent", 1),
-    "community_share": ("percent", 1),
-    "mean_days_to_resolution": ("days", -1),
-    "participation_rate": ("percent", 1),
-    "trust_residents_committee": ("index", 1),
-    "fee_collection_rate": ("percent", 1),
-}
 
-
-def fmt_delta(delta: float, kind: str) -> str:
-    if not math.isfinite(delta):
-        return ""
-    sign = "+" if delta > 0 else "−" if delta < 0 else "±"
-    d = abs(delta)
-    if kind == "percent":
-        return f"{sign}{100 * d:.1f} pt"
-    if kind == "index":
-        return f"{sign}{d:.3f}"
-    return f"{sign}{d:.1f}"
+def _colour(spec: ChartSpec, key: str, default: str) -> str:
+    """A line of a chart of several metrics has its metric's colour; a single line A's or B's."""
+    return (METRICS[key].colour or default) if spec.several else default
 
 
 def _nice(x: float) -> float:
@@ -101,7 +84,7 @@ def y_range(spec: ChartSpec, lines: list[np.ndarray]) -> tuple[float, float]:
     if not len(values):
         return (0.0, 1.0)
     hi = float(values.max())
-    if spec.kind == "index":
+    if spec.kind == Kind.INDEX:
         lo = float(values.min())
         lo, hi = math.floor(lo * 10 - 0.5) / 10, math.ceil(hi * 10 + 0.5) / 10
         return (max(0.0, lo), min(1.0, hi))
@@ -115,7 +98,7 @@ def _ticks(lo: float, hi: float, n: int = 4) -> list[float]:
 
 
 def _tick_label(v: float, kind: str) -> str:
-    if kind == "percent":
+    if kind == Kind.SHARE:
         return f"{100 * v:.0f}%"
     if kind == "index":
         return f"{v:.1f}"
@@ -171,7 +154,7 @@ def chart_svg(spec: ChartSpec, a: SimFrame, b: SimFrame | None, lang: str, big: 
 
     def draw(sim: SimFrame, key: str, colour: str, dashed: bool):
         y = sim.series[key]
-        x = X(np.arange(len(y)))
+        x = X(np.arange(1, len(y) + 1))  # row k is the end of day k + 1
         dash = f' stroke-dasharray="{3 * lw:.0f},{2 * lw:.0f}"' if dashed else ""
         for pts in _paths(x, Y(y)):
             parts.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="{lw}" '
@@ -179,21 +162,20 @@ def chart_svg(spec: ChartSpec, a: SimFrame, b: SimFrame | None, lang: str, big: 
         finite = np.flatnonzero(np.isfinite(y))
         if len(spec.series) == 1 and len(finite):
             j = finite[-1]
-            parts.append(f'<circle cx="{float(X(j)):.1f}" cy="{float(Y(y[j])):.1f}" r="{lw * 1.6:.1f}" fill="{colour}"/>')
+            parts.append(f'<circle cx="{float(X(j + 1)):.1f}" cy="{float(Y(y[j])):.1f}" r="{lw * 1.6:.1f}" fill="{colour}"/>')
 
     for k in spec.series:
-        colour = TRUST_COLOURS.get(k, A_COLOUR)
-        draw(a, k, colour, False)
+        draw(a, k, _colour(spec, k, A_COLOUR), False)
         if b is not None:
-            draw(b, k, TRUST_COLOURS.get(k, B_COLOUR), True)
+            draw(b, k, _colour(spec, k, B_COLOUR), True)
     parts.append("</svg>")
     return "".join(parts)
 
 
 def legend_items(spec: ChartSpec, a: SimFrame, b: SimFrame | None, lang: str, names: tuple[str, str]) -> list[tuple[str, str, bool]]:
     """(label, colour, dashed) for a chart's legend."""
-    if spec.key == "trust":
-        items = [(t(TRUST_LEGEND[k], lang), TRUST_COLOURS[k], False) for k in spec.series]
+    if spec.several:
+        items = [(METRICS[k].short_label(lang), METRICS[k].colour or A_COLOUR, False) for k in spec.series]
         if b is not None:
             items += [(names[0], "#555", False), (names[1], "#555", True)]
         return items
@@ -247,16 +229,16 @@ def charts_png(frame: Frame, lang: str, names: tuple[str, str]) -> bytes:
         for ax, spec in zip(axes.flat, CHARTS):
             lines = [a.series[k] for k in spec.series] + ([b.series[k] for k in spec.series] if b else [])
             for k in spec.series:
-                colour = TRUST_COLOURS.get(k, A_COLOUR)
-                label = t(TRUST_LEGEND[k], lang) if k in TRUST_LEGEND else names[0]
-                ax.plot(np.arange(len(a.series[k])), a.series[k], color=colour, lw=2.2, label=label if (b or k in TRUST_LEGEND) else None)
+                label = METRICS[k].short_label(lang) if spec.several else names[0]
+                ax.plot(np.arange(1, len(a.series[k]) + 1), a.series[k], color=_colour(spec, k, A_COLOUR), lw=2.2,
+                        label=label if (b or spec.several) else None)
                 if b is not None:
-                    ax.plot(np.arange(len(b.series[k])), b.series[k], color=TRUST_COLOURS.get(k, B_COLOUR), lw=2.2, ls="--",
-                            label=names[1] if k not in TRUST_LEGEND or k == spec.series[-1] else None)
+                    ax.plot(np.arange(1, len(b.series[k]) + 1), b.series[k], color=_colour(spec, k, B_COLOUR), lw=2.2, ls="--",
+                            label=names[1] if not spec.several or k == spec.series[-1] else None)
             lo, hi = y_range(spec, lines)
             ax.set_ylim(lo, hi)
             ax.set_xlim(0, a.days)
-            if spec.kind == "percent":
+            if spec.kind == Kind.SHARE:
                 from matplotlib.ticker import PercentFormatter
                 ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
             ax.set_title(spec.title(lang), fontsize=15, loc="left")
@@ -287,17 +269,18 @@ def tiles_html(frame: Frame, lang: str) -> str:
     """The headline metrics as big numbers (A, and B with the difference in A/B mode)."""
     a, b = frame.a, frame.b
     out = ['<div class="cg-tiles">']
-    for key in HEADLINE:
-        kind, better = TILE_FORMAT.get(key, ("count", 0))
+    for key in METRICS.headline():
+        metric = METRICS[key]
         va = a.headline.get(key, float("nan"))
-        out.append(f'<div class="cg-tile-metric cg-tile-{key}"><span class="cg-tile-label">{escape(metric_label(key, lang))}</span>'
-                   f'<span class="cg-tile-value">{format_value(va, kind, lang)}</span>')
+        out.append(f'<div class="cg-tile-metric cg-tile-{key}"><span class="cg-tile-label">{escape(metric.label(lang))}</span>'
+                   f'<span class="cg-tile-value">{metric.format(va, lang)}</span>')
         if b is not None:
             vb = b.headline.get(key, float("nan"))
-            delta = vb - va
-            tone = "cg-better" if better * delta > 0 else "cg-worse" if better * delta < 0 else "cg-same"
-            out.append(f'<span class="cg-tile-b-row"><span class="cg-tile-b">B {format_value(vb, kind, lang)}</span> '
-                       f'<span class="cg-tile-delta {tone}">{fmt_delta(delta, kind)}</span></span>')
+            better = metric.better(va, vb)
+            tone = "cg-better" if better > 0 else "cg-worse" if better < 0 else "cg-same"
+            delta = metric.format_difference(vb - va, lang) if math.isfinite(vb - va) else ""
+            out.append(f'<span class="cg-tile-b-row"><span class="cg-tile-b">B {metric.format(vb, lang)}</span> '
+                       f'<span class="cg-tile-delta {tone}">{delta}</span></span>')
         out.append("</div>")
     out.append("</div>")
     return "".join(out)

@@ -7,8 +7,8 @@ and steps them together under one lock. After each step the page asks for a `Fra
 copy of everything it draws (daily series, headline values, the map's residents and disputes, the
 ticker), so drawing never reads a model while another thread steps it.
 
-Every number shown comes from the model's DataCollector (the SERIES of sim/metrics/definitions.py)
-or, per community, from the same metric functions over a `Scope`.
+Every number shown comes from the model's DataCollector (the daily metrics of the registry,
+`sim.metrics`) or, per community, from the same metric functions over a `Scope`.
 """
 
 from __future__ import annotations
@@ -25,21 +25,29 @@ from typing import Any
 
 import numpy as np
 
-from ..disputes.book import EVENTS, Status
+from ..disputes.book import Detail, Event, Status
 from ..disputes.ladder import CHANNEL_NAMES, RUNG, Channel
-from ..metrics.definitions import HEADLINE, Scope, resolution_rate
+from ..metrics import METRICS
+from ..metrics.definitions import Scope, resolution_rate
 from ..model import CoGovModel, resolve_scenario
 from ..scenario import Scenario, ScenarioError, load_scenario
 from ..scenario.schema import CATEGORIES
 from .levers import check_overrides
 
-#: the daily series the charts and tiles read (all are SERIES keys)
-SHOWN_SERIES = (
-    "resolution_rate", "community_share", "backlog", "mean_days_to_resolution", "participation_rate",
-    "trust_party", "trust_residents_committee", "trust_property_company", "trust_government",
-    "fee_collection_rate",
-)
 TICKER_KEEP = 40
+#: ticker line kinds by (case-log event, detail); None: any detail. Resolutions are told apart by
+#: whether a grid worker settled the case on the spot (`Sim._read_log`).
+TICKER_KIND = {
+    (Event.NOTICE, Detail.REPORTED): "reported",
+    (Event.NOTICE, Detail.GRID_WORKER): "spotted",
+    (Event.NOTICE, Detail.RED_CELL): "noticed_red_cell",
+    (Event.ROUTE, Detail.ESCALATED): "escalated",
+    (Event.ABANDON, Detail.GAVE_UP_WAITING): "gave_up_waiting",
+    (Event.ABANDON, None): "gave_up",
+    (Event.MISROUTE, None): "misrouted",
+    (Event.HANDOVER, None): "handover",
+    (Event.NEGOTIATE, Detail.RED_CELL_HELPS): "red_cell_helps",
+}
 #: closed disputes stay on the map (a tick or a cross) for this many days
 RECENT_DAYS = 5
 #: how often, at most, the per-community resolution rates of a city are recomputed
@@ -214,27 +222,15 @@ class Sim:
         names = m.geography.names
         building = m.population.building
         for k in range(self.cursor, n):
-            event = EVENTS[b.log_event[k]]
+            event, detail = b.log_event[k], b.log_detail[k]
             i = b.log_id[k]
-            detail = b.log_detail[k]
             channel = b.log_channel[k]
-            kind = None
-            if event == "notice":
-                kind = {"reported": "reported", "grid_worker": "spotted", "red_cell": "noticed_red_cell"}.get(detail)
-            elif event == "route" and detail == "grid worker on the spot":
+            if event == Event.ROUTE and detail == Detail.ON_THE_SPOT:
                 self._on_spot = i
-            elif event == "route" and detail == "escalated":
-                kind = "escalated"
-            elif event == "resolve":
+            if event == Event.RESOLVE:
                 kind = "on_the_spot" if i == self._on_spot else "resolved"
-            elif event == "abandon":
-                kind = "gave_up_waiting" if detail == "gave up waiting" else "gave_up"
-            elif event == "misroute":
-                kind = "misrouted"
-            elif event == "handover":
-                kind = "handover"
-            elif event == "negotiate" and detail.startswith("helped by a red-cell"):
-                kind = "red_cell_helps"
+            else:
+                kind = TICKER_KIND.get((event, detail), TICKER_KIND.get((event, None)))
             if kind is None:
                 continue
             who = int(b.cols["complainant"][i])
@@ -304,8 +300,8 @@ class Sim:
     def frame(self, community: int) -> SimFrame:
         m = self.model
         mv = m.datacollector.model_vars
-        series = {k: np.asarray(mv[k], dtype=np.float64) for k in SHOWN_SERIES}
-        headline = {k: float(mv[k][-1]) for k in HEADLINE}
+        series = {k: np.asarray(v, dtype=np.float64) for k, v in mv.items()}
+        headline = {k: float(mv[k][-1]) if len(mv[k]) else math.nan for k in METRICS.headline()}
         return SimFrame(
             label=self.label, scenario_name=m.config.name, seed=m.seed, day=m.day, days=m.days,
             running=bool(m.running), residents=m.population.n, series=series, headline=headline,
