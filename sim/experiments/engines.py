@@ -7,6 +7,7 @@ calls `submit` and waits on the futures, so a new engine needs no change to the 
   holds. (Python's own ``max_tasks_per_child`` is not used: on Python 3.11–3.13 it can deadlock
   once more runs are queued than there are workers, cpython#115634.) A worker that dies breaks the
   pool: its futures raise `BrokenProcessPool` (`lost`), and the next submit starts a new pool.
+* `InlineEngine`: runs in this process, one at a time (debugging; metrics declared only here).
 * `DaskEngine`: a Dask distributed scheduler (``tcp://host:8786``) or, with ``local``, a
   `LocalCluster` of single-threaded worker processes started here. Dask itself reruns a run whose
   worker died; for a cluster started here it does so once (``allowed-failures: 1``, and
@@ -216,6 +217,42 @@ class LocalEngine:
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=cancel)
             self.executor = None
+
+
+class _Inline(Executor):
+    """An executor that runs each submission at once, in the calling thread."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:  # type: ignore[override]
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as e:  # noqa: BLE001 - handed to the runner like a worker's failure
+            if isinstance(e, (KeyboardInterrupt, SystemExit)):
+                raise
+            future.set_exception(e)
+        return future
+
+
+class InlineEngine:
+    """Runs one at a time in this process: for a debugger or profiler, and for metrics declared in
+    this process only (a notebook's own `Metric`), which worker processes would not know."""
+
+    lost: tuple[type[BaseException], ...] = ()
+
+    def warm(self) -> None:
+        pass
+
+    def start(self) -> Executor:
+        return _Inline()
+
+    def slots(self) -> int:
+        return 1
+
+    def describe(self) -> str:
+        return "this process (inline, one run at a time)"
+
+    def close(self, *, cancel: bool = False) -> None:
+        pass
 
 
 class DaskEngine:
