@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 import pytest
 from webapp_browser import CHROMIUM, choose, day_shown, launch, workshop_server
 
+from sim.metrics import METRICS
 from sim.running import RUN_FILES
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (CI installs it)")
@@ -115,7 +116,7 @@ def test_trainer_flow_in_chinese_with_a_b_mode(server, browser, shots, results):
     page.wait_for_selector(".cg-compare")
     wait_day(page, 0)
     step(page, 5)
-    assert page.locator(".cg-tile-b").count() == 6
+    assert page.locator(".cg-tile-b").count() == len(METRICS.headline())
     assert "B · 党建引领共治" in page.inner_text(".cg-charts")
     assert page.locator(".cg-chart-backlog polyline[stroke-dasharray]").count() >= 1  # B, dashed
     page.screenshot(path=str(shots / "workshop_ab_zh.png"))
