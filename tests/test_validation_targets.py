@@ -17,7 +17,8 @@ from sim.scenario.schema import CALIBRATED, CALIBRATED_FILE, CALIBRATED_USED
 from sim.validation import TargetsError, load_targets
 from sim.validation.calibrate import load_config
 from sim.experiments.stats import mean_ci
-from sim.validation.runner import replicate_seeds
+from sim.experiments.seeds import run_seed
+from sim.validation.validate import plan_for
 from sim.validation.validate import evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,11 +123,20 @@ def test_detail_metrics_on_a_small_run():
     assert d["mediation_success"] == pytest.approx(resolved / (resolved + failed))
 
 
-def test_mean_ci_and_seeds():
+def test_mean_ci():
     m, lo, hi, n = mean_ci(np.array([1.0, 2.0, 3.0, np.nan]))
     assert (m, n) == (2.0, 3) and lo < 2 < hi
-    assert replicate_seeds(5, 3) == replicate_seeds(5, 3)
-    assert len(set(replicate_seeds(5, 10))) == 10
+
+
+def test_validation_seeds_follow_the_experiments_rule_with_common_random_numbers(tmp_path):
+    base, other = ROOT / "scenarios" / "baseline.yaml", ROOT / "scenarios" / "party_led.yaml"
+    text = BASE.replace("{scenario}", str(other)).replace("{metric}", "community_share") + f"    reference: {base}\n"
+    targets = load_targets(_write(tmp_path, text))
+    plan = plan_for(targets, replicates=4, days=None)
+    assert [a.name for a in plan.arms] == [str(other), str(base)]
+    seeds = plan.runs_frame()
+    assert seeds.groupby("point")["seed"].apply(list).tolist() == [[run_seed(targets.seed, 0, r, common=True) for r in range(4)]] * 2
+    assert len(set(seeds["seed"])) == 4
 
 
 def test_evaluate_pairs_differences_by_seed(tmp_path):

@@ -19,7 +19,8 @@ import pandas as pd
 import pyarrow as pa
 
 from ..metrics import METRICS
-from ..scenario import ScenarioError, load_scenario
+from ..model import resolve_scenario
+from ..scenario import Scenario, ScenarioError, load_scenario
 from .designs import make_design
 from .seeds import run_seed
 from .sweepfile import Parameter, Sweep
@@ -56,7 +57,7 @@ class Plan:
     replicates: int
     seed: int
     common_random_numbers: bool
-    days: int
+    days: int | None  # None: each arm's own run.days
     metrics: list[str]
     series_every: int = 1
     unit: np.ndarray | None = None
@@ -111,6 +112,23 @@ class Plan:
             arms=arms, parameters=[], design={"kind": "compare"}, points=points, replicates=replicates, seed=seed,
             common_random_numbers=True, days=days, metrics=list(metrics or METRICS.headline()),
         )
+
+    @classmethod
+    def for_scenarios(cls, scenarios: dict[str, Any], *, replicates: int, seed: int, days: int | None = None,
+                      overrides: dict[str, Any] | None = None, name: str = "scenarios") -> Plan:
+        """One arm per scenario (name → path, Scenario or document), each with the same `overrides`,
+        replicate i of every arm on the same seed; no daily series kept. What validation and
+        calibration run: `days` None keeps each scenario's own run.days."""
+        arms = []
+        for arm_name, scenario in scenarios.items():
+            sc = scenario if isinstance(scenario, Scenario) else (
+                load_scenario(scenario) if isinstance(scenario, (str, Path)) else resolve_scenario(scenario))
+            arms.append(Arm(arm_name, str(scenario) if isinstance(scenario, (str, Path)) else arm_name,
+                            sc.model_dump(mode="json", by_alias=True)))
+        points = [Point(i, i, dict(overrides or {}), {"arm": a.name}) for i, a in enumerate(arms)]
+        return cls(kind="compare", name=name, description=f"{', '.join(scenarios)}", arms=arms, parameters=[],
+                   design={"kind": "compare"}, points=points, replicates=replicates, seed=seed,
+                   common_random_numbers=True, days=days, metrics=[])
 
     # --- runs ---------------------------------------------------------------------------------
     @property

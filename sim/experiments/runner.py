@@ -18,9 +18,11 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Executor, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pandas as pd
 
 from .engines import Engine, EngineError
 from .plan import Plan
@@ -240,3 +242,31 @@ def describe_outcome(o: Outcome) -> str:
 
 __all__ = ["Outcome", "describe_outcome", "run_plan"]
 
+
+
+class RunFailed(RuntimeError):
+    """A run of an in-memory collection failed; the message is one line (the run and its error)."""
+
+
+def collect(plan: Plan, executor: Executor, *, progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+    """Every run of `plan` on a started engine's `executor`, kept in memory (no results folder):
+    one row per run, in plan order, with its design columns (e.g. ``arm``), ``replicate``, ``seed``
+    and its end-of-run summary. For validation and calibration, whose runs are many small
+    batches that are scored, not stored. Raises RunFailed at the first failed run."""
+    runs = list(plan.runs())
+    futures = [executor.submit(execute_run, plan.task(p, r)) for p, r in runs]
+    rows = []
+    if progress is not None:
+        progress(0, len(runs))
+    for k, ((p, r), future) in enumerate(zip(runs, futures)):
+        record = future.result()
+        if not record["ok"]:
+            for f in futures[k + 1:]:
+                f.cancel()
+            point = plan.points[p]
+            raise RunFailed(f"run {p}/{r} ({plan.arms[point.arm].name}, seed {record['seed']}) failed: "
+                            f"{record['error']}: {record['message']}")
+        rows.append({**plan.points[p].columns, "replicate": r, "seed": record["seed"], **record["summary"]})
+        if progress is not None:
+            progress(k + 1, len(runs))
+    return pd.DataFrame(rows)

@@ -6,7 +6,7 @@ and on Dask workers alike, so it imports only the model and its metrics.
 
 Mesa 3.3 keeps every model alive in a class-level registry (`mesa.Agent._ids`, a defaultdict keyed
 by model; fixed in Mesa 3.4.2), so a long-lived worker would grow without bound. Each run's entry
-is dropped after it (`released_models`, also used by the validation runner); local workers are
+is dropped after it (`released_models`); local workers are
 also recycled (see `engines`).
 """
 

@@ -34,11 +34,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from scipy import optimize
 from scipy.stats import qmc
 
-from ..experiments.engines import LocalEngine
+from ..experiments.engines import InlineEngine, LocalEngine, default_workers
+from ..experiments.plan import Plan, Point
+from ..experiments.runner import collect
+from ..experiments.seeds import derived_seed
 from ..scenario.schema import CALIBRATED_FILE
-from .runner import Job, default_workers, run_one
 from .targets import TargetsError, TargetsFile, load_targets
-from .validate import evaluate
+from .validate import evaluate, plan_for
 
 MISSING_Z = 10.0  # z of a target with no data (e.g. no case reached a channel)
 OUTSIDE_WEIGHT = 3.0  # weight of leaving a target's acceptable range, against the pull toward its figure
@@ -142,37 +144,32 @@ def load_config(path: str | Path | None = None) -> CalibrationConfig:
 
 @dataclass
 class Evaluator:
-    """Scores parameter points against the calibrated targets, running replicates in a pool."""
+    """Scores parameter points against the calibrated targets, running their replicates on the
+    experiments' engine (`collect`): every point on every scenario the targets need, replicate i
+    of every point and scenario on the same seed (common random numbers)."""
 
     config: CalibrationConfig
     targets: TargetsFile
-    pool: Executor | None
+    executor: Executor
     runs: int = 0  # model runs so far
 
-    def jobs(self, x: np.ndarray, seeds: list[int]) -> list[Job]:
-        overrides = self.config.overrides(x)
-        return [(name, str(self.targets.scenario_path(name)), seed, self.config.days, overrides)
-                for name in self.targets.scenarios() for seed in seeds]
+    def plan(self, points: list[np.ndarray], seed: int, replicates: int) -> Plan:
+        """The runs of `points`: a comparison plan with one point per (candidate, scenario)."""
+        plan = plan_for(self.targets, replicates, self.config.days, seed=seed)
+        arms = plan.arms
+        plan.points = [Point(j * len(arms) + i, i, self.config.overrides(x), {"arm": arm.name, "candidate": j})
+                       for j, x in enumerate(points) for i, arm in enumerate(arms)]
+        return plan
 
-    def score(self, points: list[np.ndarray], seeds: list[int], progress: Callable[[int, int], None] | None = None
-              ) -> list[tuple[float, pd.DataFrame]]:
+    def score(self, points: list[np.ndarray], seed: int, replicates: int,
+              progress: Callable[[int, int], None] | None = None) -> list[tuple[float, pd.DataFrame]]:
         """(distance, validation table) for each point."""
-        jobs = [self.jobs(x, seeds) for x in points]
-        flat = [j for js in jobs for j in js]
-        results = []
-        mapper = self.pool.map(run_one, flat) if self.pool else map(run_one, flat)
-        if progress:
-            progress(0, len(flat))
-        for k, row in enumerate(mapper):
-            results.append(row)
-            if progress and ((k + 1) % 8 == 0 or k + 1 == len(flat)):
-                progress(k + 1, len(flat))
-        self.runs += len(flat)
-        out, k = [], 0
-        for js in jobs:
-            runs = pd.DataFrame(results[k:k + len(js)])
-            k += len(js)
-            table = evaluate(self.targets, runs)
+        plan = self.plan(points, seed, replicates)
+        runs = collect(plan, self.executor, progress=progress).rename(columns={"arm": "scenario"})
+        self.runs += len(runs)
+        out = []
+        for j in range(len(points)):
+            table = evaluate(self.targets, runs[runs["candidate"] == j])
             out.append((distance(self.targets, table), table))
         return out
 
@@ -265,22 +262,19 @@ def calibrate(config: CalibrationConfig | str | Path | None = None, *, workers: 
     n_design = max(4, int(round(config.design_points * scale)))
     n_final = max(1, int(round(config.finalists * scale)))
     n_refine = int(round(config.refine_evaluations * scale))
-    root = np.random.SeedSequence(config.seed)
-    design_seeds, final_seeds, refine_seeds = (
-        [int(c.generate_state(1, dtype=np.uint32)[0]) for c in s.spawn(n)]
-        for s, n in zip(root.spawn(3), (config.design_replicates, config.finalist_replicates, config.refine_replicates)))
+    # one seed root per stage (fresh seeds for the finalists; common ones within each stage)
+    design_root, final_root, refine_root = (derived_seed(config.seed, k) for k in range(3))
 
     def stage(name: str):
         return (lambda done, total: progress(name, done, total)) if progress else None
 
-    engine = LocalEngine(workers) if workers > 1 else None  # the experiments tooling's recycled processes
-    pool = engine.start() if engine else None
+    engine = LocalEngine(workers) if workers > 1 else InlineEngine()  # the experiments' engines
     try:
-        ev = Evaluator(config, targets, pool)
+        ev = Evaluator(config, targets, engine.start())
         # 1. ABC rejection over a Latin hypercube
         unit = qmc.LatinHypercube(d=d, seed=config.seed).random(n_design)
         points = [lo + u * (hi - lo) for u in unit]
-        scored = ev.score(points, design_seeds, stage("design"))
+        scored = ev.score(points, design_root, config.design_replicates, stage("design"))
         design = pd.DataFrame(np.array(points), columns=[p.label for p in config.parameters])
         design["distance"] = [s for s, _ in scored]
         for t in targets.calibrated():  # each point's simulated mean of each calibrated target, for audit
@@ -291,7 +285,7 @@ def calibrate(config: CalibrationConfig | str | Path | None = None, *, workers: 
         # 2. finalists rerun with more seeds
         order = np.argsort(design["distance"].to_numpy(), kind="stable")[:n_final]
         final_points = [np.array(points[i]) for i in order]
-        final_scored = ev.score(final_points, final_seeds, stage("finalists"))
+        final_scored = ev.score(final_points, final_root, config.finalist_replicates, stage("finalists"))
         finalists = pd.DataFrame(np.array(final_points), columns=[p.label for p in config.parameters])
         finalists["design_distance"] = design["distance"].to_numpy()[order]
         finalists["distance"] = [s for s, _ in final_scored]
@@ -301,7 +295,7 @@ def calibrate(config: CalibrationConfig | str | Path | None = None, *, workers: 
 
         def f(u: np.ndarray) -> float:
             x = lo + np.clip(u, 0, 1) * (hi - lo)
-            value = ev.score([x], refine_seeds)[0][0]
+            value = ev.score([x], refine_root, config.refine_replicates)[0][0]
             history.append(value)
             if progress:
                 progress("refine", len(history), n_refine)
@@ -315,15 +309,18 @@ def calibrate(config: CalibrationConfig | str | Path | None = None, *, workers: 
             refined = lo + np.clip(res.x, 0, 1) * (hi - lo)
             start_value = history[0] if history else math.inf
             best = refined if res.fun <= start_value else best
-        best_distance = ev.score([best], refine_seeds)[0][0]
+        best_distance = ev.score([best], refine_root, config.refine_replicates)[0][0]
         start = np.array([p.start for p in config.parameters])
-        start_distance = ev.score([start], refine_seeds)[0][0]
+        start_distance = ev.score([start], refine_root, config.refine_replicates)[0][0]
         runs = ev.runs
     finally:
-        if engine is not None:
-            engine.close()
+        engine.close()
+    seeds = {stage: [derived_seed(root, r) for r in range(n)] for stage, root, n in (
+        ("design_seeds", design_root, config.design_replicates), ("finalist_seeds", final_root, config.finalist_replicates),
+        ("refine_seeds", refine_root, config.refine_replicates))}
     settings = {"design_points": n_design, "finalists": n_final, "refine_evaluations": n_refine, "scale": scale,
-                "design_seeds": design_seeds, "finalist_seeds": final_seeds, "refine_seeds": refine_seeds}
+                "seed_rule": "numpy SeedSequence(SeedSequence(seed, spawn_key=(stage,)) drawn, spawn_key=(replicate,))",
+                **seeds}
     return CalibrationResult(config, design, finalists, history, best, best_distance, start_distance, epsilon, runs,
                              time.perf_counter() - started, workers, settings)
 

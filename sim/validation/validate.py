@@ -19,7 +19,9 @@ import numpy as np
 import pandas as pd
 
 from ..experiments.stats import mean_ci
-from .runner import Job, default_workers, replicate_seeds, run_jobs
+from ..experiments.engines import InlineEngine, LocalEngine, default_workers
+from ..experiments.plan import Plan
+from ..experiments.runner import collect
 from .targets import Target, TargetsFile, load_targets
 
 PASS, MISS, NO_DATA, NOT_COMPARED = "pass", "miss", "no data", "not compared"
@@ -31,7 +33,7 @@ TABLE_COLUMNS = ["id", "role", "pattern", "scenario", "comparison", "metric", "d
 class ValidationResult:
     targets: TargetsFile
     table: pd.DataFrame  # one row per target
-    runs: pd.DataFrame  # one row per (scenario, seed): every summary() and detail() figure
+    runs: pd.DataFrame  # one row per (scenario, seed): every end-of-run figure (summary())
     settings: dict[str, Any] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
@@ -83,10 +85,25 @@ def evaluate(targets: TargetsFile, runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
 
-def jobs_for(targets: TargetsFile, replicates: int, days: int | None, overrides: dict | None = None) -> list[Job]:
-    seeds = replicate_seeds(targets.seed, replicates)
-    return [(name, str(targets.scenario_path(name)), seed, days, overrides)
-            for name in targets.scenarios() for seed in seeds]
+def plan_for(targets: TargetsFile, replicates: int, days: int | None, overrides: dict | None = None, *,
+             seed: int | None = None) -> Plan:
+    """The runs the targets need: every scenario they name, `replicates` times, with common random
+    numbers rooted at the targets file's seed (or `seed`), as a comparison plan of the experiments
+    tooling. Arms are named by the targets' own scenario strings."""
+    scenarios = {name: targets.scenario_path(name) for name in targets.scenarios()}
+    return Plan.for_scenarios(scenarios, replicates=replicates, seed=targets.seed if seed is None else seed, days=days,
+                              overrides=overrides, name="validation")
+
+
+def run_plan_in_memory(plan: Plan, workers: int, progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+    """The plan's runs on the experiments' engine (local processes; this process for one worker),
+    one row per run, the scenario (arm) as column ``scenario``."""
+    engine = LocalEngine(workers) if workers > 1 else InlineEngine()
+    try:
+        rows = collect(plan, engine.start(), progress=progress)
+    finally:
+        engine.close()
+    return rows.rename(columns={"arm": "scenario"})
 
 
 def validate_model(targets: TargetsFile | str | Path | None = None, *, replicates: int | None = None,
@@ -98,8 +115,9 @@ def validate_model(targets: TargetsFile | str | Path | None = None, *, replicate
     replicates = replicates or targets.replicates
     days = days or targets.days
     workers = workers or default_workers()
-    runs = run_jobs(jobs_for(targets, replicates, days, overrides), workers, progress)
+    runs = run_plan_in_memory(plan_for(targets, replicates, days, overrides), workers, progress)
     settings = {"targets_file": str(targets.path), "replicates": replicates, "days": days, "seed": targets.seed,
+                "seed_rule": "numpy SeedSequence(seed, spawn_key=(replicate,)), the same for every scenario",
                 "overrides": overrides or {}, "workers": workers}
     return ValidationResult(targets, evaluate(targets, runs), runs, settings)
 
