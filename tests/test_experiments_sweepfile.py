@@ -203,3 +203,33 @@ def test_seeds_come_from_seedsequence_by_point_and_replicate():
     assert all(0 <= s < 2**63 for s in seeds)
     # common random numbers: the replicate alone decides
     assert run_seed(11, 0, 4, common=True) == run_seed(11, 9, 4, common=True) != run_seed(11, 0, 5, common=True)
+
+
+def test_a_new_design_is_one_class(tmp_path, monkeypatch):
+    """A design declared as a class (here: Halton points) is usable from a sweep file at once."""
+    from scipy.stats import qmc
+
+    from sim.experiments import designs
+
+    class Halton(designs.DesignKind):
+        name = "halton"
+        samples_mean = "the number of points"
+
+        def size(self, parameters, spec):
+            return int(spec.samples)
+
+        def unit_sample(self, d, spec, seed, problem):
+            return qmc.Halton(d, seed=seed).random(spec.samples)
+
+    monkeypatch.setitem(designs.DESIGNS, "halton", Halton())
+    write_base(tmp_path)
+    (tmp_path / "h.yaml").write_text("base: tiny.yaml\ndesign: {kind: halton, samples: 5}\nreplicates: 1\n"
+                                     "parameters:\n  site.party.secretary_capability: {low: 0.2, high: 0.8}\n")
+    plan = Plan.from_sweep(load_sweep(tmp_path / "h.yaml"))
+    assert plan.describe_design() == "halton, 5 samples"
+    values = plan.design_frame()["secretary_capability"]
+    assert len(values) == 5 and values.between(0.2, 0.8).all() and values.nunique() == 5
+    (tmp_path / "bad.yaml").write_text("base: tiny.yaml\ndesign: {kind: halton}\n"
+                                       "parameters:\n  site.party.secretary_capability: {low: 0.2, high: 0.8}\n")
+    with pytest.raises(SweepError, match="a halton design needs samples: the number of points"):
+        load_sweep(tmp_path / "bad.yaml")

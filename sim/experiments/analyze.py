@@ -31,6 +31,7 @@ from matplotlib.figure import Figure
 from ..i18n import metric_label
 from ..metrics import METRICS
 from .compare import comparison_figure, comparison_table
+from .designs import DESIGNS, DesignKind
 from .stats import LEVEL, band, by_group
 from .store import Results, ResultsError
 
@@ -118,7 +119,7 @@ def _sweep(results: Results, metrics: list[str], tmp: Path, a: Analysis) -> None
     if missing:
         a.notes.append(f"{missing} of {len(design)} design points have no finished run yet")
 
-    if kind == "grid":
+    if not DESIGNS[kind].sampled:
         varied = [p for p in params if design[p].nunique() > 1]
         if varied:
             _effects_figure(s, varied, metrics, tmp / "effects.png")
@@ -132,11 +133,11 @@ def _sweep(results: Results, metrics: list[str], tmp: Path, a: Analysis) -> None
     else:
         _scatter_figure(points, params, metrics, tmp / "scatter.png")
         a.files.append("scatter.png")
-    if kind in ("sobol", "morris"):
+    if DESIGNS[kind].bars:  # a design with a sensitivity analysis
         table = _sensitivity(results, metrics, a)
         if table is not None and not table.empty:
             table.to_csv(tmp / "sensitivity.csv", index=False, lineterminator="\n")
-            _sensitivity_figure(table, kind, tmp / "sensitivity.png")
+            _sensitivity_figure(table, DESIGNS[kind], tmp / "sensitivity.png")
             a.files += ["sensitivity.csv", "sensitivity.png"]
             a.sensitivity = table
 
@@ -164,23 +165,9 @@ def _sensitivity(results: Results, metrics: list[str], a: Analysis) -> pd.DataFr
         if np.ptp(y) == 0:
             a.notes.append(f"{metric}: the same at every design point; no sensitivity indices")
             continue
-        if m["design"]["kind"] == "sobol":
-            from SALib.analyze import sobol
-
-            si = sobol.analyze(problem, y, calc_second_order=bool(m["design"].get("second_order")),
-                               conf_level=LEVEL, seed=seed, print_to_console=False)
-            for j, name in enumerate(problem["names"]):
-                rows.append({"metric": metric, "parameter": name, "S1": si["S1"][j], "S1_conf": si["S1_conf"][j],
-                             "ST": si["ST"][j], "ST_conf": si["ST_conf"][j]})
-        else:
-            from SALib.analyze import morris
-
-            x = design[[f"u.{p}" for p in params]].to_numpy(dtype=float)
-            si = morris.analyze(problem, x, y, conf_level=LEVEL, num_levels=int(m["design"]["levels"]), seed=seed,
-                                print_to_console=False)
-            for j, name in enumerate(problem["names"]):
-                rows.append({"metric": metric, "parameter": name, "mu": si["mu"][j], "mu_star": si["mu_star"][j],
-                             "mu_star_conf": si["mu_star_conf"][j], "sigma": si["sigma"][j]})
+        unit = design[[f"u.{p}" for p in params]].to_numpy(dtype=float)
+        for row in DESIGNS[m["design"]["kind"]].sensitivity(problem, unit, y, m["design"], LEVEL, seed) or []:
+            rows.append({"metric": metric, **row})
     return pd.DataFrame(rows)
 
 
@@ -290,27 +277,23 @@ def _series_figure(results: Results, param: str, path: Path) -> None:
     fig.savefig(path, dpi=100)
 
 
-def _sensitivity_figure(table: pd.DataFrame, kind: str, path: Path) -> None:
+def _sensitivity_figure(table: pd.DataFrame, kind: DesignKind, path: Path) -> None:
     metrics = list(dict.fromkeys(table["metric"]))
     fig, rows, cols = _grid(len(metrics), width=5.0, height=3.2, cols=min(2, len(metrics)))
     for k, m in enumerate(metrics):
         t = table[table["metric"] == m]
         ax = fig.add_subplot(rows, cols, k + 1)
         x = np.arange(len(t))
-        if kind == "sobol":
-            ax.bar(x - 0.2, t["S1"], 0.4, yerr=t["S1_conf"], label="S1 (first order)", color="C0", capsize=2)
-            ax.bar(x + 0.2, t["ST"], 0.4, yerr=t["ST_conf"], label="ST (total)", color="C1", capsize=2)
-            ax.set_ylabel("Sobol index")
-        else:
-            ax.bar(x - 0.2, t["mu_star"], 0.4, yerr=t["mu_star_conf"], label="μ* (mean |effect|)", color="C0", capsize=2)
-            ax.bar(x + 0.2, t["sigma"], 0.4, label="σ (interactions, non-linearity)", color="C1")
-            ax.set_ylabel("effect over the whole range")
+        width = 0.8 / len(kind.bars)
+        for b, (column, conf, label) in enumerate(kind.bars):
+            offset = (b - (len(kind.bars) - 1) / 2) * width
+            ax.bar(x + offset, t[column], width, yerr=t[conf] if conf else None, label=label, color=f"C{b}", capsize=2)
+        ax.set_ylabel(kind.index_label)
         ax.set_xticks(x, t["parameter"], rotation=30, ha="right", fontsize=8)
         ax.axhline(0, color="black", lw=0.6)
         ax.set_title(metric_label(m), fontsize=9)
         ax.grid(alpha=0.3, axis="y")
         if k == 0:
             ax.legend(fontsize=7)
-    title = "Sobol sensitivity indices (SALib), 95 % CI" if kind == "sobol" else "Morris elementary effects (SALib), μ* with 95 % CI"
-    fig.suptitle(title, fontsize=11)
+    fig.suptitle(kind.title, fontsize=11)
     fig.savefig(path, dpi=100)

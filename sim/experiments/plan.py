@@ -21,7 +21,7 @@ import pyarrow as pa
 from ..metrics import METRICS
 from ..model import resolve_scenario
 from ..scenario import Scenario, ScenarioError, load_scenario
-from .designs import make_design
+from .designs import DESIGNS, make_design
 from .seeds import run_seed
 from .sweepfile import Parameter, Sweep
 
@@ -202,15 +202,7 @@ class Plan:
     def describe_design(self) -> str:
         if self.kind == "compare":
             return f"{len(self.arms)} arms, common random numbers"
-        d = self.design
-        extra = ""
-        if d["kind"] == "sobol":
-            extra = f", N={d['samples']}" + (", second order" if d["second_order"] else "")
-        elif d["kind"] == "morris":
-            extra = f", {d['samples']} trajectories, {d['levels']} levels"
-        elif d["kind"] == "lhs":
-            extra = f", {d['samples']} samples"
-        return f"{d['kind']}{extra}"
+        return DESIGNS[self.design["kind"]].describe(self.design)
 
     def manifest(self) -> dict[str, Any]:
         """The plan as recorded in the results folder's manifest.json."""

@@ -31,14 +31,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..metrics import METRICS
 from ..model import resolve_scenario
 from ..scenario import Scenario, ScenarioError, load_scenario
 from ..scenario.loader import _field_at, _format, _Layer, _origin
+from .designs import DESIGNS
 
-DESIGNS = ("grid", "lhs", "sobol", "morris")
 
 
 class SweepError(ScenarioError):
@@ -100,7 +100,7 @@ class DesignSpec(_Strict):
     N for sobol (N·(d+2) points, N·(2d+2) with second-order indices; a power of 2) and the number
     of trajectories for morris ((d+1) points each)."""
 
-    kind: Literal["grid", "lhs", "sobol", "morris"] = Field(description="grid | lhs | sobol | morris")
+    kind: str = Field(description=f"the design: {' | '.join(DESIGNS)} (sim.experiments.designs)")
     samples: int | None = Field(None, ge=1, le=1_000_000, description="lhs points; sobol base samples N; morris trajectories")
     levels: int = Field(4, ge=2, le=100, description="morris: levels of the grid trajectories move on")
     second_order: bool = Field(False, description="sobol: also sample for second-order indices")
@@ -110,6 +110,14 @@ class DesignSpec(_Strict):
     @classmethod
     def _shorthand(cls, data: Any) -> Any:
         return {"kind": data} if isinstance(data, str) else data
+
+    @field_validator("kind")
+    @classmethod
+    def _known(cls, kind: str) -> str:
+        if kind not in DESIGNS:
+            names = [repr(k) for k in DESIGNS]
+            raise ValueError(f"expected one of {', '.join(names[:-1])} or {names[-1]}, found {kind!r}")
+        return kind
 
 
 class SweepSpec(_Strict):
@@ -295,26 +303,7 @@ def load_sweep(path: str | Path, *, replicates: int | None = None, days: int | N
 
 
 def _check_design(spec: SweepSpec, f: _File) -> None:
-    d = spec.design
-    loc = ("design",)
-    if d.kind == "grid":
-        if d.samples is not None:
-            raise f.fail(loc + ("samples",), "a grid takes no samples: it is every combination of the parameters' levels")
-        for key, p in spec.parameters.items():
-            if p.values is None and p.levels is None:
-                raise f.fail(("parameters", key), "a grid needs values: [...] or levels: with low and high")
-        return
-    for key, p in spec.parameters.items():
-        if p.levels is not None:
-            raise f.fail(("parameters", key, "levels"), f"levels is for grid designs; a {d.kind} design samples the range")
-    if d.samples is None:
-        what = {"lhs": "the number of points", "sobol": "the base sample N (a power of 2)",
-                "morris": "the number of trajectories"}[d.kind]
-        raise f.fail(loc, f"a {d.kind} design needs samples: {what}")
-    if d.kind == "sobol" and d.samples & (d.samples - 1):
-        raise f.fail(loc + ("samples",), f"a sobol design needs a power of 2 (Sobol' sequences), found {d.samples}")
-    if d.kind in ("sobol", "morris") and len(spec.parameters) < 2:
-        raise f.fail(("parameters",), f"a {d.kind} design needs at least two parameters")
+    DESIGNS[spec.design.kind].check(spec.design, spec.parameters, f.fail)
 
 
 def _check_path(key: str, doc: dict, f: _File, loc: tuple) -> Any:
