@@ -4,6 +4,7 @@
     cogov validate FILE...
     cogov show FILE
     cogov diff A B
+    cogov codebook
 
 Errors in the input (an invalid scenario, a missing file, a bad option, an existing run folder)
 are reported as one line, ``cogov: error: ...``, with exit status 2 and nothing written; `validate`
@@ -107,6 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("a", metavar="A", help="scenario YAML file")
     diff.add_argument("b", metavar="B", help="scenario YAML file")
     diff.set_defaults(func=cmd_diff)
+
+    book = sub.add_parser("codebook", help="print the codebook of every output file and column (Markdown)",
+                          description="Print the codebook: every file of a run folder and a results folder, every "
+                                      "column with its type, unit and meaning, every event and detail code of the "
+                                      "case log (the text of docs/outputs.md).")
+    book.set_defaults(func=cmd_codebook)
 
     from . import credibility  # validate-model, calibrate, report
 
@@ -279,6 +286,13 @@ def cmd_validate(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 def cmd_show(args: argparse.Namespace, argv: Sequence[str]) -> int:
     sys.stdout.write(scenario_to_yaml(load_scenario(args.file)))
+    return EXIT_OK
+
+
+def cmd_codebook(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from ..running.codebook import codebook_markdown
+
+    sys.stdout.write(codebook_markdown())
     return EXIT_OK
 
 

@@ -40,39 +40,49 @@ class Notice(IntEnum):
 #: notice names by code − Notice.NONE (Notice values run from −1 without gaps)
 NOTICE_NAMES = [n.name.lower() for n in Notice]
 
-class Event(IntEnum):
-    """What happened to a dispute: one row of the case log each (docs/outputs.md lists them)."""
+class _Coded(IntEnum):
+    """An integer code with its meaning in words (for the codebook, docs/outputs.md)."""
 
-    ARISE = 0  # the dispute arises (latent)
-    NEGOTIATE = 1  # the parties start a bilateral negotiation
-    NOTICE = 2  # an institution learns of it (detail: how)
-    ROUTE = 3  # sent to a channel (detail: why)
-    MISROUTE = 4  # sent to the wrong desk first; reaches the right one later
-    ENQUEUE = 5  # reaches its handler's queue
-    START = 6  # a handler starts working it
-    RESOLVE = 7  # resolved (terminal)
-    FAIL = 8  # the channel concluded without resolving it
-    ESCALATE = 9  # the complainant takes it one rung up
-    ABANDON = 10  # the complainant gives up after acting (terminal)
-    LUMP = 11  # given up before anyone acted: the base of the dispute pyramid (terminal)
-    HANDOVER = 12  # its handler retired; the case is passed on
+    def __new__(cls, value: int, meaning: str):
+        member = int.__new__(cls, value)
+        member._value_ = value
+        member.meaning = meaning
+        return member
 
 
-class Detail(IntEnum):
+class Event(_Coded):
+    """What happened to a dispute: one row of the case log each."""
+
+    ARISE = 0, "the dispute arises; nobody is acting on it yet (latent)"
+    NEGOTIATE = 1, "the parties start a bilateral negotiation (双方协商)"
+    NOTICE = 2, "an institution learns of it; the detail says how"
+    ROUTE = 3, "sent to a channel; the detail says why"
+    MISROUTE = 4, "sent to the wrong desk first; it reaches the right one later"
+    ENQUEUE = 5, "reaches its handler's queue"
+    START = 6, "a handler starts working on it"
+    RESOLVE = 7, "resolved (closes the dispute)"
+    FAIL = 8, "the channel concluded it without resolving it"
+    ESCALATE = 9, "the complainant takes it one rung up the ladder"
+    ABANDON = 10, "the complainant gives up after someone acted on it (closes the dispute)"
+    LUMP = 11, "given up before anyone acted: the base of the dispute pyramid (closes the dispute)"
+    HANDOVER = 12, "its handler retired; the case is passed on"
+
+
+class Detail(_Coded):
     """Why or how an event happened, where the event alone does not say."""
 
-    NONE = 0
-    REPORTED = 1  # notice, route: the complainant reported it
-    GRID_WORKER = 2  # notice, route: found on a grid worker's patrol
-    RED_CELL = 3  # notice, route: noticed by a red-cell (party-member) volunteer in the building
-    ON_THE_SPOT = 4  # route: a grid worker settles a small dispute on the spot
-    RED_CELL_HELPS = 5  # negotiate: a red-cell volunteer helps the parties talk
-    ESCALATED = 6  # route: arrives one rung up after an escalation
-    HANDOVER = 7  # route: passed on after its handler retired
-    GAVE_UP_WAITING = 8  # abandon: left a queue it had waited in
-    NO_CHANNEL = 9  # abandon: no channel left open to it
-    WRONG_DESK = 10  # misroute: sent to the wrong desk first
-    PROPERTY_COMPANY_LEFT = 11  # handover: the property company left the community
+    NONE = 0, "no detail"
+    REPORTED = 1, "notice, route: the complainant reported it"
+    GRID_WORKER = 2, "notice, route: found on a grid worker's patrol (网格员)"
+    RED_CELL = 3, "notice, route: noticed by a red-cell (party-member) volunteer in the building (红色细胞)"
+    ON_THE_SPOT = 4, "route: a grid worker settles a small dispute on the spot"
+    RED_CELL_HELPS = 5, "negotiate: a red-cell volunteer helps the parties talk"
+    ESCALATED = 6, "route: arrives one rung up after an escalation"
+    HANDOVER = 7, "route: passed on after its handler retired"
+    GAVE_UP_WAITING = 8, "abandon: left a queue it had waited in"
+    NO_CHANNEL = 9, "abandon: no channel left open to it"
+    WRONG_DESK = 10, "misroute: sent to the wrong desk first"
+    PROPERTY_COMPANY_LEFT = 11, "handover: the property company left the community"
 
 
 EVENT_NAMES = [e.name.lower() for e in Event]
@@ -81,6 +91,37 @@ DETAIL_NAMES = [d.name.lower() for d in Detail]
 TERMINAL_EVENTS = (Event.RESOLVE, Event.ABANDON, Event.LUMP)
 #: how a dispute was noticed, as the detail of its notice event
 NOTICE_DETAIL = {Notice.REPORTED: Detail.REPORTED, Notice.GRID_WORKER: Detail.GRID_WORKER, Notice.RED_CELL: Detail.RED_CELL}
+
+#: the case log's columns (case_log.parquet), in order: name → meaning
+CASE_LOG_COLUMNS = {
+    "dispute_id": "the dispute (a row of cases.parquet)",
+    "time": "when, in days since the start (fractions are times of day)",
+    "day": "the day it happened on: floor(time), 0 = the first day",
+    "event": "what happened (the events below)",
+    "channel": "the channel it happened at (the channels below); empty for arise, lump before any channel, notice",
+    "community": "the dispute's community",
+    "detail": "why or how (the details below); empty where the event says it all",
+}
+#: the cases table's columns (cases.parquet), in order: name → meaning
+CASE_COLUMNS = {
+    "dispute_id": "the dispute, numbered in the order disputes arose from 0",
+    "community": "its community",
+    "category": "its category (family, noise_neighbour, property_service, ...)",
+    "party_type": "who it is between",
+    "severity": "how serious, 0..1 (Beta-distributed)",
+    "complainant": "the resident who brings it (an index of the population; Resident agent order)",
+    "arisen_day": "the day it arose",
+    "noticed_time": "when an institution first learned of it (days; empty if never)",
+    "notice": "how it was first noticed (none, reported, grid_worker, red_cell, negotiated)",
+    "status": "its status at the end: latent, negotiating, waiting, in_service, resolved, abandoned",
+    "last_channel": "the last channel it was at (empty if none)",
+    "resolved_channel": "where it was resolved (empty unless resolved)",
+    "closed_time": "when it was resolved, abandoned or lumped (days; empty while open)",
+    "escalations": "times the complainant took it one rung up",
+    "highest_rung": "the highest rung it reached: 0 negotiation, 1 community desk, 2 joint meeting or professionals, "
+                    "3 street, 4 district or city hotline, 5 court (−1 never acted on)",
+    "misroutes": "times it was sent to the wrong desk first",
+}
 
 _COLUMNS = {
     "community": np.int32,
@@ -223,7 +264,7 @@ class DisputeBook:
         ids = np.asarray(self.log_id, dtype=np.int64)
         comm = self.cols["community"][ids] if len(ids) else np.empty(0, dtype=np.int32)
         channel = np.asarray(self.log_channel, dtype=np.int64)
-        return pa.table({
+        table = pa.table({
             "dispute_id": ids,
             "time": pa.array(np.asarray(self.log_time, dtype=np.float64)),
             "day": pa.array(np.floor(np.asarray(self.log_time, dtype=np.float64)).astype(np.int32)),
@@ -232,6 +273,7 @@ class DisputeBook:
             "community": _names(comm, community_names),
             "detail": _names(self.log_detail, DETAIL_NAMES, missing=Detail.NONE),
         })
+        return table
 
     def case_table(self, community_names: list[str]) -> pa.Table:
         """One row per dispute with its final state (open cases show their current status)."""
@@ -240,7 +282,7 @@ class DisputeBook:
         def names(col: str, vocab: list[str]) -> pa.Array:
             return _names(self.cols[col][:n], vocab)
 
-        return pa.table({
+        table = pa.table({
             "dispute_id": np.arange(n, dtype=np.int64),
             "community": _names(self.community, community_names),
             "category": names("category", list(CATEGORIES)),
@@ -258,7 +300,7 @@ class DisputeBook:
             "highest_rung": self.highest_rung.copy(),
             "misroutes": self.misroutes.copy(),
         })
-
+        return table
 
 
 def _names(codes, vocabulary: list[str], *, missing: int = -1) -> pa.Array:

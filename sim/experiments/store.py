@@ -48,9 +48,30 @@ from ..scenario import scenario_to_yaml, validate_document
 FORMAT = "cogov-experiment/1"
 MANIFEST = "manifest.json"
 KINDS = ("summary", "series", "failures")
+#: the files and folders of a results folder: name → what it holds
+RESULTS_FILES = {
+    "manifest.json": "the plan (sweep file text, design, seed rule, parameters, metrics), package versions, git commit, "
+                     "and one entry per session that wrote here",
+    "sweep.yaml": "the sweep file as given (sweeps only)",
+    "scenarios/*.yaml": "each arm's resolved base scenario (the sweep file's overrides applied)",
+    "design.parquet": "one row per design point: point, the parameter (or arm) columns, u.<parameter> unit coordinates "
+                      "of a sampled design",
+    "runs.parquet": "every planned run: point, replicate, seed",
+    "summary/part-NNNNNN.parquet": "one row per finished run (the columns below)",
+    "series/part-NNNNNN.parquet": "the kept daily metrics: point, replicate, day, one column per metric",
+    "failures/part-NNNNNN.parquet": "runs that raised or whose worker died: point, replicate, seed, design columns, "
+                                    "parameters (JSON), error, message, traceback, worker, attempt, failed_at",
+    "analysis/": "what `cogov analyze` (or `compare`) wrote: tables (CSV) and figures (PNG)",
+    ".lock": "locked (flock) by the process that writes the folder, so that two never write it at once",
+}
 #: summary columns that describe how a run went rather than what it gave; they vary between runs
 #: of the same (point, replicate) and are left out when results are compared
-PROVENANCE = ("wall_seconds", "rss_mb", "worker", "attempt")
+PROVENANCE = {
+    "wall_seconds": "seconds the run took in its worker",
+    "rss_mb": "the worker's resident memory after the run, MB",
+    "worker": "host:pid of the worker process",
+    "attempt": "1, or 2 for a run retried after its worker died",
+}
 EXTRA_PACKAGES = ("scipy", "dask", "distributed", "SALib")
 
 

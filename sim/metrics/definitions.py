@@ -25,6 +25,10 @@ from ..scenario.schema import ACTIVITIES, AGE_BANDS, CATEGORIES
 from .registry import METRICS, Direction, Kind, Metric, Section
 
 COMMUNITY_CODES = np.array(sorted(int(c) for c in COMMUNITY_CHANNELS))
+ACTIVITY_WORDS = {"consultation": "consultations (协商议事)", "volunteering": "volunteering",
+                  "assembly": "owners' assemblies", "service_centre": "service-centre activities"}
+INSTITUTION_WORDS = {"party": "the community party organisation", "residents_committee": "the residents' committee",
+                     "property_company": "the property-service company", "government": "government (street, district, city)"}
 
 
 class Scope:
@@ -231,7 +235,7 @@ def participation_in(activity: str) -> MetricFunction:
         s = scope(x)
         return _nan_mean(_recent(s, s.residents("last_part")[:, a]))
 
-    metric.__doc__ = f"Share who took part in {activity} in the last 30 days."
+    metric.__doc__ = f"Share of adult residents who took part in {ACTIVITY_WORDS[activity]} in the last 30 days."
     return metric
 
 
@@ -241,7 +245,7 @@ def trust_in(institution: str) -> MetricFunction:
     def metric(x) -> float:
         return _nan_mean(scope(x).residents("trust")[:, k])
 
-    metric.__doc__ = f"Mean trust in the {institution.replace('_', ' ')}, 0..1."
+    metric.__doc__ = f"Mean trust of residents in {INSTITUTION_WORDS[institution]}, 0..1."
     return metric
 
 

@@ -15,8 +15,25 @@ from ..disputes.ladder import LEVEL_OF, Channel
 from .definitions import Scope, summary
 from .registry import METRICS
 
-IDENTITY = ["rank", "community", "street", "district", "type", "households", "streets",
-            "property_company", "owners_committee"]
+#: the columns that say which community, street or district a row is, in the order shown first
+IDENTITY = {
+    "rank": "districts: rank by resolution rate, then participation",
+    "community": "the community's name",
+    "street": "its street office (街道)",
+    "district": "its district (区)",
+    "type": "community type: old_compound, commodity_estate, resettlement, mixed",
+    "households": "households",
+    "streets": "districts: street offices in the district",
+    "property_company": "a property-service company serves it at the end of the run",
+    "owners_committee": "it has an owners' committee at the end of the run",
+}
+#: the other columns of the city tables (besides the per-community metrics): name → meaning
+COUNTS = {
+    **{f"escalated_to_{level}": f"communities: escalated cases from it that arrived at the {level} level"
+       for level in LEVEL_OF.values()},
+    "cases_handled_by_street_office": "streets: cases that reached this street office",
+    "cases_handled_by_district": "districts: cases that reached this district's handler",
+}
 
 
 def escalations_by_community(model) -> pd.DataFrame:

@@ -45,15 +45,44 @@ from ..metrics.definitions import summary
 from ..metrics.tables import community_table, district_league, street_table
 from ..scenario import scenario_to_yaml
 
-RUN_FILES = (
-    "series.parquet", "series.csv", "case_log.parquet", "cases.parquet",
-    "summary.json", "scenario.yaml", "dashboard.png", "manifest.json",
-)
+#: the files of every run folder: name → what it holds (docs/outputs.md lists their columns)
+RUN_FILES = {
+    "series.parquet": "the daily metrics: one row per day, the state at the end of that day",
+    "series.csv": "the same as series.parquet, as CSV",
+    "case_log.parquet": "the audit log: one row per event of every dispute, in the order they happened",
+    "cases.parquet": "one row per dispute, with its state at the end of the run",
+    "summary.json": "every end-of-run metric (sorted keys; null where undefined)",
+    "scenario.yaml": "the fully resolved scenario, seed and days included: `cogov run` on it reproduces the run",
+    "dashboard.png": "six panels of the daily series",
+    "manifest.json": "provenance: package versions, git commit, seed, days, command line, wall time, file checksums",
+}
 #: added for a run of more than one community (a city)
-CITY_FILES = (
-    "communities.parquet", "communities.csv", "streets.csv", "districts.csv",
-    "city_distribution.png", "city_heatmap.png", "city_escalations.png",
-)
+CITY_FILES = {
+    "communities.parquet": "one row per community: where and what it is, and its end-of-run metrics",
+    "communities.csv": "the same as communities.parquet, as CSV",
+    "streets.csv": "one row per street office: its communities together, and the cases it handled",
+    "districts.csv": "the district league table: districts ranked by resolution rate, then participation",
+    "city_distribution.png": "resolution rate and participation across communities, by community type",
+    "city_heatmap.png": "the communities (columns) of each street (rows), coloured by resolution rate",
+    "city_escalations.png": "the communities that account for most escalations beyond the community, with their cumulative share",
+}
+#: the keys of manifest.json: name → meaning
+MANIFEST_FIELDS = {
+    "cogov_run_folder": "format version of the run folder (1)",
+    "scenario_name": "the scenario's name",
+    "scenario_file": "the scenario file given to `cogov run` (absolute path; null from Python)",
+    "seed": "the seed of the run",
+    "days": "days simulated",
+    "command_line": "the command that made the folder",
+    "wall_time_seconds": "seconds from start to the folder written",
+    "created_at": "when (UTC, ISO 8601)",
+    "versions": "versions of cogov, Mesa, NumPy, pandas, pyarrow, pydantic and Python",
+    "git_commit": "the git commit of the package's checkout (null outside one)",
+    "git_dirty": "whether that checkout had uncommitted changes",
+    "lang": "the language asked for (en or zh)",
+    "dashboard_lang": "the language the dashboard was drawn in (en without a CJK font)",
+    "files": "SHA-256 of every other file of the folder",
+}
 #: files that must be byte-identical for the same scenario and seed
 DETERMINISTIC_FILES = ("series.parquet", "series.csv", "case_log.parquet", "cases.parquet", "summary.json", "scenario.yaml")
 PACKAGES = ("cogov", "mesa", "numpy", "pandas", "pyarrow", "pydantic")
