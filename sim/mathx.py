@@ -11,3 +11,17 @@ def logistic(x):
 def logit(p: float) -> float:
     p = min(max(p, 1e-6), 1 - 1e-6)
     return float(np.log(p / (1 - p)))
+
+
+def cumulative(p: np.ndarray) -> np.ndarray:
+    """The cumulative distribution of probabilities `p`, normalised to end at exactly 1."""
+    cdf = np.cumsum(p, dtype=np.float64)
+    cdf /= cdf[-1]
+    return cdf
+
+
+def draw_index(rng: np.random.Generator, cdf: np.ndarray, size=None):
+    """Indices drawn by inverse-CDF sampling from a `cumulative` distribution: the same draws as
+    ``rng.choice(len(cdf), size, p=p)`` (one uniform per draw), without its per-call checks,
+    which cost more than the draw on the model's small, fixed distributions."""
+    return cdf.searchsorted(rng.random(size), side="right")

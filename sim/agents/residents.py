@@ -80,6 +80,7 @@ class Population:
         self.grievance_until = np.full(n, NEVER, dtype=np.int32)
         self.ties = self._make_ties(rng, p, geo)
         self.degree = np.asarray(self.ties.sum(axis=1)).ravel()
+        self._has_ties = self.degree > 0
 
     def _make_ties(self, rng, p, geo: Geography) -> sparse.csr_matrix:
         """Household members, plus random neighbours in the building and the community; a share
@@ -124,7 +125,7 @@ class Population:
     def ties_active_share(self, day: int, window: int) -> np.ndarray:
         """Share of each resident's ties who took part within the window (0 without ties)."""
         act = self.active(day, window).astype(np.float64)
-        return np.divide(self.ties @ act, self.degree, out=np.zeros(self.n), where=self.degree > 0)
+        return np.divide(self.ties @ act, self.degree, out=np.zeros(self.n), where=self._has_ties)
 
     def knows_neighbours(self, day: int, window: int, ties_active: np.ndarray) -> np.ndarray:
         """Social capital, 0..1: took part recently, and how many of one's ties did."""
@@ -134,8 +135,9 @@ class Population:
               rate_failure: float, spillover: float) -> None:
         """Update trust after an outcome; the complainant's ties feel part of it."""
         start, stop = self.ties.indptr[who], self.ties.indptr[who + 1]
-        idx = np.r_[who, self.ties.indices[start:stop]]
-        weight = np.r_[1.0, np.full(stop - start, spillover)]
+        idx = np.concatenate(([who], self.ties.indices[start:stop]))
+        weight = np.full(1 + stop - start, spillover)
+        weight[0] = 1.0
         tr = self.trust[idx, institution]
         if success:
             self.trust[idx, institution] = tr + weight * rate_success * (1 - tr)

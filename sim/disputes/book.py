@@ -254,6 +254,8 @@ class DisputeBook:
     # ----------------------------------------------------------------------------------------
     def with_status(self, *statuses: Status) -> np.ndarray:
         s = self.status
+        if len(statuses) == 1:
+            return np.flatnonzero(s == statuses[0])
         mask = np.zeros(self.n, dtype=bool)
         for st in statuses:
             mask |= s == st

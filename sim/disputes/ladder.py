@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+import numpy as np
+
 from ..scenario.schema import CATEGORIES
 
 
@@ -73,6 +75,9 @@ OWNER = {
     Channel.CITY_HOTLINE: Institution.GOVERNMENT,
     Channel.COURT: Institution.GOVERNMENT,
 }
+
+#: OWNER as an array by channel code, for lookups over many cases (−1: no institution)
+OWNER_CODE = np.array([-1 if OWNER[c] is None else int(OWNER[c]) for c in Channel])
 
 
 class PartyType(IntEnum):

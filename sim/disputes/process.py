@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..mathx import logistic, logit
+from ..mathx import cumulative, draw_index, logistic, logit
 from ..scenario.schema import CATEGORIES
 from .book import NOTICE_DETAIL, Detail, DisputeBook, Event, Notice, Status
 from .handlers import Handler, PeriodicHandler
 from .ladder import (
-    CATEGORY_FIT, CATEGORY_INDEX, CHANNELS_AT, INVOLVES_PROPERTY, LEVEL_INDEX, OWNER, PARTY_MIX, PROFESSIONAL_FIT,
+    CATEGORY_FIT, CATEGORY_INDEX, CHANNELS_AT, INVOLVES_PROPERTY, LEVEL_INDEX, OWNER, OWNER_CODE, PARTY_MIX, PROFESSIONAL_FIT,
     QUALITY_SENSITIVE, RUNG, RUNG_COST_KEY, SAFETY_SENSITIVE, TOP_RUNG, Channel, Institution, PartyType,
 )
 
 QUALITY_COLUMNS = [CATEGORY_INDEX[c] for c in CATEGORIES if c in QUALITY_SENSITIVE]
 SAFETY_COLUMNS = [CATEGORY_INDEX[c] for c in CATEGORIES if c in SAFETY_SENSITIVE]
-#: per category: the party types and their probabilities (PARTY_MIX as arrays)
-PARTY_CHOICES = [(np.array([int(t) for t in PARTY_MIX[c]]), np.array(list(PARTY_MIX[c].values()))) for c in CATEGORIES]
+#: per category: the party types and their cumulative probabilities (PARTY_MIX as arrays)
+PARTY_CHOICES = [(np.array([int(t) for t in PARTY_MIX[c]]), cumulative(np.array(list(PARTY_MIX[c].values()))))
+                 for c in CATEGORIES]
 COMMUNITY_HANDLED = (Channel.PROPERTY_DESK, Channel.MEDIATION, Channel.JOINT_MEETING, Channel.PROFESSIONAL)
 NEGOTIATION_DAYS = 3.0  # mean length of a bilateral negotiation
 MISROUTE_DELAY_DAYS = 3.0  # mean delay before a misrouted case is passed to the right desk
@@ -106,8 +107,8 @@ class DisputeProcess:
             category = np.repeat(np.arange(len(CATEGORIES)), counts[c])
             party = np.empty(len(category), dtype=np.int64)
             for k in np.flatnonzero(counts[c]):
-                types, probs = PARTY_CHOICES[k]
-                party[category == k] = types[rng.choice(len(types), size=counts[c, k], p=probs)]
+                types, cdf = PARTY_CHOICES[k]
+                party[category == k] = types[draw_index(rng, cdf, counts[c, k])]
             if not companies[c].present:
                 party[np.isin(party, list(INVOLVES_PROPERTY))] = PartyType.RESIDENT_INSTITUTION
             rows, owners = m.community_rows[c], m.community_owner_rows[c]
@@ -209,7 +210,7 @@ class DisputeProcess:
         waiting = waiting[b.ready_time[waiting] < day]
         if len(waiting) == 0:
             return
-        owner = np.array([OWNER[Channel(c)] for c in b.channel[waiting]])
+        owner = OWNER_CODE[b.channel[waiting]]  # every waiting case is at an institution's channel
         trust = m.population.trust[b.complainant[waiting], owner]
         p = m.config.behaviour.reporting.renege_hazard * (1 - trust)
         gone = [int(i) for i in waiting[m.rng.random(len(waiting)) < p]]
@@ -339,7 +340,7 @@ class DisputeProcess:
             cat = CATEGORIES[int(b.category[i])]
             u = np.array([3.0 * m.population.trust[who, OWNER[ch]] + self.fit(ch, party, cat) for ch in options])
             p = np.exp(u - u.max())
-            ch = options[int(rng.choice(len(options), p=p / p.sum()))]
+            ch = options[int(draw_index(rng, cumulative(p / p.sum())))]
         else:
             ch = options[0]
         h = self.handler(ch, c)

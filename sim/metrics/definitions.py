@@ -24,7 +24,8 @@ from ..disputes.ladder import COMMUNITY_CHANNELS, INSTITUTION_NAMES, INVOLVES_PR
 from ..scenario.schema import ACTIVITIES, AGE_BANDS, CATEGORIES
 from .registry import METRICS, Direction, Kind, Metric, Section
 
-COMMUNITY_CODES = np.array(sorted(int(c) for c in COMMUNITY_CHANNELS))
+#: by channel code: is the channel inside the community (小事不出社区)?
+IN_COMMUNITY = np.array([c in COMMUNITY_CHANNELS for c in Channel])
 ACTIVITY_WORDS = {"consultation": "consultations (协商议事)", "volunteering": "volunteering",
                   "assembly": "owners' assemblies", "service_centre": "service-centre activities"}
 INSTITUTION_WORDS = {"party": "the community party organisation", "residents_committee": "the residents' committee",
@@ -92,7 +93,11 @@ def scope(x) -> Scope:
 
 
 def _nan_mean(x: np.ndarray) -> float:
-    return float(x.mean()) if len(x) else float("nan")
+    if not len(x):
+        return float("nan")
+    if x.dtype == bool:  # a share: counting is exact and much faster than a float mean
+        return np.count_nonzero(x) / len(x)
+    return float(x.mean())
 
 
 # --- dispute counts ----------------------------------------------------------------------------
@@ -144,7 +149,7 @@ def community_share(x) -> float:
     which count only cases that reached the dispute-resolution system."""
     s = scope(x)
     ch = s.disputes("resolved_channel")[resolved_mask(s) & noticed_mask(s)]
-    return float(np.isin(ch, COMMUNITY_CODES).mean()) if len(ch) else float("nan")
+    return _nan_mean(IN_COMMUNITY[ch])
 
 
 def days_to_resolution(x) -> np.ndarray:
@@ -188,15 +193,20 @@ def reported_share(x) -> float:
     return float(m.mean()) if len(m) else float("nan")
 
 
+def status_counts(s: Scope) -> np.ndarray:
+    """Disputes in each status (indexed by `Status`)."""
+    return s.memo("status_counts", lambda: np.bincount(s.disputes("status"), minlength=len(Status)))
+
+
 def backlog(x) -> float:
     """Cases waiting for or in the hands of a handler."""
-    st = scope(x).disputes("status")
-    return float(((st == Status.WAITING) | (st == Status.IN_SERVICE)).sum())
+    counts = status_counts(scope(x))
+    return float(counts[Status.WAITING] + counts[Status.IN_SERVICE])
 
 
 def latent(x) -> float:
     """Disputes nobody has acted on yet."""
-    return float((scope(x).disputes("status") == Status.LATENT).sum())
+    return float(status_counts(scope(x))[Status.LATENT])
 
 
 def reached_level(x, rung: int) -> int:
