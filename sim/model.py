@@ -29,9 +29,10 @@ from .disputes.ladder import Channel
 from .disputes.process import DisputeProcess
 from .metrics.definitions import daily_reporters
 from .metrics.residents import resident_reporters
-from .policies.effects import Effects
-from .scenario import Scenario, load_scenario, validate_document
-from .scenario.schema import FeeChange, PropertyExit, RunSpec
+from .policies.effects import CommunityEffects, Effects
+from .policies.rollout import Timeline
+from .scenario import Scenario, ScenarioError, load_scenario, validate_document
+from .scenario.schema import RunSpec, TimelineEntry
 from .space.geography import build_geography
 
 INCUBATED_KINDS = ("volunteer_team", "counselling", "interest_group", "legal_aid")
@@ -51,12 +52,32 @@ def resolve_scenario(scenario: Scenario | str | Path | dict | None, overrides: d
     if not overrides:
         return scenario if isinstance(scenario, Scenario) else validate_document(doc)
     for key, value in overrides.items():
-        node = doc
-        *parents, leaf = key.split(".")
-        for p in parents:
-            node = node.setdefault(p, {})
-        node[leaf] = value
+        set_dotted(doc, key, value)
     return validate_document(doc)
+
+
+def set_dotted(doc: dict, key: str, value: Any) -> None:
+    """Set `key` in a scenario document: a dotted path of mapping keys and list indices
+    (``timeline.0.day``); a key that itself holds dots, as a timeline entry's settings do
+    (``timeline.0.set.policies.red_cells.enabled``), is matched whole."""
+    node: Any = doc
+    parts = key.split(".")
+    while True:
+        whole = ".".join(parts)
+        if isinstance(node, dict) and (len(parts) == 1 or whole in node):
+            node[whole] = value
+            return
+        head, parts = parts[0], parts[1:]
+        if isinstance(node, list):
+            index = int(head) if head.isdigit() else -1
+            if not 0 <= index < len(node):
+                raise ScenarioError(f"{key}: no item {head!r} in a list of {len(node)}")
+            if not parts:
+                node[index] = value
+                return
+            node = node[index]
+        else:
+            node = node.setdefault(head, {})
 
 
 def fresh_seed() -> int:
@@ -118,15 +139,20 @@ class CoGovModel(mesa.Model):
         self.config = config.model_copy(update={"run": validate_run(run)})
         super().__init__(rng=self.seed)
         self.day = 0
-        self.effects = Effects.from_policies(self.config.policies)
         self.geography = build_geography(self.config)
+        n_comm = len(self.geography.communities)
+        # what each community works under now: the scenario's, until its timeline changes them
+        self.sites = [layout.site for layout in self.geography.communities]
+        self.policies = [self.config.policies] * n_comm
+        self.dispute_specs = [self.config.disputes] * n_comm
+        self.effects = CommunityEffects([Effects.from_policies(self.config.policies)] * n_comm)
         self.population = Population(self.config, self.geography, self.rng)
         for i in range(self.population.n):
             Resident(self, i)
         self._index_rows()
         self._build_institutions()
         self.disputes = DisputeProcess(self)
-        n_comm = len(self.geography.communities)
+        self.timeline = Timeline(self)
         self.last_inspection = np.full(n_comm, -(10**6), dtype=np.int64)
         self.supervision_effort = np.zeros(n_comm)
         self.datacollector = mesa.DataCollector(
@@ -155,7 +181,7 @@ class CoGovModel(mesa.Model):
         """One day."""
         day = self.day
         self.disputes.book.new_day()
-        self.apply_shocks(day)
+        self.timeline.apply_due(day)
         self.supervise(day)
         self.disputes.arise(day)
         self.disputes.detect(day)
@@ -176,31 +202,29 @@ class CoGovModel(mesa.Model):
             self.running = False
 
     # ------------------------------------------------------------------------------------------
-    def apply_shocks(self, day: int) -> None:
-        for shock in self.config.shocks:
-            if shock.day != day:
-                continue
-            for c, layout in enumerate(self.geography.communities):
-                if shock.community not in (None, layout.name):
-                    continue
-                company = self.property_companies[c]
-                if isinstance(shock, PropertyExit) and company.present:
-                    company.leave()
-                    self.disputes.close_property_desk(c, float(day))
-                elif isinstance(shock, FeeChange) and company.present:
-                    company.fee *= shock.factor
+    def apply(self, changes: dict[str, Any] | None = None, *, scale: dict[str, float] | None = None,
+              community: str | list[str] | None = None, street: str | list[str] | None = None,
+              district: str | list[str] | None = None, label: str | None = None) -> TimelineEntry:
+        """Change levers or institutional settings from today on, between steps: exactly what a
+        timeline entry on this day does (the same code path), e.g.
+        ``model.apply({"policies.red_cells.enabled": True}, street="street 1-2")``. The entry is
+        added to ``model.config.timeline``, so the resolved scenario reproduces the run. Raises
+        ScenarioError (one line) for a change a scenario's timeline would be refused."""
+        entry = TimelineEntry(day=self.day, label=label, community=community, street=street, district=district,
+                              set=dict(changes or {}), scale=dict(scale or {}))
+        return self.timeline.add(entry)
 
     def supervise(self, day: int) -> None:
         """S2: districts inspect their communities; with smart supervision (S5) lagging
         communities are visited between rounds. Effort rises after a visit and fades."""
-        fx = self.effects
-        if not fx.supervision:
+        if not self.effects.any("supervision"):
             return
         for district in self.districts:
-            regular = district.inspects_on(day, fx.inspection_interval)
             for c, layout in enumerate(self.geography.communities):
-                if layout.district_index != district.index:
+                fx = self.effects[c]
+                if layout.district_index != district.index or not fx.supervision:
                     continue
+                regular = district.inspects_on(day, fx.inspection_interval)
                 lagging = (fx.smart_supervision and day - self.last_inspection[c] >= TARGETED_GAP_DAYS
                            and self.community_backlog(c) * 1000 / layout.households > TARGETED_BACKLOG)
                 if regular or lagging:
@@ -211,7 +235,7 @@ class CoGovModel(mesa.Model):
                     share = min(1.0, len(rc.mediators) / rc.staff)
                     self.disputes.handler(Channel.MEDIATION, c).take_time_off(day, fx.reporting_burden_days * share)
         for c in range(len(self.geography.communities)):
-            effort = Effects.supervision_effort(fx.supervision_intensity, day - self.last_inspection[c])
+            effort = Effects.supervision_effort(self.effects[c].supervision_intensity, day - self.last_inspection[c])
             self.supervision_effort[c] = effort
             for ch in (Channel.PROPERTY_DESK, Channel.MEDIATION, Channel.PROFESSIONAL):
                 self.disputes.handler(ch, c).speed = 1.0 - 0.3 * effort
@@ -233,9 +257,9 @@ class CoGovModel(mesa.Model):
         self.building_start = np.searchsorted(pop.building, np.arange(self.geography.n_buildings + 1))
 
     def _build_institutions(self) -> None:
-        fx, geo, pop = self.effects, self.geography, self.population
-        self.city = City(self, self.config.city.name if self.config.city else "city",
-                         self.config.policies.city_coordination.strength if self.config.policies.city_coordination.enabled else 0.0)
+        geo, pop = self.geography, self.population
+        cc = self.config.policies.city_coordination
+        self.city = City(self, self.config.city.name if self.config.city else "city", cc.strength if cc.enabled else 0.0)
         self.districts = [District(self, d, name) for d, name in enumerate(geo.districts)]
         self.streets = [StreetOffice(self, s, name, int(geo.street_district[s])) for s, name in enumerate(geo.streets)]
         self.party_orgs, self.committees, self.property_companies, self.owners_committees = [], [], [], []
@@ -245,26 +269,36 @@ class CoGovModel(mesa.Model):
         for c, layout in enumerate(geo.communities):
             site = layout.site
             self.party_orgs.append(PartyOrganisation(self, c, site))
-            rc = ResidentsCommittee(self, c, site)
-            self.committees.append(rc)
+            self.committees.append(ResidentsCommittee(self, c, site))
             self.property_companies.append(PropertyCompany(self, c, site))
             self.owners_committees.append(OwnersCommittee(self, c, site))
-            orgs = [SocialOrganisation(self, c, o.kind, o.capacity, o.funding) for o in site.social_organisations]
-            orgs += [SocialOrganisation(self, c, INCUBATED_KINDS[k % len(INCUBATED_KINDS)], fx.incubated_capacity, fx.incubated_funding, incubated=True)
-                     for k in range(fx.incubated_orgs)]
-            self.social_organisations.append(orgs)
-            units = [CoLocatedUnit(self, c, u.money_per_year, u.volunteer_hours_per_year) for u in site.co_located_units]
-            if fx.enterprise_money or fx.enterprise_hours:
-                units.append(CoLocatedUnit(self, c, fx.enterprise_money, fx.enterprise_hours, enterprise=True))
-            self.co_located_units.append(units)
-            if fx.grid_management:
-                self._staff_grids(layout, rc)
+            self.social_organisations.append(self.organisations_of(c))
+            self.co_located_units.append(self.units_of(c))
+            if self.effects[c].grid_management:
+                self.staff_grids(c)
         self.red_cells_in_building = np.bincount(pop.building[pop.red_cell], minlength=geo.n_buildings)
 
-    def _staff_grids(self, layout, rc: ResidentsCommittee) -> None:
-        """S3 grid management: each grid (网格) gets enough grid workers for its households; a
-        worker covering more households than one can patrol at the set interval visits less often."""
-        fx, geo = self.effects, self.geography
+    def organisations_of(self, c: int) -> list[SocialOrganisation]:
+        """The site's social organisations, and those incubated (S4) where the lever is on."""
+        fx, site = self.effects[c], self.sites[c]
+        orgs = [SocialOrganisation(self, c, o.kind, o.capacity, o.funding) for o in site.social_organisations]
+        orgs += [SocialOrganisation(self, c, INCUBATED_KINDS[k % len(INCUBATED_KINDS)], fx.incubated_capacity, fx.incubated_funding, incubated=True)
+                 for k in range(fx.incubated_orgs)]
+        return orgs
+
+    def units_of(self, c: int) -> list[CoLocatedUnit]:
+        """The site's co-located units, and an enterprise's pledge (S4) where the lever is on."""
+        fx, site = self.effects[c], self.sites[c]
+        units = [CoLocatedUnit(self, c, u.money_per_year, u.volunteer_hours_per_year) for u in site.co_located_units]
+        if fx.enterprise_money or fx.enterprise_hours:
+            units.append(CoLocatedUnit(self, c, fx.enterprise_money, fx.enterprise_hours, enterprise=True))
+        return units
+
+    def staff_grids(self, c: int) -> None:
+        """S3 grid management: each grid (网格) of community `c` gets enough grid workers for its
+        households; a worker covering more households than one can patrol at the set interval
+        visits less often."""
+        fx, geo, layout, rc = self.effects[c], self.geography, self.geography.communities[c], self.committees[c]
         buildings = np.arange(layout.building_offset, layout.building_offset + layout.buildings)
         households = np.bincount(geo.household_building, minlength=geo.n_buildings)
         for grid in np.unique(geo.building_grid[buildings]):

@@ -5,7 +5,7 @@ import pytest
 
 from sim.disputes.handlers import Handler, PeriodicHandler, draw_work_time
 from sim.disputes.ladder import Channel
-from sim.scenario.schema import WorkTime
+from sim.scenario.schema import ServiceSpec, WorkTime
 
 
 def run_queue(handler, days, rng):
@@ -19,7 +19,7 @@ def run_queue(handler, days, rng):
 
 def test_first_come_first_served_and_never_more_than_servers_at_once():
     rng = np.random.default_rng(0)
-    h = Handler(Channel.MEDIATION, 2, WorkTime(distribution="fixed", mean_days=1.5), place=0)
+    h = Handler(Channel.MEDIATION, 2, ServiceSpec(work_time=WorkTime(distribution="fixed", mean_days=1.5), base_success=0.5), place=0)
     for case in range(6):
         h.submit(case, ready=0.1 * case)
     starts, ends = run_queue(h, 10, rng)
@@ -33,7 +33,7 @@ def test_first_come_first_served_and_never_more_than_servers_at_once():
 def test_waiting_grows_when_arrivals_exceed_capacity():
     def mean_wait(servers):
         rng = np.random.default_rng(1)
-        h = Handler(Channel.MEDIATION, servers, WorkTime(mean_days=2.0), place=0)
+        h = Handler(Channel.MEDIATION, servers, ServiceSpec(work_time=WorkTime(mean_days=2.0), base_success=0.5), place=0)
         arrivals = np.cumsum(rng.exponential(1.0, size=200))  # one case a day
         for case, t in enumerate(arrivals):
             h.submit(case, ready=t)
@@ -44,7 +44,7 @@ def test_waiting_grows_when_arrivals_exceed_capacity():
 
 
 def test_handoff_delays_arrival():
-    h = Handler(Channel.STREET, 1, WorkTime(distribution="fixed", mean_days=1.0), place=0)
+    h = Handler(Channel.STREET, 1, ServiceSpec(work_time=WorkTime(distribution="fixed", mean_days=1.0), base_success=0.5), place=0)
     h.submit(7, ready=3.5)
     rng = np.random.default_rng(0)
     starts, _ = run_queue(h, 6, rng)
@@ -52,7 +52,7 @@ def test_handoff_delays_arrival():
 
 
 def test_joint_meeting_takes_cases_only_on_meeting_days_up_to_capacity():
-    h = PeriodicHandler(Channel.JOINT_MEETING, 3, WorkTime(distribution="fixed", mean_days=1.0), place=0, interval=10, phase=4)
+    h = PeriodicHandler(Channel.JOINT_MEETING, 3, ServiceSpec(work_time=WorkTime(distribution="fixed", mean_days=1.0), base_success=0.5), place=0, interval=10, phase=4)
     for case in range(5):
         h.submit(case, ready=0.0)
     starts, _ = run_queue(h, 20, np.random.default_rng(0))
@@ -70,7 +70,7 @@ def test_work_time_distributions_have_the_configured_mean(dist):
 
 
 def test_time_off_delays_the_next_case():
-    h = Handler(Channel.MEDIATION, 1, WorkTime(distribution="fixed", mean_days=1.0), place=0)
+    h = Handler(Channel.MEDIATION, 1, ServiceSpec(work_time=WorkTime(distribution="fixed", mean_days=1.0), base_success=0.5), place=0)
     h.take_time_off(0, staff_days=2.0)
     h.submit(1, ready=0.0)
     starts, _ = run_queue(h, 5, np.random.default_rng(0))

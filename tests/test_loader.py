@@ -364,7 +364,7 @@ def test_defaults_are_filled_in_around_partial_sections(tmp_path):
     assert s.handlers.district == d.handlers.district
     # untouched sections are exactly the defaults
     assert s.site == d.site and s.behaviour == d.behaviour and s.policies == d.policies
-    assert s.run == d.run and s.shocks == [] and s.city is None
+    assert s.run == d.run and s.timeline == [] and s.city is None
 
 
 def test_overrides_apply_last(tmp_path):

@@ -279,10 +279,13 @@ def test_dashboard_copes_with_missing_and_all_nan_series(tmp_path):
     assert os.path.getsize(tmp_path / "d.png") > 10_000
 
 
-def test_shocks_are_marked_on_the_dashboard():
+def test_timeline_entries_and_old_shocks_are_marked_on_the_dashboard():
     doc = {**SMALL, "shocks": [{"kind": "fee_change", "day": 5, "factor": 1.3},
-                               {"kind": "property_exit", "day": 10, "community": "community"},
-                               {"kind": "property_exit", "day": 500}]}  # after the run: not marked
+                               {"kind": "property_exit", "day": 10, "community": "community"}],
+           "timeline": [{"day": 12, "label": "grid workers start", "set": {"policies.grid_management.enabled": True}},
+                        {"day": 15, "set": {"policies.red_cells.enabled": True}}]}
     sc = validate_document(doc)  # 20 days
-    assert output_mod.shock_events(sc, "en") == [(5, "Property fee ×1.3"), (10, "Property company leaves (community)")]
-    assert output_mod.shock_events(sc, "zh")[0] == (5, "物业费调整 ×1.3")
+    assert output_mod.timeline_events(sc, "en") == [
+        (5, "Property fee ×1.3"), (10, "Property company leaves (community)"), (12, "grid workers start"),
+        (15, "Red-cell programme starts")]
+    assert output_mod.timeline_events(sc, "zh")[0] == (5, "物业费调整 ×1.3")

@@ -18,16 +18,38 @@ class PartyOrganisation(mesa.Agent):
 
     def __init__(self, model, community: int, site: Site):
         super().__init__(model)
-        fx = model.effects
+        fx = model.effects[community]
         self.community = community
-        self.secretary_capability = fx.secretary_capability_override if fx.secretary_capability_override is not None else site.party.secretary_capability
-        self.mobilisation_effort = fx.mobilisation_effort_override if fx.mobilisation_effort_override is not None else site.party.mobilisation_effort
+        self.arrange(site, fx)
         pop = model.population
-        members = np.flatnonzero((pop.community == community) & pop.party_member)
-        self.party_members = len(members)
-        volunteers = members[model.rng.random(len(members)) < fx.red_cell_share]
+        self.members = np.flatnonzero((pop.community == community) & pop.party_member)
+        self.party_members = len(self.members)
+        volunteers = self.members[model.rng.random(len(self.members)) < fx.red_cell_share]
         pop.red_cell[volunteers] = True
         self.red_cell_volunteers = len(volunteers)
+        self.volunteer_share = fx.red_cell_share
+
+    def arrange(self, site: Site, fx) -> None:
+        """Secretary and effort as the site says, unless the strong-party lever (S3) sets them."""
+        self.secretary_capability = fx.secretary_capability_override if fx.secretary_capability_override is not None else site.party.secretary_capability
+        self.mobilisation_effort = fx.mobilisation_effort_override if fx.mobilisation_effort_override is not None else site.party.mobilisation_effort
+
+    def enrol_volunteers(self, share: float) -> None:
+        """The red-cell programme (S3) changed mid-run: members join (or leave) so that each member
+        volunteers with chance `share`, those already volunteering first to stay."""
+        pop = self.model.population
+        if share == self.volunteer_share:
+            return
+        serving = pop.red_cell[self.members]
+        u = self.model.rng.random(len(self.members))
+        if share > self.volunteer_share:
+            join = ~serving & (u < (share - self.volunteer_share) / (1.0 - self.volunteer_share))
+            pop.red_cell[self.members[join]] = True
+        else:
+            leave = serving & (u >= (share / self.volunteer_share if self.volunteer_share else 0.0))
+            pop.red_cell[self.members[leave]] = False
+        self.red_cell_volunteers = int(pop.red_cell[self.members].sum())
+        self.volunteer_share = share
 
     def invitations_per_day(self) -> float:
         """Invitations the organisation itself sends (mobilisation effort × capability)."""
@@ -40,15 +62,26 @@ class ResidentsCommittee(mesa.Agent):
     def __init__(self, model, community: int, site: Site):
         super().__init__(model)
         self.community = community
-        self.staff = site.residents_committee.staff
-        self.base_skill = site.residents_committee.skill
-        self.service_centre_events_per_month = site.residents_committee.service_centre_events_per_month
-        self.mediators = [Mediator(model, community) for _ in range(site.residents_committee.mediators + model.effects.extra_mediators)]
+        self.mediators: list[Mediator] = []
         self.grid_workers: list[GridWorker] = []
+        self.arrange(site, model.effects[community])
 
-    def skill(self, effort: float) -> float:
-        """Casework skill today: site skill, cadre training (S6) and post-inspection effort (S2)."""
-        return min(1.0, self.base_skill + self.model.effects.skill_gain + 0.2 * effort)
+    def arrange(self, site: Site, fx) -> None:
+        """Staff, skill and programme as the site says; people's mediators from the site and the
+        multi-channel lever (S3) — hired, or retired last in first out."""
+        spec = site.residents_committee
+        self.staff, self.base_skill = spec.staff, spec.skill
+        self.service_centre_events_per_month = spec.service_centre_events_per_month
+        wanted = spec.mediators + fx.extra_mediators
+        while len(self.mediators) < wanted:
+            self.mediators.append(Mediator(self.model, self.community))
+        while len(self.mediators) > wanted:
+            self.mediators.pop().remove()
+
+    def skill(self, effort: float, effects) -> float:
+        """Casework skill today: site skill, cadre training (S6, in its policy `effects`) and
+        post-inspection effort (S2)."""
+        return min(1.0, self.base_skill + effects.skill_gain + 0.2 * effort)
 
 
 class Mediator(mesa.Agent):
@@ -88,8 +121,6 @@ class PropertyCompany(mesa.Agent):
         self.households = site.households
         self.initial_quality = spec.service_quality if spec.present else 0.3
         self.service_quality = self.initial_quality
-        self.responsiveness = min(1.0, spec.responsiveness + model.effects.responsiveness_gain)
-        self.red_property = model.effects.responsiveness_gain > 0
         self.fee = spec.monthly_fee
         self.initial_fee = spec.monthly_fee
         self.cost_month = spec.cost_per_household_month * site.households
@@ -98,6 +129,37 @@ class PropertyCompany(mesa.Agent):
         self.paid = 0
         self.revenue = 0.0
         self.spent = 0.0
+        self.ledger: list[tuple[int, int, int]] = []  # (day, billed, paid) of every monthly billing
+        self.set_responsiveness(spec, model.effects[community])
+
+    def set_responsiveness(self, spec, fx) -> None:
+        """Its own responsiveness, raised by a party branch in the company (red property, S3)."""
+        self.responsiveness = min(1.0, spec.responsiveness + fx.responsiveness_gain)
+        self.red_property = fx.responsiveness_gain > 0
+
+    def arrange(self, spec, fx, changed: set[str]) -> None:
+        """The settings a timeline changed (`changed`: names in site.property_company). A company
+        arriving starts as the spec says (quality, fee, reserve); one leaving closes its desk (the
+        caller hands its cases over)."""
+        if "present" in changed and spec.present != self.present:
+            if spec.present:
+                self.present = True
+                self.initial_quality = self.service_quality = spec.service_quality
+                self.fee = self.initial_fee = spec.monthly_fee
+                self.cost_month = spec.cost_per_household_month * self.households
+                self.budget = spec.reserve_months * self.cost_month
+            else:
+                self.leave()
+        if not self.present:
+            return
+        self.staff = spec.staff
+        if "service_quality" in changed:  # a new standard: what its budget now buys, from now on
+            self.initial_quality = self.service_quality = spec.service_quality
+        if "monthly_fee" in changed:
+            self.fee = spec.monthly_fee  # a rise is measured against the fee it started with
+        if "cost_per_household_month" in changed:
+            self.cost_month = spec.cost_per_household_month * self.households
+        self.set_responsiveness(spec, fx)
 
     def fee_rise(self) -> float:
         """Relative rise of the fee over its starting level (0 when unchanged or lowered)."""
@@ -106,7 +168,8 @@ class PropertyCompany(mesa.Agent):
     def monthly_bill(self) -> float:
         return self.fee * self.FLAT_M2
 
-    def collect(self, paid: int, billed: int) -> None:
+    def collect(self, paid: int, billed: int, day: int) -> None:
+        self.ledger.append((day, billed, paid))
         self.bills += billed
         self.paid += paid
         income = paid * self.monthly_bill()
@@ -140,8 +203,18 @@ class OwnersCommittee(mesa.Agent):
         self.community = community
         self.present = spec.present
         self.legitimacy = spec.legitimacy
+        self.arrange(spec, set())
+
+    def arrange(self, spec, changed: set[str]) -> None:
+        """Formed or dissolved, its standing and its rhythm, as a timeline changed them. A newly
+        formed committee starts with the spec's legitimacy."""
+        if "present" in changed and spec.present and not self.present:
+            self.legitimacy = spec.legitimacy
+        self.present = spec.present
+        if "legitimacy" in changed:
+            self.legitimacy = spec.legitimacy
         self.assembly_interval = spec.assembly_interval_days
-        self.phase = (7 * community + 15) % spec.assembly_interval_days
+        self.phase = (7 * self.community + 15) % spec.assembly_interval_days
 
     def holds_assembly(self, day: int) -> bool:
         return self.present and day % self.assembly_interval == self.phase

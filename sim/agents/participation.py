@@ -39,8 +39,9 @@ def invite(model, day: int) -> None:
     pop, rng = model.population, model.rng
     targets = []
     volunteers = np.flatnonzero(pop.red_cell)
-    if len(volunteers) and model.effects.red_cell_invitations_per_day > 0:
-        k = rng.poisson(model.effects.red_cell_invitations_per_day, size=len(volunteers))
+    rates = model.effects.of("red_cell_invitations_per_day")
+    if len(volunteers) and rates.any():
+        k = rng.poisson(rates[pop.community[volunteers]])
         src = np.repeat(volunteers, k)
         b = pop.building[src]
         start, stop = model.building_start[b], model.building_start[b + 1]
@@ -57,10 +58,10 @@ def invite(model, day: int) -> None:
 
 def offer_rates(model, day: int) -> np.ndarray:
     """Daily chance, per community and activity, that a resident is offered the activity."""
-    fx = model.effects
-    boost = project_boost(model.config.policies, day)
     rates = np.zeros((len(model.community_rows), len(ACTIVITIES)))
     for c in range(len(model.community_rows)):
+        fx = model.effects[c]
+        boost = project_boost(model.policies[c], day)
         party, rc = model.party_orgs[c], model.committees[c]
         orgs = model.social_organisations[c]
         units = model.co_located_units[c]
@@ -116,13 +117,13 @@ def take_part(model, day: int, ties_active: np.ndarray) -> None:
     drive = (
         spec.weight_trust * (pop.trust[who, Institution.PARTY] - 0.5)
         + spec.weight_invitation * (pop.invited_until[who] > day)
-        + spec.weight_results * fx.results_visibility * (model.disputes.visible_results[comm] - 0.5)
+        + spec.weight_results * fx.of("results_visibility")[comm] * (model.disputes.visible_results[comm] - 0.5)
         + 0.1 * mobilisation
         - spec.cost
     )
     threshold = pop.threshold[who]
     volunteering = activity == VOLUNTEERING
-    threshold = np.where(volunteering, np.where(pop.red_cell[who], 0.0, threshold - fx.volunteer_threshold_shift), threshold)
+    threshold = np.where(volunteering, np.where(pop.red_cell[who], 0.0, threshold - fx.of("volunteer_threshold_shift")[comm]), threshold)
     noise = rng.normal(0.0, spec.noise, size=len(who)) if spec.noise > 0 else 0.0
     takes = spec.weight_social * signal + drive + noise >= threshold
     pop.take_part(who[takes], activity[takes], day)

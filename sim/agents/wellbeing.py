@@ -32,7 +32,7 @@ def collect_fees(model, day: int) -> None:
              + spec.trust_weight * (pop.trust[heads, Institution.PROPERTY_COMPANY] - 0.5)
              - spec.price_elasticity * (company.fee / company.initial_fee - 1))
         paid = int((rng.random(len(heads)) < logistic(x)).sum())
-        company.collect(paid, len(heads))
+        company.collect(paid, len(heads), day)
 
 
 def update_wellbeing(model, day: int) -> None:
@@ -40,23 +40,29 @@ def update_wellbeing(model, day: int) -> None:
     beh = model.config.behaviour
     fx = model.effects
     comm = pop.community
-    quality = np.array([pc.service_quality for pc in model.property_companies])[comm]
-    fee_rise = np.array([pc.fee_rise() for pc in model.property_companies])[comm]
+    one = len(model.property_companies) == 1  # one community: its values broadcast, no gather needed
+
+    def each(values: np.ndarray) -> np.ndarray:
+        """Per-community values for every resident (the same numbers, one per resident)."""
+        return values[0] if one else values[comm]
+
+    quality = each(np.array([pc.service_quality for pc in model.property_companies]))
+    fee_rise = each(np.array([pc.fee_rise() for pc in model.property_companies]))
     aggrieved = pop.grievance_until > day
     target = (0.35 * quality
               + 0.25 * pop.trust[:, Institution.RESIDENTS_COMMITTEE]
               + 0.2 * pop.security
               + 0.2 * (~aggrieved)
-              + (0.05 if fx.need_analytics else 0.0)
+              + each(np.where(fx.of("need_analytics"), 0.05, 0.0))
               - 0.15 * fee_rise)
     pop.satisfaction += SATISFACTION_RATE * (np.clip(target, 0, 1) - pop.satisfaction)
-    sec_target = np.clip(beh.security_initial + fx.security_gain - 0.1 * aggrieved, 0, 1)
+    sec_target = np.clip(beh.security_initial + each(fx.of("security_gain")) - 0.1 * aggrieved, 0, 1)
     pop.security += SECURITY_RATE * (sec_target - pop.security)
-    gain = np.array([fx.trust_target_gain, fx.trust_target_gain, 0.0, fx.trust_target_gain])
+    gain = fx.of("trust_target_gain")[:, None] * np.array([1.0, 1.0, 0.0, 1.0])  # by community and institution
     target_trust = np.clip(pop.trust_target + gain, 0, 1)
     for k in (Institution.PARTY, Institution.RESIDENTS_COMMITTEE, Institution.GOVERNMENT):
-        pop.trust[:, k] += TRUST_DRIFT * (target_trust[k] - pop.trust[:, k])
+        pop.trust[:, k] += TRUST_DRIFT * (each(target_trust[:, k]) - pop.trust[:, k])
     # trust in the property company follows its service relative to where it started
-    q0 = np.array([pc.initial_quality for pc in model.property_companies])[comm]
+    q0 = each(np.array([pc.initial_quality for pc in model.property_companies]))
     k = Institution.PROPERTY_COMPANY
-    pop.trust[:, k] += TRUST_DRIFT * (np.clip(target_trust[k] + 0.5 * (quality - q0), 0, 1) - pop.trust[:, k])
+    pop.trust[:, k] += TRUST_DRIFT * (np.clip(each(target_trust[:, k]) + 0.5 * (quality - q0), 0, 1) - pop.trust[:, k])

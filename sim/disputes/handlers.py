@@ -12,7 +12,7 @@ from collections import deque
 
 import numpy as np
 
-from ..scenario.schema import WorkTime
+from ..scenario.schema import ServiceSpec, WorkTime
 from .ladder import Channel
 
 
@@ -31,18 +31,23 @@ def draw_work_time(rng: np.random.Generator, spec: WorkTime, scale: float = 1.0)
 
 
 class Handler:
-    """One channel's queue in one place (a community, a street, a district or the city)."""
+    """One channel's queue in one place (a community, a street, a district or the city), working
+    cases as its `spec` says (work time, base success, hand-off delay), which a timeline may change."""
 
-    def __init__(self, channel: Channel, servers: int, work_time: WorkTime, place: int):
+    def __init__(self, channel: Channel, servers: int, spec: ServiceSpec, place: int):
         self.channel = channel
         self.place = place
-        self.work_time = work_time
+        self.spec = spec
         self.free_at = [0.0] * servers  # time each server is next free
         self.queue: deque[tuple[float, int]] = deque()  # (ready time, dispute id), FCFS
         self.transit: list[tuple[float, int]] = []  # heap of cases still being handed over
         self.busy: list[tuple[float, int]] = []  # heap of (finish time, dispute id)
         self.busy_days = 0.0  # server-days worked, for resources spent
         self.speed = 1.0  # work-time multiplier, set by policies and supervision each day
+
+    @property
+    def work_time(self) -> WorkTime:
+        return self.spec.work_time
 
     @property
     def servers(self) -> int:
@@ -102,6 +107,13 @@ class Handler:
             completed.append((case, finish))
         return started, completed
 
+    def hand_over(self) -> list[int]:
+        """The cases waiting for this channel (queued or on their way), in queue order, taken out of
+        it; cases in service stay and finish."""
+        cases = [c for _, c in self.queue] + [c for _, c in sorted(self.transit)]
+        self.queue, self.transit = deque(), []
+        return cases
+
     def drain(self) -> list[int]:
         """Close the channel: every case it held, in queue order."""
         cases = [c for _, c in sorted(self.busy)] + [c for _, c in self.queue] + [c for _, c in sorted(self.transit)]
@@ -113,8 +125,8 @@ class PeriodicHandler(Handler):
     """A forum that meets every `interval` days and takes up to `servers` cases per meeting
     (the joint meeting, 联席会议). Cases wait in the queue between meetings."""
 
-    def __init__(self, channel: Channel, servers: int, work_time: WorkTime, place: int, interval: int, phase: int):
-        super().__init__(channel, servers, work_time, place)
+    def __init__(self, channel: Channel, servers: int, spec: ServiceSpec, place: int, interval: int, phase: int):
+        super().__init__(channel, servers, spec, place)
         self.interval = interval
         self.phase = phase
         self.meetings = 0

@@ -31,43 +31,47 @@ SMALL_DISPUTE = 0.4  # severity below which a grid worker may settle a dispute o
 GRIEVANCE_DAYS = 90  # an abandoned grievance weighs on satisfaction this long
 
 
+def joint_phase(community: int, interval: int) -> int:
+    """The day (modulo the interval) a community's joint meetings fall on, staggered across
+    communities so that a street's meetings are not all on one day."""
+    return (5 + 3 * community) % interval
+
+
 class DisputeProcess:
     """Owns the dispute book and every handler; the model calls its phases in order each day."""
 
     def __init__(self, model):
         self.m = model
         self.book = DisputeBook()
-        sc = model.config
-        hs = sc.handlers
-        fx = model.effects
+        hs = model.config.handlers
         self.community_handlers: list[dict[Channel, Handler]] = []
-        for c, layout in enumerate(model.geography.communities):
+        for c in range(len(model.geography.communities)):
+            fx = model.effects[c]
             company = model.property_companies[c]
-            professionals = fx.professionals_per_community + sum(
-                o.capacity for o in model.social_organisations[c] if o.kind in ("legal_aid", "counselling"))
             self.community_handlers.append({
-                Channel.PROPERTY_DESK: Handler(Channel.PROPERTY_DESK, company.staff if company.present else 0, hs.property_desk.work_time, c),
-                Channel.MEDIATION: Handler(Channel.MEDIATION, len(model.committees[c].mediators), hs.mediation.work_time, c),
+                Channel.PROPERTY_DESK: Handler(Channel.PROPERTY_DESK, company.staff if company.present else 0, hs.property_desk, c),
+                Channel.MEDIATION: Handler(Channel.MEDIATION, len(model.committees[c].mediators), hs.mediation, c),
                 Channel.JOINT_MEETING: PeriodicHandler(Channel.JOINT_MEETING, fx.joint_cases if fx.joint_meetings else 0,
-                                                       hs.joint_meeting.work_time, c, fx.joint_interval, (5 + 3 * c) % fx.joint_interval),
-                Channel.PROFESSIONAL: Handler(Channel.PROFESSIONAL, professionals, hs.professional.work_time, c),
+                                                       hs.joint_meeting, c, fx.joint_interval, joint_phase(c, fx.joint_interval)),
+                Channel.PROFESSIONAL: Handler(Channel.PROFESSIONAL, self.professionals(c), hs.professional, c),
             })
-        self.street_handlers = [Handler(Channel.STREET, hs.street.servers, hs.street.work_time, s) for s in range(len(model.geography.streets))]
-        self.district_handlers = [Handler(Channel.DISTRICT, hs.district.servers, hs.district.work_time, d) for d in range(len(model.geography.districts))]
-        self.hotline = Handler(Channel.CITY_HOTLINE, hs.city_hotline.servers, hs.city_hotline.work_time, 0)
-        self.court = Handler(Channel.COURT, hs.court.servers, hs.court.work_time, 0)
-        self.spec = {
-            Channel.PROPERTY_DESK: hs.property_desk, Channel.MEDIATION: hs.mediation,
-            Channel.JOINT_MEETING: hs.joint_meeting, Channel.PROFESSIONAL: hs.professional,
-            Channel.STREET: hs.street, Channel.DISTRICT: hs.district,
-            Channel.CITY_HOTLINE: hs.city_hotline, Channel.COURT: hs.court,
-        }
+        self.street_handlers = [Handler(Channel.STREET, hs.street.servers, hs.street, s) for s in range(len(model.geography.streets))]
+        self.district_handlers = [Handler(Channel.DISTRICT, hs.district.servers, hs.district, d) for d in range(len(model.geography.districts))]
+        self.hotline = Handler(Channel.CITY_HOTLINE, hs.city_hotline.servers, hs.city_hotline, 0)
+        self.court = Handler(Channel.COURT, hs.court.servers, hs.court, 0)
         self.visible_results = np.full(len(model.geography.communities), 0.5)  # moving average of outcomes
-        ds = sc.disputes
-        self.base_rates = np.array([  # disputes per day, by community and category
-            [ds.rates[layout.site.type][cat] * ds.rate_multiplier * layout.households / 1000.0 / 365.0 for cat in CATEGORIES]
-            for layout in model.geography.communities
-        ])
+        self.base_rates = np.array([self.rates_of(c, model.dispute_specs[c]) for c in range(len(model.geography.communities))])
+
+    def rates_of(self, c: int, spec) -> list[float]:
+        """Disputes per day of community `c`, by category, under dispute settings `spec`."""
+        layout = self.m.geography.communities[c]
+        return [spec.rates[layout.site.type][cat] * spec.rate_multiplier * layout.households / 1000.0 / 365.0 for cat in CATEGORIES]
+
+    def professionals(self, c: int) -> int:
+        """Servers of the professional channel: people sent down (S3) and the legal-aid and
+        counselling organisations' people."""
+        return self.m.effects[c].professionals_per_community + sum(
+            o.capacity for o in self.m.social_organisations[c] if o.kind in ("legal_aid", "counselling"))
 
     # ----------------------------------------------------------------------------------------
     def handler(self, channel: Channel, community: int) -> Handler:
@@ -94,14 +98,15 @@ class DisputeProcess:
     def arise(self, day: int) -> None:
         """New latent disputes: Poisson counts per community and category, at base rates raised
         by poor property service and fee rises and lowered by a safe-community campaign."""
-        m, rng, spec = self.m, self.m.rng, self.m.config.disputes
+        m, rng = self.m, self.m.rng
         companies = m.property_companies
-        worse_service = np.array([max(0.2, 1.0 + spec.quality_sensitivity * (pc.initial_quality - pc.service_quality)) for pc in companies])
+        worse_service = np.array([max(0.2, 1.0 + spec.quality_sensitivity * (pc.initial_quality - pc.service_quality))
+                                  for pc, spec in zip(companies, m.dispute_specs)])
         fee_rise = np.array([pc.fee_rise() for pc in companies])
         lam = self.base_rates.copy()
         lam[:, QUALITY_COLUMNS] *= worse_service[:, None]
         lam[:, CATEGORY_INDEX["property_service"]] *= 1.0 + fee_rise  # fee rises bring fee disputes
-        lam[:, SAFETY_COLUMNS] *= m.effects.safety_rate_factor
+        lam[:, SAFETY_COLUMNS] *= m.effects.of("safety_rate_factor")[:, None]
         counts = rng.poisson(lam)
         for c in np.flatnonzero(counts.sum(axis=1)):
             category = np.repeat(np.arange(len(CATEGORIES)), counts[c])
@@ -116,6 +121,7 @@ class DisputeProcess:
             by_owner = party == PartyType.OWNERS_PROPERTY
             if len(owners) and by_owner.any():
                 complainant[by_owner] = owners[rng.integers(0, len(owners), size=int(by_owner.sum()))]
+            spec = m.dispute_specs[c]
             severity = rng.beta(spec.severity_alpha, spec.severity_beta, size=len(category))
             self.book.add(np.full(len(category), c), category, party, severity, complainant, day)
 
@@ -129,17 +135,18 @@ class DisputeProcess:
         building = m.population.building[book.complainant[latent]]
         found = np.zeros(len(latent), dtype=bool)
         by_grid = np.zeros(len(latent), dtype=bool)
-        if fx.grid_management:
+        community = book.community[latent]
+        if fx.any("grid_management"):
             patrolled = np.zeros(m.geography.n_buildings, dtype=bool)
             for gw in m.grid_workers:
                 patrolled[gw.buildings_patrolled(day)] = True
-            effort = m.supervision_effort[book.community[latent]]
-            p = np.minimum(1.0, fx.patrol_detection * (1 + 0.5 * effort))
+            effort = m.supervision_effort[community]
+            p = np.minimum(1.0, fx.of("patrol_detection")[community] * (1 + 0.5 * effort))
             by_grid = patrolled[building] & (rng.random(len(latent)) < p)
             found |= by_grid
-        if fx.red_cells:
+        if fx.any("red_cells"):
             v = m.red_cells_in_building[building]
-            p = 1 - (1 - fx.red_cell_detection) ** v
+            p = 1 - (1 - fx.of("red_cell_detection")[community]) ** v
             found |= ~found & (rng.random(len(latent)) < p)
         for j in np.flatnonzero(found):
             i = int(latent[j])
@@ -147,7 +154,7 @@ class DisputeProcess:
             t = day + 0.5
             book.set(i, noticed_time=t, notice=how)
             book.log(i, t, Event.NOTICE, -1, NOTICE_DETAIL[how])
-            if how == Notice.GRID_WORKER and book.severity[i] < SMALL_DISPUTE and rng.random() < fx.early_mediation_success:
+            if how == Notice.GRID_WORKER and book.severity[i] < SMALL_DISPUTE and rng.random() < fx[int(community[j])].early_mediation_success:
                 book.set(i, rung=RUNG[Channel.MEDIATION], highest_rung=RUNG[Channel.MEDIATION], channel=Channel.MEDIATION)
                 book.log(i, t, Event.ROUTE, Channel.MEDIATION, Detail.ON_THE_SPOT)
                 self.conclude(i, t, Channel.MEDIATION, True)
@@ -170,7 +177,7 @@ class DisputeProcess:
             sc = social_capital[who]
             trust_rc = pop.trust[who, Institution.RESIDENTS_COMMITTEE]
             p_lump = rep.lump_hazard * (1 - sev)
-            hazard = rep.act_hazard * fx.report_ease * (0.5 + sev) * (1 + rep.social_capital_bonus * 2 * sc) * (0.5 + trust_rc)
+            hazard = rep.act_hazard * fx.of("report_ease")[b.community[latent]] * (0.5 + sev) * (1 + rep.social_capital_bonus * 2 * sc) * (0.5 + trust_rc)
             p_act = 1 - np.exp(-hazard)
             u = rng.random(len(latent))
             for j in np.flatnonzero(u < p_lump + p_act):
@@ -242,24 +249,25 @@ class DisputeProcess:
         c = int(b.community[i])
         party = int(b.party_type[i])
         cat = CATEGORIES[int(b.category[i])]
-        x = logit(self.spec[ch].base_success) - 2.5 * (b.severity[i] - 0.3) + CATEGORY_FIT[ch].get(cat, 0.0)
+        fx = m.effects[c]
+        x = logit(self.handler(ch, c).spec.base_success) - 2.5 * (b.severity[i] - 0.3) + CATEGORY_FIT[ch].get(cat, 0.0)
         effort = float(m.supervision_effort[c])
         if ch in (Channel.MEDIATION, Channel.PROFESSIONAL, Channel.JOINT_MEETING):
-            x += 2.0 * (m.committees[c].skill(effort) - 0.5)
+            x += 2.0 * (m.committees[c].skill(effort, fx) - 0.5)
         if ch == Channel.PROPERTY_DESK:
             company = m.property_companies[c]
             x += 2.0 * (min(1.0, company.responsiveness + 0.3 * effort) - 0.5) + 1.5 * (company.service_quality - 0.5)
         if ch == Channel.MEDIATION and party in INVOLVES_PROPERTY:
-            x += -0.6 + 0.5 * m.effects.property_cooperation_logit  # the company is not at the table
+            x += -0.6 + 0.5 * fx.property_cooperation_logit  # the company is not at the table
         if ch == Channel.JOINT_MEETING:
             x += self.joint_meeting_bonus(c, party)
         if ch in (Channel.STREET, Channel.DISTRICT, Channel.CITY_HOTLINE):
-            x += m.effects.escalated_success_logit  # S1: coordination across departments
+            x += fx.escalated_success_logit  # S1: coordination across departments
         return float(logistic(x))
 
     def joint_meeting_bonus(self, c: int, party: int) -> float:
         """S1, S3, Ostrom et al. 1992: a forum works when the dispute's parties are present."""
-        m, fx = self.m, self.m.effects
+        m, fx = self.m, self.m.effects[c]
         at = fx.attendees
         x = 1.5 * (m.party_orgs[c].secretary_capability - 0.5)
         if party in INVOLVES_PROPERTY:
@@ -299,7 +307,7 @@ class DisputeProcess:
         grievance = float(b.severity[i]) * (1 + 0.3 * int(b.escalations[i])) * (1 - legitimacy) * 2
         nxt = self.next_rung(RUNG[failed] + 1, int(b.community[i]), int(b.party_type[i]))
         if nxt is not None:
-            cost = rep.channel_cost.get(RUNG_COST_KEY[nxt], 0.5) - m.effects.report_cost_cut
+            cost = rep.channel_cost.get(RUNG_COST_KEY[nxt], 0.5) - m.effects[int(b.community[i])].report_cost_cut
             if grievance - cost + rng.normal(0, rep.escalation_noise) > rep.escalation_threshold:
                 b.cols["escalations"][i] += 1
                 b.log(i, t, Event.ESCALATE, failed)
@@ -328,8 +336,9 @@ class DisputeProcess:
     def route(self, i: int, rung: int, t: float, reason: Detail) -> None:
         """Send a case to a channel at (or, if that rung is empty, above) `rung`, chosen by the
         complainant's trust and the channel's fit; cases may be misrouted and bounce."""
-        m, b, rng, fx = self.m, self.book, self.m.rng, self.m.effects
+        m, b, rng = self.m, self.book, self.m.rng
         c, party = int(b.community[i]), int(b.party_type[i])
+        fx = m.effects[c]
         r = self.next_rung(rung, c, party)
         if r is None:
             self.give_up(i, t, -1, Detail.NO_CHANNEL)
@@ -344,8 +353,7 @@ class DisputeProcess:
         else:
             ch = options[0]
         h = self.handler(ch, c)
-        spec = self.spec[ch]
-        ready = t + getattr(spec, "handoff_days", 0.0) * fx.handoff_factor
+        ready = t + getattr(h.spec, "handoff_days", 0.0) * fx.handoff_factor
         b.set(i, status=Status.WAITING, channel=ch, rung=r, highest_rung=max(r, int(b.highest_rung[i])))
         b.log(i, t, Event.ROUTE, ch, reason)
         if ch in LEVEL_INDEX and reason == Detail.ESCALATED:
@@ -377,9 +385,9 @@ class DisputeProcess:
         if owner is None:
             return
         t = self.m.config.behaviour.trust
-        spill = t.neighbour_spillover * self.m.effects.results_visibility
-        pop = self.m.population
         who = int(self.book.complainant[i])
+        spill = t.neighbour_spillover * self.m.effects[int(self.book.community[i])].results_visibility
+        pop = self.m.population
         pop.learn(who, owner, success, t.learning_rate_success, t.learning_rate_failure, min(1.0, spill))
 
     # ----------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..scenario.schema import ACTIVITIES, Policies
 
 #: chance a routed case goes to the wrong desk first, routed by hand vs on a shared platform
@@ -151,3 +153,32 @@ def project_boost(policies: Policies, day: int) -> list[float]:
         if pr.start_day <= day < pr.start_day + pr.duration_days:
             boost[ACTIVITIES.index(pr.activity)] += pr.boost
     return boost
+
+
+class CommunityEffects:
+    """The effects of each community's policy package. They are one package everywhere until a
+    timeline entry changes the policies of some communities (a street-by-street roll-out)."""
+
+    def __init__(self, effects: list[Effects]):
+        self.each = list(effects)
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, community: int) -> Effects:
+        return self.each[community]
+
+    def __len__(self) -> int:
+        return len(self.each)
+
+    def of(self, name: str) -> np.ndarray:
+        """One effect in every community, as an array indexed by community (kept until a change)."""
+        if name not in self._arrays:
+            self._arrays[name] = np.array([getattr(fx, name) for fx in self.each])
+        return self._arrays[name]
+
+    def any(self, name: str) -> bool:
+        """Whether any community has the (boolean or numeric) effect."""
+        return bool(self.of(name).any())
+
+    def set(self, community: int, effects: Effects) -> None:
+        self.each[community] = effects
+        self._arrays.clear()

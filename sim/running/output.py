@@ -44,6 +44,7 @@ from ..i18n import t
 from ..metrics.definitions import summary
 from ..metrics.tables import community_table, district_league, street_table
 from ..scenario import scenario_to_yaml
+from ..scenario.timeline import entry_label
 
 #: the files of every run folder: name → what it holds (docs/outputs.md lists their columns)
 RUN_FILES = {
@@ -170,16 +171,18 @@ def git_state(directory: Path | None = None) -> tuple[str | None, bool | None]:
     return commit, (None if status is None else bool(status))
 
 
-def shock_events(scenario, lang: str) -> list[tuple[int, str]]:
-    """(day, label) of each shock within the run, for the dashboard."""
+def timeline_events(scenario, lang: str) -> list[tuple[int, str]]:
+    """(day, label) of each timeline entry within the run, for the dashboard and plots, with the
+    places it targets."""
     out = []
-    for shock in scenario.shocks:
-        if shock.day > scenario.run.days:
+    for entry in sorted(scenario.timeline, key=lambda e: e.day):
+        if entry.day >= scenario.run.days:
             continue
-        label = t(f"dashboard.shock.{shock.kind}", lang, factor=f"{getattr(shock, 'factor', 1.0):g}")
-        if shock.community is not None:
-            label = f"{label} ({shock.community})"
-        out.append((shock.day, label))
+        label = entry_label(entry, lang)
+        level, names = entry.targets()
+        if level is not None:
+            label = f"{label} ({', '.join(names)})"
+        out.append((entry.day, label))
     return out
 
 
@@ -254,7 +257,7 @@ def write_run_folder(model, out_dir: str | os.PathLike[str], *, scenario_path: s
         versions = package_versions()
         meta = {"scenario": model.config.name, "seed": model.seed, "days": model.day,
                 "residents": model.population.n, "communities": len(names), "version": versions["cogov"]}
-        meta["events"] = shock_events(model.config, lang)
+        meta["events"] = timeline_events(model.config, lang)
         from .dashboard import render_dashboard  # matplotlib, only where a picture is drawn
 
         used_lang = render_dashboard(series, tmp / "dashboard.png", lang=lang, meta=meta)

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .schema import Scenario, Site, deep_merge
+from .timeline import merge_layers, timeline_problems
 
 
 class ScenarioError(ValueError):
@@ -204,9 +205,7 @@ def load_scenario(path: str | Path, overrides: dict | None = None) -> Scenario:
     Raises ScenarioError with one line naming the file, key, line, expectation and finding.
     """
     layers = _read_layers(Path(path))
-    doc: dict = {}
-    for layer in layers:
-        doc = deep_merge(doc, layer.data)
+    doc = merge_layers(layers)
     if overrides:
         doc = deep_merge(doc, overrides)
     return validate_document(doc, layers)
@@ -229,6 +228,10 @@ def validate_document(doc: dict, layers: list | None = None) -> Scenario:
                     except ValidationError as e:
                         prefix = ("city", "districts", di, "streets", si, "communities", ci, "site")
                         raise ScenarioError(_format(e.errors()[0], layers, prefix)) from None
+    for problem in timeline_problems(scenario):
+        path, line = _origin(layers, problem.loc)
+        key = ".".join(str(p) for p in problem.loc)
+        raise ScenarioError(f"{path}:{line}: {key}: {problem.message}" if line else f"{path}: {key}: {problem.message}")
     return scenario
 
 
@@ -240,7 +243,7 @@ class _Dummy:
 def _onto_defaults(doc: dict) -> dict:
     """Overlay the user's document on the full default scenario so partial mappings (one rate, one
     handler field) keep the other defaults. Lists and scalars replace."""
-    defaults = Scenario().model_dump(mode="json", by_alias=True, exclude={"city", "shocks"})
+    defaults = Scenario().model_dump(mode="json", by_alias=True, exclude={"city", "timeline"})
     return deep_merge(defaults, doc)
 
 

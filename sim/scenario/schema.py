@@ -3,7 +3,8 @@
 A scenario reads like an EMA Workbench experiment: the *site* (who lives where, which institutions
 exist), *behaviour* (uncertain facts about people we do not control), *disputes* and *handlers*
 (the process and its capacities), *policies* (the levers of the source speech, tagged S0..S7),
-*shocks* (events on a given day), an optional *city* (four levels) and the *run* settings.
+a *timeline* (changes on given days: roll-outs, shocks), an optional *city* (four levels) and the
+*run* settings.
 
 Every field carries a description, unit and range; `cogov show`, the docs and the web app read them
 from here. Unknown keys are rejected (``extra="forbid"``) so that a typo never silently does nothing.
@@ -606,6 +607,54 @@ class FeeChange(Strict):
 Shock = Annotated[PropertyExit | FeeChange, Field(discriminator="kind")]
 
 
+class TimelineEntry(Strict):
+    """A change on a given day: new values for levers or institutional settings, in some places.
+
+    `set` gives new values by dotted path (``policies.grid_management.enabled: true``); `scale`
+    multiplies numeric settings (``site.property_company.monthly_fee: 1.2``). The change applies
+    at the start of `day` (0-based, as the case log counts days), before anything else happens
+    that day, in the communities named by `community`, `street` or `district` (everywhere when
+    none is given). What can change mid-run, and what happens to institutions that appear or go,
+    is in `sim.scenario.timeline` and docs/ODD.md."""
+
+    day: int = Field(ge=0, description="day the change applies from (0-based; before anything else that day)")
+    label: str | None = Field(None, max_length=200, description="what the change is, for plots, tables and the ticker")
+    community: str | list[str] | None = Field(None, description="community name(s) it applies to")
+    street: str | list[str] | None = Field(None, description="street office name(s): every community of the street")
+    district: str | list[str] | None = Field(None, description="district name(s): every community of the district")
+    set: dict[str, Any] = Field(default_factory=dict, description="new values, by dotted path")
+    scale: dict[str, float] = Field(default_factory=dict, description="factors for numeric settings, by dotted path")
+
+    @model_validator(mode="after")
+    def _one_target_and_something_to_do(self) -> TimelineEntry:
+        if sum(x is not None for x in (self.community, self.street, self.district)) > 1:
+            raise ValueError("give at most one of community, street and district")
+        if not self.set and not self.scale:
+            raise ValueError("a timeline entry needs set: or scale: (what changes)")
+        return self
+
+    def targets(self) -> tuple[str | None, list[str]]:
+        """("community" | "street" | "district", names), or (None, []) for everywhere."""
+        for level in ("community", "street", "district"):
+            names = getattr(self, level)
+            if names is not None:
+                return level, [names] if isinstance(names, str) else list(names)
+        return None, []
+
+
+def shock_as_entry(shock: dict) -> dict:
+    """An old-style `shocks:` entry (property_exit, fee_change) as the timeline entry it means."""
+    entry: dict[str, Any] = {"day": shock.get("day")}
+    if shock.get("community") is not None:
+        entry["community"] = shock["community"]
+    kind = shock.get("kind")
+    if kind == "property_exit":
+        entry["set"] = {"site.property_company.present": False}
+    elif kind == "fee_change":
+        entry["scale"] = {"site.property_company.monthly_fee": shock.get("factor")}
+    return entry
+
+
 class CommunityEntry(Strict):
     """A community in a city: overrides of the base site (any Site key)."""
 
@@ -690,9 +739,16 @@ class CitySpec(Strict):
         return self
 
 
+class _Shocks(Strict):
+    """The old `shocks:` list, checked as it always was before it becomes timeline entries."""
+
+    shocks: list[Shock]
+
+
 class RunSpec(Strict):
     days: int = Field(365, ge=1, le=3650, description="simulated days (one step = one day)")
     seed: int = Field(42, ge=0, description="random seed; same scenario and seed give identical results")
+    window_days: int = Field(90, ge=1, le=3650, description="days on each side of a timeline entry in its before/after comparison")
 
 
 class Scenario(Strict):
@@ -706,8 +762,22 @@ class Scenario(Strict):
     disputes: DisputeSpec = Field(default_factory=DisputeSpec)
     handlers: Handlers = Field(default_factory=Handlers)
     policies: Policies = Field(default_factory=Policies)
-    shocks: list[Shock] = Field(default_factory=list, description="events on given days")
+    timeline: list[TimelineEntry] = Field(
+        default_factory=list, description="changes on given days (roll-outs, shocks), applied in day order")
     city: CitySpec | None = Field(None, description="optional: many communities in four levels")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shocks_are_timeline_entries(cls, data: Any) -> Any:
+        """Files written before the timeline existed keep loading: their `shocks:` are validated
+        as before and become timeline entries (`cogov show` prints them so)."""
+        if not isinstance(data, dict) or "shocks" not in data:
+            return data
+        data = dict(data)
+        shocks = data.pop("shocks") or []
+        _Shocks.model_validate({"shocks": shocks})
+        data["timeline"] = list(data.get("timeline") or []) + [shock_as_entry(dict(s)) for s in shocks]
+        return data
 
     def communities(self) -> list[tuple[str, str, Site]]:
         """(district, street, site) for every community; one implicit street for a single site."""
