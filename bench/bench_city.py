@@ -39,7 +39,7 @@ def one_run(scenario: str, days: int | None, out: str | None, communities: int |
                                   "per_street": {"commodity_estate": {"count": min(5, communities), "households": 2000, "spread": 0.0}}}},
         } if communities > 1 else {"name": "scaling_1"}
     start = time.perf_counter()
-    model = CoGovModel(scenario=scenario, days=days)
+    model = CoGovModel(scenario=scenario, rng=1, days=days)
     built = time.perf_counter()
     model.run()
     simulated = time.perf_counter()
