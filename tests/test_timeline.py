@@ -1,0 +1,211 @@
+"""Policies that change mid-run: timeline entries, `model.apply`, and what they build and retire.
+
+* a lever switched on at day d changes nothing before d and its target metric after d;
+* a scenario's timeline entry and `model.apply` between steps are the same thing, day for day;
+* institutions created and retired mid-run keep the dispute books straight and lose no case;
+* a bad entry is refused in one line naming file, line and key, one test per kind of mistake;
+* old `shocks:` load as the entries they mean; `extends:` adds timelines.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import accounting
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import CoGovModel
+from sim.disputes.ladder import Channel
+from sim.metrics.definitions import summary
+from sim.scenario import ScenarioError, load_scenario
+from sim.scenario.schema import TimelineEntry
+
+SMALL = {"site.households": 400}
+CITY = {"city": {"name": "T", "districts": [{"name": "D1", "streets": [
+    {"name": "S1", "communities": [{"name": "a", "site": {"households": 250}}, {"name": "b", "site": {"households": 250}}]},
+    {"name": "S2", "communities": [{"name": "c", "site": {"households": 250}}]}]}]}}
+
+
+def run(days: int, seed: int, overrides: dict | None = None, timeline: list | None = None) -> CoGovModel:
+    over = {**SMALL, **(overrides or {})}
+    if timeline is not None:
+        over["timeline"] = timeline
+    m = CoGovModel(rng=seed, days=days, overrides=over)
+    m.run()
+    return m
+
+
+def series(m: CoGovModel) -> pd.DataFrame:
+    return m.datacollector.get_model_vars_dataframe()
+
+
+def test_a_lever_switched_on_at_day_d_changes_nothing_before_d_and_its_metric_after():
+    """Grid management from day 60: the runs agree to the end of day 59; afterwards disputes are
+    noticed at least two days sooner on average (over three seeds)."""
+    day = 60
+    entry = [{"day": day, "set": {"policies.grid_management.enabled": True}}]
+    gains = []
+    for seed in (1, 2, 3):
+        without, with_ = run(200, seed), run(200, seed, timeline=entry)
+        pd.testing.assert_frame_equal(series(without).iloc[:day], series(with_).iloc[:day])  # rows = ends of days 0..59
+        assert len(with_.grid_workers) > 0 and len(without.grid_workers) == 0
+
+        def notice_delay(m):
+            b = m.disputes.book
+            late = (b.arisen_day >= day) & ~np.isnan(b.noticed_time)
+            return float(np.mean(b.noticed_time[late] - b.arisen_day[late]))
+
+        gains.append(notice_delay(without) - notice_delay(with_))
+    assert np.mean(gains) >= 2.0, gains
+
+
+def test_a_timeline_entry_is_model_apply_on_that_day():
+    """The same change written in the scenario, or made with model.apply between steps, gives the
+    same run, day for day, and the same resolved scenario."""
+    changes = {"policies.joint_meetings.enabled": True, "site.residents_committee.mediators": 1}
+    entry = {"day": 40, "label": "street S1 reorganised", "street": "S1", "set": changes,
+             "scale": {"site.property_company.monthly_fee": 1.2}}
+    written = run(90, 5, CITY, [entry])
+    live = CoGovModel(rng=5, days=90, overrides={**SMALL, **CITY})
+    for _ in range(40):
+        live.step()
+    live.apply(changes, scale={"site.property_company.monthly_fee": 1.2}, street="S1", label="street S1 reorganised")
+    live.run()
+    pd.testing.assert_frame_equal(series(written), series(live))
+    assert written.disputes.book.event_table(list(written.geography.names)).equals(
+        live.disputes.book.event_table(list(live.geography.names)))
+    assert live.config.timeline == written.config.timeline == [TimelineEntry(**entry)]
+    again = CoGovModel(scenario=live.config, rng=live.seed)  # the live run's resolved scenario reproduces it
+    again.run()
+    pd.testing.assert_frame_equal(series(again), series(live))
+    assert [len(r.mediators) for r in live.committees] == [1, 1, 3]  # street S1 only
+    assert [p.fee for p in live.property_companies] == pytest.approx([2.4, 2.4, 2.0])
+
+
+def test_institutions_built_and_retired_mid_run_lose_no_case():
+    """Channels open and close, staff come and go, the company leaves and another arrives: every
+    handed-over case is routed again at once (or given up for want of a channel) and the books
+    of every dispute stay straight."""
+    timeline = [
+        {"day": 15, "set": {"policies.joint_meetings.enabled": True, "policies.joint_meetings.interval_days": 7,
+                            "policies.multi_channel.enabled": True, "policies.grid_management.enabled": True,
+                            "policies.social_org_incubation.enabled": True, "policies.red_cells.enabled": True}},
+        {"day": 60, "set": {"policies.joint_meetings.enabled": False, "policies.multi_channel.enabled": False,
+                            "policies.grid_management.enabled": False, "policies.social_org_incubation.enabled": False,
+                            "site.property_company.present": False}},
+        {"day": 75, "set": {"site.residents_committee.mediators": 0, "site.owners_committee.present": True}},
+        {"day": 90, "set": {"site.property_company.present": True, "site.property_company.service_quality": 0.7,
+                            "site.residents_committee.mediators": 2}},
+    ]
+    m = run(150, 11, {"site.households": 1500, "handlers.mediation.work_time.mean_days": 30.0,
+                      "handlers.property_desk.work_time.mean_days": 15.0, "site.property_company.staff": 1}, timeline)
+    accounting.check_books(m)
+    log = m.disputes.book.event_table(list(m.geography.names)).to_pandas()
+    handed = log[log["event"] == "handover"]
+    assert len(handed) >= 5, "the closures handed over too few cases to test anything"
+    assert set(handed["day"]) <= {60, 75}
+    for _, h in handed.iterrows():  # each handed-over case goes on at once: routed again, or given up
+        after = log[(log["dispute_id"] == h["dispute_id"]) & (log["time"] == h["time"]) & log.index.isin(range(h.name + 1, len(log)))]
+        assert after["event"].isin(["route", "abandon"]).any(), h.to_dict()
+    assert (log[(log["event"] == "start") & (log["channel"] == "joint_meeting")]["day"].between(15, 59)).all()
+    assert ((log["event"] == "start") & (log["channel"] == "professional") & (log["day"] >= 61)).sum() == 0
+    assert len(m.grid_workers) == 0 and m.property_companies[0].present and m.owners_committees[0].present
+    assert m.property_companies[0].initial_quality == 0.7 and len(m.committees[0].mediators) == 2
+    assert m.party_orgs[0].red_cell_volunteers > 0
+    assert ((log["event"] == "start") & (log["channel"] == "property_desk")).groupby(log["day"] >= 90).sum().get(True, 0) > 0
+
+
+def test_old_shocks_are_the_timeline_entries_they_mean():
+    old = run(250, 4, {"shocks": [{"kind": "property_exit", "day": 100}, {"kind": "fee_change", "day": 50, "factor": 1.4}]})
+    new = run(250, 4, timeline=[{"day": 100, "set": {"site.property_company.present": False}},
+                                {"day": 50, "scale": {"site.property_company.monthly_fee": 1.4}}])
+    pd.testing.assert_series_equal(pd.Series(summary(old)), pd.Series(summary(new)))
+    assert [e.day for e in old.config.timeline] == [100, 50]
+
+
+def test_model_apply_refuses_what_a_timeline_would_refuse():
+    m = CoGovModel(rng=1, days=30, overrides=SMALL)
+    m.step()
+    with pytest.raises(ScenarioError, match=r"^apply\.set\.site\.households: 'site\.households' cannot change mid-run"):
+        m.apply({"site.households": 10})
+    with pytest.raises(ScenarioError, match=r"^apply\.set\.policies\.joint_meetings\.interval_days: expected an integer >= 1"):
+        m.apply({"policies.joint_meetings.enabled": True, "policies.joint_meetings.interval_days": 0})
+    assert m.config.timeline == [] and not m.effects[0].joint_meetings  # nothing was applied
+
+
+# --- one line per kind of mistake ---------------------------------------------------------------------
+
+BASE = """\
+name: t
+site: {households: 300}
+run: {days: 100}
+"""
+
+
+@pytest.mark.parametrize("entry, line, key, message", [
+    ("{day: 100, set: {policies.red_cells.enabled: true}}", 5, "timeline.0.day", "day 100 is outside the run (days 0..99)"),
+    ("{day: 10, street: Nowhere St, set: {policies.red_cells.enabled: true}}", 5, "timeline.0.street", "unknown street 'Nowhere St'"),
+    ("{day: 10, set: {policies.red_cell.enabled: true}}", 5, "timeline.0.set.policies.red_cell.enabled", "did you mean 'red_cells'?"),
+    ("{day: 10, set: {site.households: 900}}", 5, "timeline.0.set.site.households", "cannot change mid-run"),
+    ("{day: 10, set: {behaviour.trust.party: 0.9}}", 5, "timeline.0.set.behaviour.trust.party", "'behaviour' cannot change mid-run"),
+    ("{day: 10, set: {site.residents_committee.mediators: -1}}", 5, "timeline.0.set.site.residents_committee.mediators", "expected an integer >= 0, found -1"),
+    ("{day: 10, set: {policies.grid_management.patrol_interval_days: 3}}", 5, "timeline.0.set.policies.grid_management.patrol_interval_days",
+     "has no effect while policies.grid_management.enabled is false"),
+    ("{day: 10, set: {site.owners_committee.legitimacy: 0.8}}", 5, "timeline.0.set.site.owners_committee.legitimacy",
+     "there is no owners' committee"),
+    ("{day: 10, scale: {site.property_company.present: 2}}", 5, "timeline.0.scale.site.property_company.present", "scale needs a numeric setting"),
+    ("{day: 10, community: community, set: {handlers.court.servers: 3}}", 5, "timeline.0.set.handlers.court.servers", "serves the whole city"),
+    ("{day: 10, label: nothing}", 5, "timeline.0", "needs set: or scale:"),
+])
+def test_a_bad_entry_is_one_line_naming_file_line_and_key(tmp_path, entry, line, key, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(BASE + "timeline:\n  - " + entry + "\n")
+    with pytest.raises(ScenarioError) as e:
+        load_scenario(path)
+    text = str(e.value)
+    assert "\n" not in text
+    assert text.startswith(f"{path}:{line}: {key}: "), text
+    assert message in text, text
+
+
+def test_a_fee_change_needs_a_property_company_at_that_time(tmp_path):
+    path = tmp_path / "fee.yaml"
+    path.write_text(BASE + textwrap.dedent("""\
+        timeline:
+          - {day: 10, set: {site.property_company.present: false}}
+          - {day: 20, scale: {site.property_company.monthly_fee: 1.2}}
+        """))
+    with pytest.raises(ScenarioError, match=r"fee\.yaml:6: timeline\.1\.scale\.site\.property_company\.monthly_fee: there is no "
+                                            r"property company in 'community' on day 20"):
+        load_scenario(path)
+
+
+def test_extends_adds_the_timelines_and_errors_name_the_file_that_wrote_the_entry(tmp_path):
+    (tmp_path / "base.yaml").write_text(BASE + "timeline:\n  - {day: 10, set: {policies.red_cells.enabled: true}}\n")
+    (tmp_path / "child.yaml").write_text("extends: base.yaml\nname: c\ntimeline:\n  - {day: 20, set: {policies.safe_community.enabled: true}}\n")
+    assert [e.day for e in load_scenario(tmp_path / "child.yaml").timeline] == [10, 20]
+    (tmp_path / "bad.yaml").write_text("extends: base.yaml\nname: c\ntimeline:\n\n  - {day: 20, set: {site.households: 5}}\n")
+    with pytest.raises(ScenarioError, match=rf"^{tmp_path / 'bad.yaml'}:5: timeline\.1\.set\.site\.households: "):
+        load_scenario(tmp_path / "bad.yaml")
+
+
+def test_each_shipped_timeline_applies_what_it_says():
+    root = Path(__file__).resolve().parent.parent / "scenarios"
+    rollout = CoGovModel(scenario=root / "timelines" / "city_joint_meetings.yaml", rng=2)
+    rollout.run()
+    log = rollout.disputes.book.event_table(list(rollout.geography.names)).to_pandas()
+    starts = log[(log["event"] == "start") & (log["channel"] == "joint_meeting")]
+    street_of = {c.name: c.street for c in rollout.geography.communities}
+    first = starts.groupby(starts["community"].map(street_of).astype(str))["day"].min()
+    assert first["Xinhua Street"] >= 60 and first["Renmin Street"] >= 120
+    assert first["Guangming Street"] >= 180 and first["Wenhua Street"] >= 180
+    assert first["Xinhua Street"] < 120  # started well before the next street
+    fee = CoGovModel(scenario=root / "timelines" / "fee_then_owners_committee.yaml", rng=2)
+    for _ in range(151):  # the rise applies at the start of day 150
+        fee.step()
+    assert fee.property_companies[0].fee == pytest.approx(2.6) and not fee.owners_committees[0].present
+    fee.run()
+    assert fee.owners_committees[0].present and fee.disputes.community_handlers[0][Channel.JOINT_MEETING].servers > 0
