@@ -34,7 +34,8 @@ CITY = {"city": {"name": "X", "districts": [{"name": "D1", "streets": [
 
 @pytest.fixture(scope="module")
 def city_folder(tmp_path_factory):
-    model = CoGovModel(rng=3, days=120, overrides=CITY)
+    model = CoGovModel(rng=3, days=120, overrides={**CITY, "timeline": [{"day": 50, "street": "S2", "set": {
+        "policies.red_cells.enabled": True}}]})
     model.run()
     out = tmp_path_factory.mktemp("codebook") / "run"
     write_run_folder(model, out, scenario_path=None, command_line=None, wall_time=None)
@@ -52,7 +53,12 @@ def test_the_run_folder_holds_the_documented_files_and_columns(city_folder):
     assert series.column_names == ["day", *(m.name for m in METRICS.daily())]
     assert all(str(series.schema.field(m.name).type) == "double" for m in METRICS.daily())
     summary = json.loads((city_folder / "summary.json").read_text())
-    assert set(summary) == {m.name for m in METRICS.end()}
+    assert set(summary) == {m.name for m in METRICS.end()} | {"timeline"}
+    assert [set(e) for e in summary["timeline"]] == [{"entry", "day", "label", "before_days", "after_days", "before", "after"}]
+    assert set(summary["timeline"][0]["before"]) == {m.name for m in METRICS.periodic()}
+    periods = pq.read_table(city_folder / "periods.parquet")
+    assert periods.column_names == ["period", "start_day", "end_day", *(m.name for m in METRICS.periodic())]
+    assert periods.column("end_day").to_pylist()[-1] == 120
     for m in METRICS.end():
         if summary[m.name] is not None:
             assert isinstance(summary[m.name], int) == (value_type(m) == "int64"), m.name

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -209,3 +210,37 @@ def test_each_shipped_timeline_applies_what_it_says():
     assert fee.property_companies[0].fee == pytest.approx(2.6) and not fee.owners_committees[0].present
     fee.run()
     assert fee.owners_committees[0].present and fee.disputes.community_handlers[0][Channel.JOINT_MEETING].servers > 0
+
+
+# --- period metrics and before/after ----------------------------------------------------------------
+
+
+def test_period_metrics_are_what_a_hand_count_of_the_case_log_gives(tmp_path):
+    from sim.metrics.periods import in_period, periods_table
+    from sim.metrics.definitions import Period
+    from sim.running import write_run_folder
+
+    m = run(200, 8, {"site.households": 1200}, [{"day": 100, "set": {"policies.grid_management.enabled": True}}])
+    write_run_folder(m, tmp_path / "run", scenario_path=None, command_line=None, wall_time=None)
+    log = pd.read_parquet(tmp_path / "run" / "case_log.parquet")
+    cases = pd.read_parquet(tmp_path / "run" / "cases.parquet")
+    periods = pd.read_csv(tmp_path / "run" / "periods.csv")
+    assert list(periods["start_day"]) == list(range(0, 200, 30)) and periods["end_day"].iloc[-1] == 200
+    for _, row in periods.iterrows():
+        days = log["day"].between(row["start_day"], row["end_day"] - 1)
+        resolved = log[days & (log["event"] == "resolve")]
+        abandoned = log[days & (log["event"] == "abandon")]
+        assert row["resolution_rate"] == pytest.approx(len(resolved) / (len(resolved) + len(abandoned)))
+        took = cases.set_index("dispute_id").loc[resolved["dispute_id"]]
+        assert row["mean_days_to_resolution"] == pytest.approx((resolved["time"].to_numpy() - took["arisen_day"].to_numpy()).mean())
+        noticed = took["noticed_time"].notna().to_numpy()
+        inside = took["resolved_channel"].isin(["self", "property_desk", "mediation", "joint_meeting", "professional"]).to_numpy()
+        assert row["community_share"] == pytest.approx(inside[noticed].mean())
+        daily = m.datacollector.get_model_vars_dataframe()["participation_rate"].to_numpy()
+        assert row["participation_rate"] == pytest.approx(daily[int(row["start_day"]):int(row["end_day"])].mean())
+    bills = [(d, b, p) for d, b, p in m.property_companies[0].ledger if 60 <= d < 90]
+    assert in_period(m, Period(60, 90))["fee_collection_rate"] == pytest.approx(sum(p for *_, p in bills) / sum(b for _, b, _ in bills))
+    (entry,) = json.loads((tmp_path / "run" / "summary.json").read_text())["timeline"]
+    assert (entry["day"], entry["before_days"], entry["after_days"]) == (100, [10, 100], [100, 190])
+    assert entry["after"] == in_period(m, Period(100, 190)) and entry["before"]["days_to_notice"] > entry["after"]["days_to_notice"]
+    assert periods_table(m).shape[0] == 7

@@ -267,8 +267,35 @@ def _print_summary(summary: dict, model, lang: str, out: Path) -> None:
         for m in metrics:
             table.add_row(Text("  " + m.label(lang)), m.format(summary.get(m.name), lang))
     console.print(table)
+    if summary.get("timeline"):
+        console.print(_before_after_table(summary["timeline"], lang))
     label = t("cli.output_folder", lang)
     print(f"{label}: {out}" if lang == "en" else f"{label}：{out}")
+
+
+def _before_after_table(entries: list[dict], lang: str):
+    """Each timeline entry: the period metrics in the window before it and after it."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..metrics.registry import METRICS
+
+    metrics = METRICS.periodic()
+    table = Table(title=Text(t("cli.timeline_title", lang)), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column(t("cli.metric", lang))
+    for key in ("before", "after", "change"):
+        table.add_column(t(f"cli.{key}", lang), justify="right", no_wrap=True)
+    for e in entries:
+        (b0, b1), (a0, a1) = e["before_days"], e["after_days"]
+        table.add_row(Text(t("cli.timeline_entry", lang, label=e["label"], day=e["day"], before=f"{b0}–{b1 - 1}",
+                             after=f"{a0}–{a1 - 1}"), style="bold"), "", "", "")
+        for m in metrics:
+            before, after = e["before"].get(m.name), e["after"].get(m.name)
+            change = after - before if isinstance(before, (int, float)) and isinstance(after, (int, float)) else None
+            table.add_row(Text("  " + m.label(lang)), m.format(before, lang), m.format(after, lang),
+                          m.format_difference(change, lang))
+    return table
 
 
 def cmd_validate(args: argparse.Namespace, argv: Sequence[str]) -> int:

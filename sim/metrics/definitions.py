@@ -15,6 +15,7 @@ anyone acted are the base of the dispute pyramid and are not in the resolution r
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -426,6 +427,83 @@ def participation_of(group: str) -> MetricFunction:
 
 
 
+# --- per period: a month, or the window before or after a timeline entry ----------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """The days start <= day < stop of a run (0-based, as the case log counts days)."""
+
+    start: int
+    stop: int
+
+    def holds(self, times: np.ndarray) -> np.ndarray:
+        """Which of `times` (days; NaN: never) fall in the period."""
+        return (times >= self.start) & (times < self.stop)
+
+
+def _closed_in(s: Scope, p: Period) -> np.ndarray:
+    return s.memo(f"closed {p.start} {p.stop}", lambda: p.holds(s.disputes("closed_time")))
+
+
+def resolution_rate_in(x, p: Period) -> float:
+    """The resolution rate of the disputes closed in the period: resolved ÷ (resolved + abandoned
+    after acting), among those closed then."""
+    s = scope(x)
+    closed = _closed_in(s, p)
+    r = int((resolved_mask(s) & closed).sum())
+    a = int((acted_abandoned_mask(s) & closed).sum())
+    return r / (r + a) if r + a else float("nan")
+
+
+def community_share_in(x, p: Period) -> float:
+    """小事不出社区 among the noticed disputes resolved in the period."""
+    s = scope(x)
+    ch = s.disputes("resolved_channel")[resolved_mask(s) & noticed_mask(s) & _closed_in(s, p)]
+    return _nan_mean(IN_COMMUNITY[ch])
+
+
+def mean_days_to_resolution_in(x, p: Period) -> float:
+    """Mean days from arising to resolution of the disputes resolved in the period."""
+    s = scope(x)
+    m = resolved_mask(s) & _closed_in(s, p)
+    return _nan_mean(s.disputes("closed_time")[m] - s.disputes("arisen_day")[m])
+
+
+def days_to_notice_in(x, p: Period) -> float:
+    """Mean delay from arising to being noticed, of the disputes noticed in the period."""
+    s = scope(x)
+    m = p.holds(s.disputes("noticed_time"))
+    return _nan_mean(s.disputes("noticed_time")[m] - s.disputes("arisen_day")[m])
+
+
+def fee_collection_rate_in(x, p: Period) -> float:
+    """Property fees paid ÷ billed, of the monthly bills sent in the period."""
+    billed = paid = 0
+    for company in scope(x).each("property_companies"):
+        for day, b, pd_ in company.ledger:
+            if p.start <= day < p.stop:
+                billed, paid = billed + b, paid + pd_
+    return paid / billed if billed else float("nan")
+
+
+def daily_mean(name: str) -> Callable[[Any, Period], float]:
+    """A state metric over a period: the mean of its daily values on the period's days, from the
+    recorded series (NaN if it was not recorded, or for a part of a city)."""
+
+    def in_period(x, p: Period) -> float:
+        s = scope(x)
+        recorded = s.model.datacollector.model_vars.get(name)
+        if recorded is None or not isinstance(s._d, slice):
+            return float("nan")
+        values = np.asarray(recorded[p.start:p.stop], dtype=float)  # row k: the end of day k
+        values = values[np.isfinite(values)]
+        return float(values.mean()) if len(values) else float("nan")
+
+    in_period.__doc__ = f"Mean of the daily {name} over the period's days."
+    return in_period
+
+
 # --- end-of-run totals -----------------------------------------------------------------------------
 
 
@@ -506,24 +584,24 @@ CITY_ONLY = {"daily": False, "community": False}
 for _m in (
     # headline outcomes
     Metric("resolution_rate", resolution_rate, Kind.SHARE, "share of closed disputes", Section.OUTCOMES, MAX,
-           headline=True, colour="#1f5fa8", expected_range=(0.0, 1.0)),
+           headline=True, in_period=resolution_rate_in, colour="#1f5fa8", expected_range=(0.0, 1.0)),
     Metric("community_share", community_share, Kind.SHARE, "share of resolved, noticed disputes", Section.OUTCOMES, MAX,
-           headline=True, colour="#c0392b", expected_range=(0.0, 1.0)),
+           headline=True, in_period=community_share_in, colour="#c0392b", expected_range=(0.0, 1.0)),
     Metric("mean_days_to_resolution", mean_days_to_resolution, Kind.DAYS, "days", Section.OUTCOMES, MIN,
-           headline=True, colour="#e07b39"),
+           headline=True, in_period=mean_days_to_resolution_in, colour="#e07b39"),
     Metric("participation_rate", participation_rate, Kind.SHARE, "share of adult residents", Section.OUTCOMES, MAX,
-           headline=True, colour="#222222", expected_range=(0.0, 1.0)),
+           headline=True, in_period=daily_mean("participation_rate"), colour="#222222", expected_range=(0.0, 1.0)),
     Metric("trust_residents_committee", trust_in("residents_committee"), Kind.INDEX, "0..1", Section.OUTCOMES, MAX,
-           headline=True, colour="#1f5fa8", expected_range=(0.0, 1.0)),
+           headline=True, in_period=daily_mean("trust_residents_committee"), colour="#1f5fa8", expected_range=(0.0, 1.0)),
     Metric("trust_party", trust_in("party"), Kind.INDEX, "0..1", Section.OUTCOMES, MAX,
-           headline=True, colour="#c0392b", expected_range=(0.0, 1.0)),
+           headline=True, in_period=daily_mean("trust_party"), colour="#c0392b", expected_range=(0.0, 1.0)),
     Metric("fee_collection_rate", fee_collection_rate, Kind.SHARE, "share of bills paid", Section.OUTCOMES, MAX,
-           headline=True, colour="#e07b39", expected_range=(0.0, 1.0)),
+           headline=True, in_period=fee_collection_rate_in, colour="#e07b39", expected_range=(0.0, 1.0)),
     # more about disputes
     Metric("median_days_to_resolution", median_days_to_resolution, Kind.DAYS, "days", Section.OUTCOMES, MIN, **END_ONLY),
     Metric("share_resolved_within_30_days", share_resolved_within_30_days, Kind.SHARE, "share of resolved disputes",
            Section.OUTCOMES, MAX, **END_ONLY),
-    Metric("days_to_notice", days_to_notice, Kind.DAYS, "days", Section.OUTCOMES, MIN),
+    Metric("days_to_notice", days_to_notice, Kind.DAYS, "days", Section.OUTCOMES, MIN, in_period=days_to_notice_in),
     Metric("reported_share", reported_share, Kind.SHARE, "share of disputes arisen", Section.OUTCOMES, INFO, **END_ONLY),
     # end-of-run totals
     Metric("days", days, Kind.COUNT, "days", Section.RUN, **END_ONLY),

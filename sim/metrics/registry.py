@@ -4,7 +4,8 @@ codebook entry (after EMA Workbench's ``ScalarOutcome(name, kind=MAXIMIZE, ...)`
 A `Metric` says what the number is (its function), what kind of number (a share, days, a count,
 an index, money, a rate) and in what unit, which way is better, whether it is a headline, and
 where it exists: as a daily series (Mesa's DataCollector), at the end of the run
-(`summary.json`), per period (a month or a window, see `periods`), per community (the city tables).
+(`summary.json`), per period (a month, or the window before or after a timeline entry:
+`sim.metrics.periods`), per community (the city tables).
 Its label is the catalogue key ``metric.<name>`` in each language (`sim.i18n`); a legend may use a
 shorter ``metric_short.<name>``.
 
@@ -75,7 +76,9 @@ class Metric:
     daily: bool = True  # a daily series (DataCollector reporter)
     end: bool = True  # an end-of-run figure (summary.json)
     community: bool = True  # also per community, street and district (city tables)
-    period: bool = False  # also per period (a month, a window)
+    #: its value over a period of days (a month, the window before or after a timeline entry):
+    #: in_period(scope, period) → float; None if the metric has no period version
+    in_period: Callable[[Any, Any], float] | None = None
     colour: str | None = None  # line colour in plots, where it has its own
     expected_range: tuple[float, float] | None = None  # plausible values, for plots and checks
 
@@ -168,7 +171,7 @@ class Registry:
         return [m for m in self if m.end and m.community]
 
     def periodic(self) -> list[Metric]:
-        return [m for m in self if m.period]
+        return [m for m in self if m.in_period is not None]
 
     def headline(self) -> list[str]:
         return [m.name for m in self if m.headline]

@@ -87,6 +87,21 @@ def codebook_markdown() -> str:
         if metrics:
             out += [f"**{section.value}**", ""] + _table(["key", *METRIC_HEADERS[1:]], _metric_rows(metrics))
 
+    out += ["`timeline` (a list, one item per timeline entry within the run, in day order): `entry` (its index in the",
+            "scenario's timeline), `day`, `label`, `before_days` and `after_days` (the windows, [first day, last day + 1],",
+            "`run.window_days` long, cut at the run's ends), and `before` and `after`: every period metric below in",
+            "that window.", ""]
+
+    out += ["### `periods.parquet`, `periods.csv`", "",
+            "The period metrics month by month (30-day periods from day 0; the last may be shorter): each counts",
+            "only what happened in the period (disputes closed or noticed in it, bills sent in it; state metrics:",
+            "the mean of their daily values over its days, empty where the daily metric was not recorded).", ""]
+    fixed = [["`period`", "int64", "", "", "", "", "", "0, 1, ..."], ["`start_day`", "int64", "", "day", "", "", "", "first day"],
+             ["`end_day`", "int64", "", "day", "", "", "", "the day after its last day"]]
+    out += _table(METRIC_HEADERS, fixed + [[f"`{m.name}`", "double", m.kind.value, m.unit, BETTER[m.direction], m.label("en"),
+                                           m.label("zh"), " ".join((m.in_period.__doc__ or "").split())]
+                                          for m in METRICS.periodic()])
+
     out += ["### `case_log.parquet`", "", "One row per event of every dispute, in the order events happened.", ""]
     out += _table(["column", "type", "meaning"], [[f"`{k}`", CASE_LOG_TYPES[k], v] for k, v in CASE_LOG_COLUMNS.items()])
     out += ["Events (`event`):", ""]

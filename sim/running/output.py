@@ -1,17 +1,7 @@
 """The run folder: every output of one run, written atomically.
 
-A run folder holds::
-
-    series.parquet, series.csv   daily series (DataCollector model vars), column `day`: the state at the end of day 1..N
-    case_log.parquet             one row per dispute event (DisputeBook.event_table)
-    cases.parquet                one row per dispute, final state (DisputeBook.case_table)
-    summary.json                 end-of-run figures (metrics.summary), sorted keys, NaN as null
-    communities.parquet/.csv     a city run only: one row per community (metrics.tables)
-    streets.csv, districts.csv   a city run only: per street; the district league table
-    city_*.png                   a city run only: communities compared (distribution, heat map, escalations)
-    scenario.yaml                the fully resolved scenario, run.seed and run.days included
-    dashboard.png                six panels of the daily series
-    manifest.json                provenance: versions, git commit, seed, days, command, timings
+The files are listed, with what each holds, in RUN_FILES and CITY_FILES below, and column by
+column in the codebook (docs/outputs.md, `cogov codebook`).
 
 Everything except manifest.json (created-at time, wall time) and dashboard.png is byte-identical
 for the same scenario, seed and package versions. Files are written into a hidden sibling folder
@@ -42,6 +32,7 @@ import pyarrow.parquet as pq
 
 from ..i18n import t
 from ..metrics.definitions import summary
+from ..metrics.periods import before_after, periods_table
 from ..metrics.tables import community_table, district_league, street_table
 from ..scenario import scenario_to_yaml
 from ..scenario.timeline import entry_label
@@ -52,7 +43,10 @@ RUN_FILES = {
     "series.csv": "the same as series.parquet, as CSV",
     "case_log.parquet": "the audit log: one row per event of every dispute, in the order they happened",
     "cases.parquet": "one row per dispute, with its state at the end of the run",
-    "summary.json": "every end-of-run metric (sorted keys; null where undefined)",
+    "summary.json": "every end-of-run metric (sorted keys; null where undefined), and `timeline`: each timeline "
+                    "entry's period metrics in the windows before and after it",
+    "periods.parquet": "the period metrics month by month (30-day periods): what happened in each period only",
+    "periods.csv": "the same as periods.parquet, as CSV",
     "scenario.yaml": "the fully resolved scenario, seed and days included: `cogov run` on it reproduces the run",
     "dashboard.png": "six panels of the daily series",
     "manifest.json": "provenance: package versions, git commit, seed, days, command line, wall time, file checksums",
@@ -85,7 +79,8 @@ MANIFEST_FIELDS = {
     "files": "SHA-256 of every other file of the folder",
 }
 #: files that must be byte-identical for the same scenario and seed
-DETERMINISTIC_FILES = ("series.parquet", "series.csv", "case_log.parquet", "cases.parquet", "summary.json", "scenario.yaml")
+DETERMINISTIC_FILES = ("series.parquet", "series.csv", "case_log.parquet", "cases.parquet", "summary.json", "periods.parquet",
+                       "periods.csv", "scenario.yaml")
 PACKAGES = ("cogov", "mesa", "numpy", "pandas", "pyarrow", "pydantic")
 
 
@@ -252,7 +247,10 @@ def write_run_folder(model, out_dir: str | os.PathLike[str], *, scenario_path: s
         digests["series.csv"] = _write(tmp / "series.csv", series_csv(series))
         digests["case_log.parquet"] = _write(tmp / "case_log.parquet", parquet_bytes(book.event_table(names)))
         digests["cases.parquet"] = _write(tmp / "cases.parquet", parquet_bytes(book.case_table(names)))
-        digests["summary.json"] = _write(tmp / "summary.json", json_bytes(summary(model)))
+        digests["summary.json"] = _write(tmp / "summary.json", json_bytes({**summary(model), "timeline": before_after(model)}))
+        periods = periods_table(model)
+        digests["periods.parquet"] = _write(tmp / "periods.parquet", parquet_bytes(pa.Table.from_pandas(periods, preserve_index=False)))
+        digests["periods.csv"] = _write(tmp / "periods.csv", table_csv(periods))
         digests["scenario.yaml"] = _write(tmp / "scenario.yaml", scenario_to_yaml(model.config).encode("utf-8"))
         versions = package_versions()
         meta = {"scenario": model.config.name, "seed": model.seed, "days": model.day,
