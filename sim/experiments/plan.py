@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..metrics import METRICS
+from ..metrics.periods import MONTH_DAYS
 from ..model import resolve_scenario
 from ..scenario import Scenario, ScenarioError, load_scenario
 from .designs import DESIGNS, make_design
@@ -60,6 +61,11 @@ class Plan:
     days: int | None  # None: each arm's own run.days
     metrics: list[str]
     series_every: int = 1
+    #: comparisons: the days of the arms' timeline entries, each compared before and after (and
+    #: `period_days`-long periods kept for each run, for interrupted-time-series plots)
+    windows: list[int] = field(default_factory=list)
+    window_days: int = 90
+    period_days: int | None = None
     unit: np.ndarray | None = None
     problem: dict | None = None
     source_path: str | None = None
@@ -107,10 +113,12 @@ class Plan:
             names.append(n)
         arms = [Arm(n, str(f), s.model_dump(mode="json", by_alias=True)) for n, f, s in zip(names, files, scenarios)]
         points = [Point(i, i, {}, {"arm": n}) for i, n in enumerate(names)]
+        windows = sorted({e.day for s in scenarios for e in s.timeline if e.day < days})
         return cls(
             kind="compare", name=name or "_vs_".join(names), description=f"paired comparison of {', '.join(names)}",
             arms=arms, parameters=[], design={"kind": "compare"}, points=points, replicates=replicates, seed=seed,
             common_random_numbers=True, days=days, metrics=list(metrics or METRICS.headline()),
+            windows=windows, window_days=scenarios[0].run.window_days, period_days=MONTH_DAYS,
         )
 
     @classmethod
@@ -149,7 +157,8 @@ class Plan:
         pt = self.points[point]
         return {"point": point, "replicate": replicate, "seed": self.seed_for(point, replicate), "days": self.days,
                 "scenario": self.arms[pt.arm].document, "overrides": pt.overrides, "metrics": self.metrics,
-                "series_every": self.series_every, "attempt": attempt, "fault": fault}
+                "series_every": self.series_every, "windows": self.windows, "window_days": self.window_days,
+                "period_days": self.period_days, "attempt": attempt, "fault": fault}
 
     # --- identity and tables --------------------------------------------------------------------
     def identity(self) -> dict[str, Any]:
@@ -159,7 +168,8 @@ class Plan:
             "kind": self.kind, "arms": [a.document for a in self.arms], "design": self.design,
             "points": [[p.arm, p.overrides] for p in self.points], "seed": self.seed,
             "common_random_numbers": self.common_random_numbers, "days": self.days, "metrics": self.metrics,
-            "series_every": self.series_every,
+            "series_every": self.series_every, "windows": self.windows, "window_days": self.window_days,
+            "period_days": self.period_days,
         }
 
     def identity_hash(self) -> str:
@@ -214,7 +224,8 @@ class Plan:
             "seed_rule": ("numpy SeedSequence(seed, spawn_key=(replicate,))" if self.common_random_numbers
                           else "numpy SeedSequence(seed, spawn_key=(point, replicate))"),
             "common_random_numbers": self.common_random_numbers, "days": self.days, "metrics": self.metrics,
-            "series_every": self.series_every, "problem": self.problem, "plan_hash": self.identity_hash(),
+            "series_every": self.series_every, "windows": self.windows, "window_days": self.window_days,
+            "period_days": self.period_days, "problem": self.problem, "plan_hash": self.identity_hash(),
             "sweep_file": self.source_path, "sweep_text": self.source_text,
         }
 

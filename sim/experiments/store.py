@@ -1,25 +1,12 @@
 """The results folder of a sweep or comparison: crash-safe, resumable, readable by any Parquet reader.
 
-Layout::
-
-    manifest.json        the plan (sweep file text, design, seeds rule, parameters, metrics), package
-                         versions, git commit, and one entry per session that wrote here
-    sweep.yaml           the sweep file as given (sweeps only)
-    scenarios/*.yaml     each arm's resolved base scenario (overrides of the sweep file applied)
-    design.parquet       one row per design point: point, parameter (or arm) columns, unit coordinates
-    runs.parquet         every planned run: point, replicate, seed
-    summary/part-NNNNNN.parquet    one row per finished run: point, replicate, seed, design columns,
-                                   every end-of-run figure of `summary()` (counts as integers, the rest
-                                   as floats; null where undefined, e.g. a rate before any dispute closed,
-                                   NaN in pandas), wall_seconds, rss_mb, worker, attempt
-    series/part-NNNNNN.parquet     the kept daily metrics: point, replicate, day, one column per metric
-    failures/part-NNNNNN.parquet   runs that raised or whose worker died: parameters, seed, error, traceback
+Its files are RESULTS_FILES below (and, column by column, the codebook: docs/outputs.md).
 
 Parts are written as hidden ``.part-NNNNNN.parquet.tmp`` files, flushed to disk and renamed into
 place (`os.replace`, atomic), so a reader never sees a half-written part. Batch N writes its series
-part first and its summary part last: **a run is finished exactly when its row is in a committed
-summary part**. A series part without its summary part (the process died between the two renames)
-is ignored by `load` and deleted when the sweep resumes, as are leftover temporary files. Resuming
+and periods parts first and its summary part last: **a run is finished exactly when its row is in
+a committed summary part**. A series or periods part without its summary part (the process died
+between the renames) is ignored by `load` and deleted when the sweep resumes, as are leftover temporary files. Resuming
 reads the finished runs from the summary parts and runs the others; nothing is run twice.
 """
 
@@ -47,7 +34,9 @@ from ..scenario import scenario_to_yaml, validate_document
 
 FORMAT = "cogov-experiment/1"
 MANIFEST = "manifest.json"
-KINDS = ("summary", "series", "failures")
+KINDS = ("summary", "series", "periods", "failures")
+#: kinds whose part belongs to a batch that counts only once its summary part is committed
+BATCH_KINDS = ("series", "periods")
 #: the files and folders of a results folder: name → what it holds
 RESULTS_FILES = {
     "manifest.json": "the plan (sweep file text, design, seed rule, parameters, metrics), package versions, git commit, "
@@ -59,6 +48,8 @@ RESULTS_FILES = {
     "runs.parquet": "every planned run: point, replicate, seed",
     "summary/part-NNNNNN.parquet": "one row per finished run (the columns below)",
     "series/part-NNNNNN.parquet": "the kept daily metrics: point, replicate, day, one column per metric",
+    "periods/part-NNNNNN.parquet": "comparisons: each run's period metrics month by month: point, replicate, period, "
+                                   "start_day, end_day, one column per period metric",
     "failures/part-NNNNNN.parquet": "runs that raised or whose worker died: point, replicate, seed, design columns, "
                                     "parameters (JSON), error, message, traceback, worker, attempt, failed_at",
     "analysis/": "what `cogov analyze` (or `compare`) wrote: tables (CSV) and figures (PNG)",
@@ -147,10 +138,10 @@ def _read_parts(files: Iterable[Path], columns: list[str] | None = None, filters
     return pa.concat_tables(tables, promote_options="default")
 
 
-def _series_parts(folder: Path) -> list[Path]:
-    """Series parts whose batch committed its summary part."""
+def _series_parts(folder: Path, kind: str = "series") -> list[Path]:
+    """Series (or periods) parts whose batch committed its summary part."""
     done = {_part_number(p) for p in committed(folder, "summary")}
-    return [p for p in committed(folder, "series") if _part_number(p) in done]
+    return [p for p in committed(folder, kind) if _part_number(p) in done]
 
 
 # --- writing ----------------------------------------------------------------------------------------
@@ -183,7 +174,7 @@ class ResultsStore:
         return set(zip(t.column("point").to_pylist(), t.column("replicate").to_pylist())) - self.finished()
 
     def clean(self) -> list[Path]:
-        """Delete leftovers of an interrupted session: temporary files, and series parts whose
+        """Delete leftovers of an interrupted session: temporary files, and series or periods parts whose
         summary part was never committed. Returns what was deleted."""
         removed = []
         for kind in KINDS:
@@ -192,7 +183,7 @@ class ResultsStore:
                 p.unlink(missing_ok=True)
                 removed.append(p)
         summary_parts = {_part_number(p) for p in committed(self.path, "summary")}
-        for p in committed(self.path, "series"):
+        for p in (p for kind in BATCH_KINDS for p in committed(self.path, kind)):
             if _part_number(p) not in summary_parts:
                 p.unlink(missing_ok=True)
                 removed.append(p)
@@ -228,7 +219,8 @@ class ResultsStore:
 
     # --- committing a batch ---------------------------------------------------------------------
     def commit(self, finished: list[dict], failures: list[dict]) -> None:
-        """Write one batch: its series part, then its summary part (the commit), and its failures."""
+        """Write one batch: its series and periods parts, then its summary part (the commit), and its
+        failures."""
         if not finished and not failures:
             return
         n = self._next
@@ -238,6 +230,9 @@ class ResultsStore:
             series = self._series_table(finished)
             if series is not None:
                 atomic_write(self.path / "series" / name, parquet_bytes(series))
+            periods = self._periods_table(finished)
+            if periods is not None:
+                atomic_write(self.path / "periods" / name, parquet_bytes(periods))
             atomic_write(self.path / "summary" / name, parquet_bytes(self._summary_table(finished)))
         if failures:
             atomic_write(self.path / "failures" / name, parquet_bytes(self._failure_table(failures)))
@@ -284,6 +279,16 @@ class ResultsStore:
             cols[m] = pa.array(np.concatenate([np.asarray(r["series"][m], dtype=np.float64) for r in records]),
                                from_pandas=True)  # an undefined value (NaN) is stored as null
         return pa.table(cols)
+
+    def _periods_table(self, records: list[dict]) -> pa.Table | None:
+        """The runs' period metrics (point, replicate, period, start_day, end_day, metrics)."""
+        if not records[0].get("periods"):
+            return None
+        frames = [pd.DataFrame(r["periods"]).assign(point=r["point"], replicate=r["replicate"]) for r in records]
+        df = pd.concat(frames, ignore_index=True)
+        front = ["point", "replicate", "period", "start_day", "end_day"]
+        df = df[front + [c for c in df.columns if c not in front]]
+        return pa.Table.from_pandas(df.astype({c: "int64" for c in front}), preserve_index=False)
 
     def _failure_table(self, records: list[dict]) -> pa.Table:
         pts = self.plan.points
@@ -494,6 +499,17 @@ class Results:
         if t is None:
             return pd.DataFrame({c: pd.Series(dtype="int64") for c in ("point", "replicate", "day")})
         return t.to_pandas().sort_values(["point", "replicate", "day"], kind="stable").reset_index(drop=True)
+
+    @property
+    def periods(self) -> pd.DataFrame:
+        """The period metrics month by month of every finished run (comparisons; point,
+        replicate, period, start_day, end_day, metrics)."""
+        if "periods" not in self._cache:
+            t = _read_parts(_series_parts(self.path, "periods"))
+            df = t.to_pandas() if t is not None else pd.DataFrame(
+                {c: pd.Series(dtype="int64") for c in ("point", "replicate", "period", "start_day", "end_day")})
+            self._cache["periods"] = df.sort_values(["point", "replicate", "period"], kind="stable").reset_index(drop=True)
+        return self._cache["periods"]
 
     @property
     def failures(self) -> pd.DataFrame:

@@ -26,7 +26,8 @@ from typing import Any
 import mesa
 import numpy as np
 
-from ..metrics.definitions import summary
+from ..metrics.definitions import Period, summary
+from ..metrics.periods import in_period, periods_table
 from ..model import CoGovModel
 
 HOST = socket.gethostname()
@@ -87,6 +88,16 @@ def kept_series(model, metrics: list[str], every: int = 1) -> dict[str, np.ndarr
     return {"day": rows + 1, **{m: np.asarray(recorded[m], dtype=float)[rows] for m in metrics}}
 
 
+def window_columns(model, days: list[int], width: int) -> dict[str, float]:
+    """The period metrics before and after each of `days` (a comparison's timeline entries, the
+    same days in every arm), as summary columns ``before.<day>.<metric>`` and ``after.<day>.<metric>``."""
+    out: dict[str, float] = {}
+    for day in days:
+        for side, period in (("before", Period(max(0, day - width), day)), ("after", Period(day, min(model.day, day + width)))):
+            out.update({f"{side}.{day}.{k}": v for k, v in in_period(model, period).items()})
+    return out
+
+
 def execute_run(task: dict[str, Any]) -> dict[str, Any]:
     """Run `task` (see `Plan.task`) and return its record: ``ok`` True with ``summary`` (the
     end-of-run figures of `sim.metrics.definitions.summary`) and ``series`` (kept metric → daily
@@ -101,8 +112,10 @@ def execute_run(task: dict[str, Any]) -> dict[str, Any]:
             model = CoGovModel(scenario=task["scenario"], rng=task["seed"], days=task["days"], overrides=task["overrides"],
                                record=kept)
             model.run()
-            record["summary"] = summary(model)
+            record["summary"] = {**summary(model), **window_columns(model, task.get("windows") or [], task.get("window_days", 90))}
             record["series"] = kept_series(model, list(model.datacollector.model_vars), int(task.get("series_every", 1)))
+            if task.get("period_days"):
+                record["periods"] = periods_table(model, task["period_days"]).to_dict(orient="list")
             record["ok"] = True
         except Exception as e:  # noqa: BLE001 - every failure of a run is recorded, none stops the sweep
             record.update(ok=False, error=type(e).__name__, message=" ".join(str(e).split())[:2000],
