@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -75,7 +76,7 @@ def cmd_examples(args: argparse.Namespace, argv: Sequence[str]) -> int:
                 print(f"kept  {rel.as_posix()} (already there; not overwritten)")
     print(f"cogov examples: {wrote} {'file' if wrote == 1 else 'files'} written, {kept} kept, in {target}")
     if wrote or kept:
-        print(f"try: cd {target} && cogov run scenarios/baseline.yaml --days 30")
+        print(f"try: cd {shlex.quote(str(target))} && cogov run scenarios/baseline.yaml --days 30")
     return EXIT_OK
 
 
@@ -87,9 +88,9 @@ def copy_new(source: Path, dest: Path) -> bool:
         return False
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as out:  # the user's umask, as for any file they create
+        out.write(source.read_bytes())
     try:
-        with open(tmp, "xb") as out:  # the user's umask, as for any file they create
-            out.write(source.read_bytes())
         os.link(tmp, dest)
     except FileExistsError:
         return False
