@@ -6,6 +6,8 @@
     cogov diff A B
     cogov codebook
 
+A scenario is a file or the name of a shipped one (`cogov list`, sim.resources), e.g. `cogov run baseline`.
+
 Errors in the input (an invalid scenario, a missing file, a bad option, an existing run folder)
 are reported as one line, ``cogov: error: ...``, with exit status 2 and nothing written; `validate`
 exits with 1 when any file is invalid. `python -m sim` is the same command.
@@ -27,6 +29,7 @@ from typing import Any
 
 from .. import __version__
 from ..i18n import LANGUAGES, t
+from ..resources import scenario_file, sweep_file
 from ..scenario import ScenarioError, diff_scenarios, load_scenario, scenario_to_yaml
 
 PROG = "cogov"
@@ -61,6 +64,26 @@ def _count(kind: str, minimum: int):
     return parse
 
 
+def _shipped_or_file(kind: str, find):
+    """An argparse type: a file as given, else the file of a shipped name (`cogov list`). A text
+    with a suffix is left to the loader, which reports a missing file."""
+    def parse(text: str) -> str:
+        if Path(text).is_file() or Path(text).suffix:
+            return text
+        found = find(text)
+        if found is None:
+            raise argparse.ArgumentTypeError(f"no file or shipped {kind} named {text!r}; 'cogov list' shows the shipped ones")
+        return str(found)
+
+    parse.__name__ = kind
+    return parse
+
+
+scenario_argument = _shipped_or_file("scenario", scenario_file)
+sweep_argument = _shipped_or_file("sweep file", sweep_file)
+SCENARIO_HELP = "scenario file, or a shipped scenario's name (cogov list)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
@@ -76,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run SCENARIO and write a run folder (series, case log, cases, summary, resolved "
                     "scenario, manifest, dashboard). The folder appears only when complete.",
     )
-    run.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    run.add_argument("scenario", metavar="SCENARIO", type=scenario_argument, help=SCENARIO_HELP)
     run.add_argument("--seed", metavar="N", type=_count("a non-negative integer", 0),
                      help="random seed (default: the scenario's run.seed)")
     run.add_argument("--days", metavar="N", type=_count("a positive integer", 1),
@@ -95,18 +118,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     val = sub.add_parser("validate", help="check scenario files",
                          description="Check scenario files: print 'FILE: ok' or the error for each; exit 1 if any is invalid.")
-    val.add_argument("files", metavar="FILE", nargs="+", help="scenario YAML file")
+    val.add_argument("files", metavar="FILE", nargs="+", type=scenario_argument, help=SCENARIO_HELP)
     val.set_defaults(func=cmd_validate)
 
     show = sub.add_parser("show", help="print the fully resolved scenario",
                           description="Print the fully resolved scenario (extends applied, every default filled in) as YAML.")
-    show.add_argument("file", metavar="FILE", help="scenario YAML file")
+    show.add_argument("file", metavar="FILE", type=scenario_argument, help=SCENARIO_HELP)
     show.set_defaults(func=cmd_show)
 
     diff = sub.add_parser("diff", help="compare two resolved scenarios",
                           description="List every setting that differs between two resolved scenarios: dotted key, value in A, value in B.")
-    diff.add_argument("a", metavar="A", help="scenario YAML file")
-    diff.add_argument("b", metavar="B", help="scenario YAML file")
+    diff.add_argument("a", metavar="A", type=scenario_argument, help=SCENARIO_HELP)
+    diff.add_argument("b", metavar="B", type=scenario_argument, help=SCENARIO_HELP)
     diff.set_defaults(func=cmd_diff)
 
     book = sub.add_parser("codebook", help="print the codebook of every output file and column (Markdown)",
@@ -126,6 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
     from . import workshop  # the live workshop app
 
     workshop.register(sub)
+
+    from . import shipped  # list, examples
+
+    shipped.register(sub)
     return parser
 
 

@@ -25,10 +25,10 @@ def register(sub) -> None:
 
     val = sub.add_parser(
         "validate-model", help="run the validation targets with replicates: pass or miss",
-        description="Run every target of the targets file (default: validation/targets.yaml) with replicates; "
+        description="Run every target of the targets file (default: the shipped validation/targets.yaml) with replicates; "
                     "print and write a table: target, simulated mean and 95 %% confidence interval, pass or miss.",
     )
-    val.add_argument("targets", metavar="TARGETS", nargs="?", help="targets file (default: validation/targets.yaml)")
+    val.add_argument("targets", metavar="TARGETS", nargs="?", help="targets file (default: the shipped validation/targets.yaml; `cogov examples` copies it)")
     val.add_argument("--replicates", metavar="N", type=_count("an integer >= 2", 2), help="runs per scenario (default: the file's)")
     val.add_argument("--days", metavar="N", type=_count("a positive integer", 1), help="days per run (default: each scenario's)")
     val.add_argument("--workers", metavar="N", type=_count("a positive integer", 1), help="worker processes (default: up to 2)")
@@ -41,10 +41,10 @@ def register(sub) -> None:
     cal = sub.add_parser(
         "calibrate", help="calibrate the behavioural defaults to the targets",
         description="ABC rejection over a Latin hypercube, then Nelder-Mead, fitting the parameters of the calibration "
-                    "set-up (default: validation/calibration.yaml) to the targets with role 'calibrate'. With --apply, "
+                    "set-up (default: the shipped validation/calibration.yaml) to the targets with role 'calibrate'. With --apply, "
                     "write sim/scenario/calibrated.yaml (the schema's defaults) and docs/calibration.md.",
     )
-    cal.add_argument("config", metavar="CONFIG", nargs="?", help="calibration set-up (default: validation/calibration.yaml)")
+    cal.add_argument("config", metavar="CONFIG", nargs="?", help="calibration set-up (default: the shipped validation/calibration.yaml)")
     cal.add_argument("--workers", metavar="N", type=_count("a positive integer", 1), help="worker processes (default: up to 2)")
     cal.add_argument("--scale", metavar="F", type=float, default=1.0, help="fraction of the stated budget, for a quick trial (default: 1)")
     cal.add_argument("--out", metavar="DIR", default="validation/calibration", help="folder for the design, finalists and parameters (default: %(default)s)")

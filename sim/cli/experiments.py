@@ -23,7 +23,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import EXIT_FAILED, EXIT_OK, PROG, UsageError, _console, _count, _error, _warning, slug
+from . import (EXIT_FAILED, EXIT_OK, PROG, UsageError, _console, _count, _error, _warning, slug,
+               scenario_argument, sweep_argument)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "and the paired difference from the first scenario with its CI; writes a results folder with "
                     "analysis/comparison.csv and analysis/comparison.png (metrics over time with CI bands). "
                     "Rerunning the same command resumes it.")
-    cmp.add_argument("scenarios", metavar="SCENARIO", nargs="+", help="scenario YAML files (two or more); the first is the reference")
+    cmp.add_argument("scenarios", metavar="SCENARIO", nargs="+", type=scenario_argument,
+                     help="scenario files or shipped scenarios' names (two or more); the first is the reference")
     cmp.add_argument("--replicates", metavar="N", type=_count("a positive integer", 1), default=30,
                      help="runs per scenario (default: %(default)s)")
     cmp.add_argument("--seed", metavar="N", type=_count("a non-negative integer", 0), default=1,
@@ -52,7 +54,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Run the design of SWEEP_FILE (grid, lhs, sobol or morris over settings of a base scenario) "
                     "with its replicates, writing each finished run to a results folder as it finishes. Rerunning "
                     "the same command resumes: finished runs are kept and missing ones are run.")
-    sw.add_argument("sweep", metavar="SWEEP_FILE", help="sweep YAML file (see scenarios/sweeps/)")
+    sw.add_argument("sweep", metavar="SWEEP_FILE", type=sweep_argument,
+                    help="sweep file, or a shipped sweep file's name (cogov list)")
     sw.add_argument("--replicates", metavar="N", type=_count("a positive integer", 1),
                     help="runs per design point (default: the sweep file's replicates)")
     sw.add_argument("--days", metavar="N", type=_count("a positive integer", 1),

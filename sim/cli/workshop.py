@@ -2,6 +2,8 @@
 
     cogov workshop [SCENARIO] [--lang en|zh] [--port N] [--host ADDR] [--scenarios DIR] [--results-dir DIR]
 
+The page offers the shipped scenarios as presets, plus those of --scenarios DIR.
+
 Starts Solara's server on 127.0.0.1 (``--host 0.0.0.0`` to let a classroom network in) and prints
 the address. Every page is served from this machine: Solara's JavaScript, CSS and fonts come from
 the locally installed `solara-assets`, Solara's usage statistics are switched off, and the page
@@ -34,18 +36,22 @@ SOLARA_ENV = {
 
 def register(sub) -> None:
     """Add `workshop` to the `cogov` parser's subparsers."""
+    from . import scenario_argument
+
     ws = sub.add_parser(
         "workshop", help="start the live workshop app (a web page for trainers)",
         description="Start the workshop app: pick a community, flip policy levers, press play, and watch disputes "
                     "arise and get handled, and participation spread; English and Chinese. Serves on 127.0.0.1 and "
                     "prints the address; --host 0.0.0.0 opens it to the local network.",
     )
-    ws.add_argument("scenario", metavar="SCENARIO", nargs="?", help="scenario file to start with (default: the first preset)")
+    ws.add_argument("scenario", metavar="SCENARIO", nargs="?", type=scenario_argument,
+                    help="scenario file or shipped scenario's name to start with (default: the first preset)")
     ws.add_argument("--lang", choices=LANGUAGES, default="en", help="language the page opens in (default: %(default)s)")
     ws.add_argument("--port", metavar="N", type=_port, default=DEFAULT_PORT, help="port (default: %(default)s; 0 picks a free one)")
     ws.add_argument("--host", metavar="ADDR", default="127.0.0.1",
                     help="address to listen on (default: %(default)s, this machine only; 0.0.0.0 for a classroom network)")
-    ws.add_argument("--scenarios", metavar="DIR", help="folder of preset scenario files (default: the checkout's scenarios/)")
+    ws.add_argument("--scenarios", metavar="DIR", help="folder of more preset scenario files, offered beside the shipped ones "
+                                                       "(a file there with a shipped one's path, e.g. baseline.yaml, replaces it)")
     ws.add_argument("--results-dir", metavar="DIR", default="results", help="where 'save the run folder' writes (default: %(default)s)")
     ws.set_defaults(func=cmd_workshop)
 

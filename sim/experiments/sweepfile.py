@@ -4,7 +4,7 @@ A sweep file is YAML, read with the scenario loader's machinery (safe loading, a
 errors ``file:line: key: message``) and validated against the schema below (``extra="forbid"``)::
 
     name: joint_meetings
-    base: ../baseline.yaml                 # a scenario file, relative to this file
+    base: ../baseline.yaml                 # a scenario file, relative to this file, or a shipped scenario's name
     overrides:                             # settings fixed for every run (dotted paths)
       policies.joint_meetings.enabled: true
     parameters:                            # settings to vary, by dotted path into the scenario
@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..metrics import METRICS
 from ..model import resolve_scenario
+from ..resources import scenario_file
 from ..scenario import Scenario, ScenarioError, load_scenario
 from ..scenario.loader import _field_at, _format, _Layer, _origin
 from .designs import DESIGNS
@@ -125,7 +126,7 @@ class SweepSpec(_Strict):
 
     name: str | None = Field(None, pattern=r"^[\w.-]+$", description="names the results folder (default: the file name)")
     description: str = Field("", description="what the sweep is for")
-    base: str = Field(description="base scenario file, relative to the sweep file")
+    base: str = Field(description="base scenario file, relative to the sweep file, or a shipped scenario's name")
     overrides: dict[str, Any] = Field(default_factory=dict, description="settings fixed for every run, by dotted path")
     parameters: dict[str, ParamSpec] = Field(description="settings to vary, by dotted path")
     design: DesignSpec = Field(default_factory=lambda: DesignSpec(kind="grid"), description="how points are chosen")
@@ -262,9 +263,10 @@ def load_sweep(path: str | Path, *, replicates: int | None = None, days: int | N
     except ScenarioError as e:  # pragma: no cover - defensive
         raise SweepError(str(e)) from None
 
-    base_path = Path(os.path.normpath(path.parent / spec.base))
-    if not base_path.is_file():
+    found = scenario_file(spec.base, beside=path.parent)
+    if found is None:
         raise f.fail(("base",), f"file not found: {spec.base}")
+    base_path = Path(os.path.normpath(found))
     base = load_scenario(base_path)
     base_doc = base.model_dump(mode="json", by_alias=True)
 

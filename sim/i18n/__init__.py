@@ -56,6 +56,23 @@ def metric_label(name: str, lang: str = DEFAULT_LANG) -> str:
         return name
 
 
+def scenario_title(name: str, lang: str = DEFAULT_LANG) -> str:
+    """The one-line title of a shipped scenario ("levers/red_cells"), as `cogov list` and the
+    workshop's preset picker show it; the name itself for a scenario not in the catalogues."""
+    try:
+        return t(f"workshop.presets.{name.replace('/', '.')}", lang)
+    except KeyError:
+        return name
+
+
+def sweep_title(name: str, lang: str = DEFAULT_LANG) -> str:
+    """The one-line title of a shipped sweep file ("joint_meetings"); the name itself if none."""
+    try:
+        return t(f"cli.sweeps.{name}", lang)
+    except KeyError:
+        return name
+
+
 def format_value(value: object, kind: str, lang: str = DEFAULT_LANG) -> str:
     """A number as tables, tiles and reports show it. `kind` is a metric kind
     (`sim.metrics.registry.Kind`): share (as a percentage), days, index (0..1), count, money,
@@ -95,4 +112,5 @@ def format_difference(value: object, kind: str, lang: str = DEFAULT_LANG) -> str
     return f"{value:+,.3g}"
 
 
-__all__ = ["DEFAULT_LANG", "LANGUAGES", "catalogue", "format_difference", "format_value", "metric_label", "t"]
+__all__ = ["DEFAULT_LANG", "LANGUAGES", "catalogue", "format_difference", "format_value", "metric_label", "scenario_title",
+           "sweep_title", "t"]

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from ..resources import scenario_file
 from .schema import Scenario, Site, deep_merge
 from .timeline import merge_layers, timeline_problems
 
@@ -82,8 +83,8 @@ def _read_layers(path: Path, chain: tuple[Path, ...] = (), line: int = 1) -> lis
         line = layer.lines.get(("extends",), 1)
         raise ScenarioError(f"{path}:{line}: extends: expected a file name, found {parent!r}")
     line = layer.lines.get(("extends",), 1)
-    parent_path = path.parent / parent
-    if not parent_path.exists():
+    parent_path = scenario_file(parent, beside=path.parent)  # a file beside this one, or a shipped scenario by name
+    if parent_path is None:
         raise ScenarioError(f"{path}:{line}: extends: file not found: {parent}")
     return _read_layers(parent_path, chain + (path,), line) + [layer]
 

@@ -38,6 +38,7 @@ from ..experiments.engines import InlineEngine, LocalEngine, default_workers
 from ..experiments.plan import Plan, Point
 from ..experiments.runner import collect
 from ..experiments.seeds import derived_seed
+from ..resources import shipped
 from ..scenario.schema import CALIBRATED_FILE
 from .targets import TargetsError, TargetsFile, load_targets
 from .validate import evaluate, plan_for
@@ -118,8 +119,8 @@ class CalibrationConfig(BaseModel):
 
 
 def default_config_path() -> Path:
-    here = Path("validation/calibration.yaml")
-    return here if here.exists() else Path(__file__).resolve().parents[2] / "validation" / "calibration.yaml"
+    """The shipped `validation/calibration.yaml`."""
+    return shipped("validation") / "calibration.yaml"
 
 
 def load_config(path: str | Path | None = None) -> CalibrationConfig:

@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..metrics import METRICS
+from ..resources import scenario_file, shipped
 from ..scenario.loader import ScenarioError, _Layer
 
 ROLES = ("calibrate", "check", "not_compared")
@@ -104,8 +105,9 @@ class TargetsFile(_Strict):
         return [t for t in self.targets if t.role == "calibrate"]
 
     def scenario_path(self, name: str) -> Path:
+        """The file a target's scenario names: relative to the targets file, or a shipped scenario."""
         base = self.path.parent if self.path is not None else Path.cwd()
-        return (base / name).resolve()
+        return (scenario_file(name, beside=base) or base / name).resolve()
 
     def scenarios(self) -> list[str]:
         """Every scenario the compared targets need, in order of first use."""
@@ -118,11 +120,8 @@ class TargetsFile(_Strict):
 
 
 def default_targets_path() -> Path:
-    """`validation/targets.yaml` in the working directory, else the one beside the package."""
-    here = Path("validation/targets.yaml")
-    if here.exists():
-        return here
-    return Path(__file__).resolve().parents[2] / "validation" / "targets.yaml"
+    """The shipped `validation/targets.yaml`."""
+    return shipped("validation") / "targets.yaml"
 
 
 def load_targets(path: str | Path | None = None) -> TargetsFile:

@@ -32,7 +32,7 @@ from ..i18n import LANGUAGES, t
 from .charts import Charts, Tiles, charts_png
 from .controls import ABPanel, ExportPanel, LeverPanel, RunPanel, ScenarioPanel, preset_label
 from .mapview import CityGrid, CommunityMap, MapLegend
-from .session import Frame, Session, default_scenarios_dir, find_presets, load_preset, make_setup, scenario_for
+from .session import Frame, Session, find_presets, load_preset, make_setup, scenario_for
 from .style import CSS
 from .ticker import Ticker
 
@@ -44,7 +44,7 @@ MAX_SPEED_SLICE = 0.08
 
 @dataclass(frozen=True)
 class AppConfig:
-    scenarios_dir: Path
+    scenarios_dir: Path | None  # more presets beside the shipped ones (cogov workshop --scenarios)
     scenario: Path | None
     lang: str
     results_dir: Path
@@ -54,7 +54,7 @@ def app_config() -> AppConfig:
     env = os.environ
     lang = env.get("COGOV_WORKSHOP_LANG", "en")
     return AppConfig(
-        scenarios_dir=Path(env["COGOV_WORKSHOP_SCENARIOS"]) if env.get("COGOV_WORKSHOP_SCENARIOS") else default_scenarios_dir(),
+        scenarios_dir=Path(env["COGOV_WORKSHOP_SCENARIOS"]) if env.get("COGOV_WORKSHOP_SCENARIOS") else None,
         scenario=Path(env["COGOV_WORKSHOP_SCENARIO"]) if env.get("COGOV_WORKSHOP_SCENARIO") else None,
         lang=lang if lang in LANGUAGES else "en",
         results_dir=Path(env.get("COGOV_WORKSHOP_RESULTS", "results")),
@@ -237,7 +237,7 @@ def Page():
     building = built.state in (solara.ResultState.STARTING, solara.ResultState.WAITING, solara.ResultState.RUNNING)
     solara.Style(CSS)
     if current is None:
-        solara.Error(f"cogov workshop: no scenario files in {cfg.scenarios_dir}")
+        solara.Error("cogov workshop: no scenario files could be loaded")
         return
     default_seed = load_preset(current.path).run.seed
 

@@ -22,7 +22,7 @@ with warnings.catch_warnings():  # solara's hook checker flags a Mesa component 
     warnings.simplefilter("ignore", UserWarning)
     from mesa.visualization.solara_viz import UserInputs
 
-from ..i18n import t
+from ..i18n import scenario_title, t
 from ..scenario import Scenario
 from .levers import GROUPS, LeverSpec, SectionSpec, fmt_number, sections_in
 from .session import Preset
@@ -32,10 +32,7 @@ SPEEDS = (1, 2, 5, 10, 20, 50, 0)
 
 
 def preset_label(preset: Preset, lang: str) -> str:
-    try:
-        return t(f"workshop.presets.{preset.key.replace('/', '.')}", lang)
-    except KeyError:
-        return preset.key
+    return scenario_title(preset.key, lang)
 
 
 def speed_label(speed: int, lang: str) -> str:

@@ -30,6 +30,7 @@ from ..disputes.ladder import CHANNEL_NAMES, RUNG, Channel
 from ..metrics import METRICS
 from ..metrics.definitions import Scope, resolution_rate
 from ..model import CoGovModel, resolve_scenario
+from ..resources import shipped
 from ..scenario import Scenario, ScenarioError, load_scenario
 from ..scenario.schema import CATEGORIES
 from .levers import check_overrides
@@ -73,12 +74,6 @@ class Preset:
     communities: int
 
 
-def default_scenarios_dir() -> Path:
-    """The `scenarios/` folder of the checkout the package runs from, else ./scenarios."""
-    here = Path(__file__).resolve().parents[2] / "scenarios"
-    return here if here.is_dir() else Path.cwd() / "scenarios"
-
-
 @functools.lru_cache(maxsize=256)
 def _read_preset(path: str, mtime: float) -> Scenario:
     return load_scenario(path)
@@ -90,30 +85,37 @@ def load_preset(path: Path) -> Scenario:
 
 
 def find_presets(directory: str | os.PathLike[str] | None = None, extra: str | os.PathLike[str] | None = None) -> list[Preset]:
-    """Every valid scenario file under `directory` (recursively), plus `extra` if given; files
-    that do not load are left out (the CLI's `validate` reports them)."""
-    root = Path(directory) if directory is not None else default_scenarios_dir()
-    paths = sorted(root.rglob("*.yaml")) if root.is_dir() else []
-    out: list[Preset] = []
-    seen: set[Path] = set()
-    for path in ([Path(extra)] if extra is not None else []) + paths:
-        real = path.resolve()
-        if real in seen:
-            continue
-        seen.add(real)
-        try:
-            sc = load_preset(real)
-        except (ScenarioError, OSError):
-            continue
-        try:
+    """The shipped scenarios, plus every valid scenario file under `directory` (recursively; a
+    file there with a shipped one's path, e.g. baseline.yaml, replaces it), plus `extra` first if
+    given. Files that do not load are left out (the CLI's `validate` reports them)."""
+    roots = [shipped("scenarios"), *([Path(directory)] if directory is not None else [])]
+    found: dict[str, Preset] = {}
+    for root in roots:
+        for path in sorted(root.rglob("*.yaml")) if root.is_dir() else []:
+            preset = _preset(path, roots)
+            if preset is not None:
+                found[preset.key] = preset
+    out = sorted(found.values(), key=lambda p: (p.key.count("/"), p.key))
+    first = _preset(Path(extra), roots) if extra is not None else None
+    if first is None:
+        return out
+    return [first] + [p for p in out if p.key != first.key and p.path != first.path]
+
+
+def _preset(path: Path, roots: list[Path]) -> Preset | None:
+    """The preset of a scenario file (None if it does not load), keyed by its path in the last of
+    `roots` that holds it, else by its file name."""
+    real = path.resolve()
+    try:
+        sc = load_preset(real)
+    except (ScenarioError, OSError):
+        return None
+    key = real.stem
+    for root in roots:
+        if real.is_relative_to(root.resolve()):
             key = real.relative_to(root.resolve()).with_suffix("").as_posix()
-        except ValueError:
-            key = real.stem
-        sites = sc.communities()
-        out.append(Preset(key, real, sc.name, " ".join(sc.description.split()), sum(s.households for _, _, s in sites), len(sites)))
-    first = out[:1] if extra is not None else []
-    rest = sorted(out[len(first):], key=lambda p: (p.key.count("/"), p.key))
-    return first + rest
+    sites = sc.communities()
+    return Preset(key, real, sc.name, " ".join(sc.description.split()), sum(s.households for _, _, s in sites), len(sites))
 
 
 # --------------------------------------------------------------------------------------------
@@ -474,5 +476,5 @@ class Session:
 
 __all__ = [
     "MAP_STATUSES", "CityData", "Frame", "MapData", "Preset", "Session", "Setup", "Sim", "SimFrame",
-    "TickerItem", "default_scenarios_dir", "find_presets", "load_preset", "make_setup", "scenario_for",
+    "TickerItem", "find_presets", "load_preset", "make_setup", "scenario_for",
 ]
