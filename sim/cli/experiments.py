@@ -256,6 +256,15 @@ def _run(plan, out: Path, args, argv: Sequence[str], label: str, engine):
         if committed(Path(out).absolute(), "summary"):
             _warning(f"finished runs are saved in {out}; rerun the same command to resume")
         return None
+    except OSError as e:  # e.g. the disk filled up or became read-only: one line, what was written is kept
+        progress.close()
+        from ..experiments.store import committed
+
+        where = f"{e.filename}: " if e.filename else f"{out}: "
+        kept = "; the runs written before are kept: rerun the same command to resume once it can be written" \
+            if committed(Path(out).absolute(), "summary") else ""
+        _error(f"{where}{e.strerror or e}{kept}")
+        return None
     finally:
         progress.close()
         if previous is not None:
