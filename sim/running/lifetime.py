@@ -5,9 +5,11 @@ One side for each end of a parent and its child:
 * `end_with(pid)`, called in a child (a workshop server, a sweep's worker process): the child ends
   on its own when process `pid` ends, however it ends — also by ``kill -9``, which leaves the parent
   no chance to clean up. A daemon thread waits for `pid` to end (a pidfd on Linux, which wakes the
-  moment it ends; a poll every `POLL` seconds elsewhere), then sends this process SIGTERM and, if
-  it is still alive `GRACE` seconds later, ends it at once. When `pid` is the direct parent, Linux
-  also sends the SIGTERM itself (``prctl(PR_SET_PDEATHSIG)``), even if Python is stuck in C code.
+  moment it ends; a look every `POLL` seconds elsewhere), then sends this process SIGTERM (so that
+  a server shuts down as it does when stopped) and, if it is still alive `GRACE` seconds later,
+  ends it at once. `pid` need not be the parent: a sweep's workers are forked by a fork server and
+  end with the sweep. (Linux's ``prctl(PR_SET_PDEATHSIG)`` is not used: it fires when the parent's
+  *thread* that started the child ends, which can be long before the parent does.)
 * `run_child([python, "-m", MODULE, ...])`, in the parent: runs the module through this one (``python
   -m sim.running.lifetime PID -m MODULE ...``), so that the child calls `end_with` before the module
   starts, and stops the child on SIGINT, SIGTERM or SIGHUP (a closed terminal, a service manager,
@@ -16,8 +18,6 @@ One side for each end of a parent and its child:
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 import runpy
 import select
@@ -37,25 +37,10 @@ STOP_WITHIN = 5.0
 #: the signals that stop `run_child` and its child
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
 
 def end_with(pid: int) -> None:
     """End this process when process `pid` ends (see the module's docstring)."""
-    if pid == os.getppid():
-        _parent_death_signal(signal.SIGTERM)
     threading.Thread(target=_end_after, args=(pid,), name=f"end-with-{pid}", daemon=True).start()
-
-
-def _parent_death_signal(signum: int) -> None:
-    """Ask Linux to send `signum` to this process when its parent ends (elsewhere: nothing)."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0)
-    except (OSError, AttributeError):  # no libc prctl: the watching thread still ends this process
-        pass
 
 
 def _end_after(pid: int) -> None:
@@ -71,7 +56,7 @@ def _wait_for_end(pid: int) -> None:
         fd = os.pidfd_open(pid)
     except ProcessLookupError:
         return
-    except (AttributeError, OSError):  # no pidfd (not Linux 5.3+): look every POLL seconds
+    except (AttributeError, OSError):  # no pidfd (not Linux 5.3+, or forbidden): look every POLL seconds
         parent = pid == os.getppid()
         while (os.getppid() == pid) if parent else _exists(pid):
             time.sleep(POLL)
