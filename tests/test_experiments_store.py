@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -54,9 +55,11 @@ def test_killed_with_sigkill_mid_sweep_then_resumed_equals_an_uninterrupted_swee
     assert proc.returncode == -signal.SIGKILL
     before = load(out).status()
     assert 3 <= before["finished"] < 12 and before["failed"] == 0, before
+    assert (tmp_path / ".killed.lock").exists()  # left by the killed session; its lock went with the process
 
     done = python_m_sim("sweep", sweep, "--out", out, "--workers", "2")
     assert done.returncode == 0, done.stderr
+    assert not (tmp_path / ".killed.lock").exists()
     assert f"{before['finished']} finished earlier; {12 - before['finished']} to run" in done.stdout
     assert f"this session: {12 - before['finished']} finished" in done.stdout
 
@@ -176,15 +179,147 @@ def test_a_folder_is_resumed_only_by_the_same_experiment_and_replicates_can_grow
 
 def test_one_writer_at_a_time(tmp_path):
     plan = Plan.from_sweep(load_sweep(write_sweep(tmp_path, replicates=1)))
-    store = open_store(tmp_path / "out", plan)
-    store.lock()
+    store = open_store(tmp_path / "out", plan)  # holds the folder's lock until unlock
     try:
-        with pytest.raises(ResultsError, match="another cogov process is writing"):
+        with pytest.raises(ResultsError, match=f"another cogov session is writing .*PID {os.getpid()}, since "):
             run_plan(plan, tmp_path / "out", LocalEngine(1))
     finally:
         store.unlock()
     assert run_plan(plan, tmp_path / "out", LocalEngine(1)).complete
     assert isinstance(store, ResultsStore)
+    assert not (tmp_path / ".out.lock").exists()  # a session that ends leaves no lock file behind
+
+
+def _running_sweep(sweep, out, *more):
+    """`python -m sim sweep` of `sweep` into `out`, once it has committed two batches."""
+    cmd = [sys.executable, "-m", "sim", "sweep", str(sweep), "--out", str(out), "--workers", "1", "--batch", "1", *more]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 90
+    while len(committed(out, "summary")) < 2:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise AssertionError(f"the sweep did not get going: {proc.communicate()[1]}")
+        time.sleep(0.02)
+    return proc
+
+
+def test_a_second_session_on_a_folder_being_written_is_refused_before_it_touches_anything(tmp_path, capsys):
+    """One sweep writes a folder; a second process asks for --force, a resume, and a resume with
+    more replicates of the same folder: each is refused in one line naming the first (host, PID,
+    since when) with exit 2, before anything is deleted or rewritten; the first sweep then finishes
+    into a consistent folder (12 runs once each, as `cogov results` counts them)."""
+    sweep = _slow_sweep(tmp_path)
+    out = tmp_path / "out"
+    first = _running_sweep(sweep, out)
+    try:
+        # the first sweep is held still while the others try (its lock stays held), so that
+        # "nothing touched" is a comparison of the folder before and after, not a race
+        os.kill(first.pid, signal.SIGSTOP)
+        before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+        refused = python_m_sim("sweep", sweep, "--out", out, "--force", "--workers", "1")
+        assert main(["sweep", str(sweep), "--out", str(out), "--workers", "1"]) == 2
+        again = capsys.readouterr().err
+        assert main(["sweep", str(sweep), "--out", str(out), "--workers", "1", "--replicates", "5"]) == 2
+        more = capsys.readouterr().err
+        after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+        os.kill(first.pid, signal.SIGCONT)
+        stdout, stderr = first.communicate(timeout=120)
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+    assert refused.returncode == 2
+    for err in (refused.stderr, again, more):
+        assert_one_line_error(err)
+        assert (f"{out}: another cogov session is writing to this results folder (host {socket.gethostname()}, "
+                f"PID {first.pid}, since 20") in err, err
+    assert after == before  # not one byte deleted, renamed or rewritten
+
+    assert first.returncode == 0, stderr
+    summary, series = tables(out)
+    assert len(summary) == 12 and not summary.duplicated(["point", "replicate"]).any()
+    assert not series.duplicated(["point", "replicate", "day"]).any()
+    assert set(zip(summary["point"], summary["replicate"])) == {(p, r) for p in range(4) for r in range(3)}
+    assert main(["results", str(out)]) == 0
+    assert "12 finished, 0 failed, 0 missing (of 12)" in capsys.readouterr().out
+    assert not (tmp_path / ".out.lock").exists()
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 16 MB file system of its own (tmpfs), mounted for the test: it can fill up or be
+    remounted read-only under a running sweep. Root ignores permissions, so a read-only folder
+    would not do; this needs root (or CAP_SYS_ADMIN) and is skipped without it."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(disk)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here (needs root): {mounted.stderr.strip() or mounted.returncode}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def _fill(disk) -> None:
+    """Fill `disk` to its last byte (unbuffered writes: the last one takes what room is left)."""
+    with open(disk / "filler", "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+        except OSError:
+            pass
+
+
+def _remount_read_only(disk) -> None:
+    """Make `disk` read-only under the running sweep (refused while a file on it is open for writing)."""
+    deadline = time.monotonic() + 30
+    while subprocess.run(["mount", "-o", "remount,ro", str(disk)], capture_output=True).returncode != 0:
+        assert time.monotonic() < deadline, "could not remount the disk read-only"
+        time.sleep(0.01)
+
+
+def _assert_nothing_half_written(out) -> None:
+    """No temporary file; every committed part, the manifest and the plan read whole."""
+    assert [p for p in out.rglob("*") if p.name.endswith(".tmp") or ".tmp-" in p.name] == []
+    for kind in ("summary", "series", "failures"):
+        for part in committed(out, kind):
+            pq.read_table(part)
+    json.loads((out / "manifest.json").read_text())
+    pq.read_table(out / "runs.parquet")
+
+
+@pytest.mark.parametrize("fault", ["full", "read-only"])
+def test_a_disk_that_fills_up_or_turns_read_only_mid_sweep_ends_it_in_one_line_with_nothing_half_written(
+        fault, small_disk, tmp_path, capsys):
+    sweep = _slow_sweep(tmp_path)
+    out = small_disk / "out"
+    proc = _running_sweep(sweep, out)
+    try:
+        _fill(small_disk) if fault == "full" else _remount_read_only(small_disk)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 1, stderr
+    assert_one_line_error(stderr)
+    assert ("No space left on device" if fault == "full" else "Read-only file system") in stderr
+    assert f"cogov: error: {out}/" in stderr and "rerun the same command to resume" in stderr
+    _assert_nothing_half_written(out)
+    status = load(out).status()
+    assert 2 <= status["finished"] < 12 and status["failed"] == 0, status
+    assert main(["results", str(out)]) == 0
+    assert f"{status['finished']} finished, 0 failed, {12 - status['finished']} missing" in capsys.readouterr().out
+
+    # room again (or writable again): the same command finishes the rest, each run once
+    if fault == "full":
+        (small_disk / "filler").unlink()
+    else:
+        subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
+    assert main(["sweep", str(sweep), "--out", str(out), "--workers", "1"]) == 0
+    assert f"{status['finished']} finished earlier" in capsys.readouterr().out
+    summary, series = tables(out)
+    assert len(summary) == 12 and not summary.duplicated(["point", "replicate"]).any()
+    assert not series.duplicated(["point", "replicate", "day"]).any()
 
 
 def test_results_read_with_pandas_pyarrow_and_duckdb_and_described_by_cogov_results(tmp_path, capsys):

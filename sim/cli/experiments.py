@@ -209,8 +209,9 @@ def _engine(args):
 
 
 def _run(plan, out: Path, args, argv: Sequence[str], label: str, engine):
-    """Run `plan` into `out` with progress; returns the Outcome, or None when the engine failed
-    (after saying so in one line). A results-folder error becomes a usage error."""
+    """Run `plan` into `out` with progress; returns the Outcome, or None when the engine failed or
+    the folder could not be written (after saying so in one line). A results-folder error (e.g.
+    another session holds the folder) becomes a usage error."""
     from ..experiments.engines import EngineError
     from ..experiments.runner import run_plan
     from ..experiments.store import ResultsError
@@ -253,6 +254,15 @@ def _run(plan, out: Path, args, argv: Sequence[str], label: str, engine):
 
         if committed(Path(out).absolute(), "summary"):
             _warning(f"finished runs are saved in {out}; rerun the same command to resume")
+        return None
+    except OSError as e:  # e.g. the disk filled up or became read-only: one line, what was written is kept
+        progress.close()
+        from ..experiments.store import committed
+
+        where = f"{e.filename}: " if e.filename else f"{out}: "
+        kept = "; the runs written before are kept: once it can be written again, rerun the same command to resume" \
+            if committed(Path(out).absolute(), "summary") else ""
+        _error(f"{where}{e.strerror or e}{kept}")
         return None
     finally:
         progress.close()

@@ -7,7 +7,9 @@ The page offers the shipped scenarios as presets, plus those of --scenarios DIR.
 Starts Solara's server on 127.0.0.1 (``--host 0.0.0.0`` to let a classroom network in) and prints
 the address. Every page is served from this machine: Solara's JavaScript, CSS and fonts come from
 the locally installed `solara-assets`, Solara's usage statistics are switched off, and the page
-fetches nothing from the internet.
+fetches nothing from the internet. The server stops with the command — on Ctrl-C, SIGTERM or SIGHUP
+(a closed terminal, a service manager), and on its own within seconds if the command is killed
+(`sim.running.lifetime`); the exit status is then 128 + the signal's number.
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ import argparse
 import os
 import re
 import socket
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from ..i18n import LANGUAGES
+from ..running.lifetime import run_child
 
 APP = "sim.webapp.app"
 DEFAULT_PORT = 8765
@@ -136,16 +138,8 @@ def cmd_workshop(args: argparse.Namespace, argv: Sequence[str]) -> int:
     print(f"cogov workshop: open http://{shown}:{port}/ in a browser (Ctrl+C stops the server)", flush=True)
     if args.host in ("0.0.0.0", "::"):
         print("cogov workshop: listening on every network interface: participants use this machine's address", flush=True)
-    proc = subprocess.Popen(server_command(args.host, port), env=workshop_env(args))
-    try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        return 130
+    # the server stops with this command: on Ctrl-C, SIGTERM or SIGHUP, and on its own if this process is killed
+    return run_child(server_command(args.host, port), env=workshop_env(args))
 
 
 __all__ = ["SOLARA_ENV", "cmd_workshop", "missing_assets", "register", "server_command", "workshop_env"]

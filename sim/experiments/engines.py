@@ -14,6 +14,11 @@ calls `submit` and waits on the futures, so a new engine needs no change to the 
   ``worker-saturation: 1.0`` so a worker holds only the run it executes and a death counts against
   that run alone), then reports `KilledWorker`, which the runner records as that run's failure.
   For a scheduler of your own, set the same two options in its Dask configuration.
+
+Worker processes started here end with the process that started them, even when it is killed with
+``kill -9`` (`sim.running.lifetime.end_with`): local workers from the pool's initializer, a
+LocalCluster's workers from `worker.dask_setup`. The fork server then ends too, as its last worker
+does. Workers of a scheduler of your own are left alone.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from collections import deque
 from concurrent.futures import CancelledError, Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
+
+from ..running.lifetime import end_with
 
 
 class EngineError(RuntimeError):
@@ -108,7 +115,8 @@ class RecyclingProcessPool(Executor):
         if self._pool is not None:
             self._pool.shutdown(wait=False)  # what it holds still runs; its workers then exit
             self._retired.append(self._pool)
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self.context)
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self.context,
+                                         initializer=end_with, initargs=(os.getpid(),))  # workers end with this process
         self._given = 0
         self.pools_started += 1
         return self._pool
@@ -278,6 +286,8 @@ class DaskEngine:
         import dask
         from distributed import Client, LocalCluster
 
+        from .worker import SWEEP_PID
+
         try:
             if self.address == "local":
                 # a run whose worker dies is rerun once; workers hold only the run they execute
@@ -298,7 +308,8 @@ class DaskEngine:
                                       "distributed.worker.multiprocessing-method": method, **unset}):
                     self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                                 dashboard_address=":0", silence_logs=logging.ERROR,  # any free port
-                                                preload=["sim.experiments.worker"])  # workers start with the model imported
+                                                preload=["sim.experiments.worker"],  # workers start with the model imported
+                                                env={SWEEP_PID: str(os.getpid())})  # and end with this process (`dask_setup`)
                 self.client = Client(self.cluster)
             else:
                 self.client = Client(self.address, timeout=self.connect_timeout)

@@ -11,10 +11,13 @@ flight plus one batch, whatever the size of the sweep.
   so that the run that kills its worker is told apart from the runs that shared the pool with it;
   if its worker dies again it is recorded as failed (``WorkerDied``).
 * On an interrupt, the finished runs still in memory are committed before the runner stops.
+* A write that fails (a full or read-only disk) stops the sweep: its workers are stopped, the
+  batch being written is dropped whole (its runs rerun on resume), the `OSError` names the file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import deque
 from collections.abc import Callable
@@ -85,8 +88,7 @@ def run_plan(plan: Plan, out: str | Path, engine: Engine, *, retry_failed: bool 
     prints the plan there).
     """
     started = time.perf_counter()
-    store = open_store(out, plan, force=force)
-    store.lock()
+    store = open_store(out, plan, force=force)  # locked: no other session writes here until we end
     try:
         store.clean()
         finished = store.finished()
@@ -112,17 +114,21 @@ def run_plan(plan: Plan, out: str | Path, engine: Engine, *, retry_failed: bool 
             except KeyboardInterrupt:  # what finished is saved (`_execute`); the session says it was stopped
                 _end_session(store, outcome, started)
                 raise
+            except OSError as e:  # a write failed (a full or read-only disk): said in the manifest if it can be
+                with contextlib.suppress(OSError):
+                    _end_session(store, outcome, started, error=f"{e.filename or store.path}: {e.strerror or e}")
+                raise
         _end_session(store, outcome, started)
         return outcome
     finally:
         store.unlock()
 
 
-def _end_session(store: ResultsStore, outcome: Outcome, started: float) -> None:
+def _end_session(store: ResultsStore, outcome: Outcome, started: float, **more) -> None:
     outcome.wall_seconds = time.perf_counter() - started
     store.end_session(status="complete" if outcome.complete else ("interrupted" if outcome.interrupted else "incomplete"),
                       finished_runs=outcome.finished, failed_runs=outcome.failed, retried_runs=outcome.retried,
-                      wall_seconds=round(outcome.wall_seconds, 3))
+                      wall_seconds=round(outcome.wall_seconds, 3), **more)
 
 
 def _execute(plan: Plan, store: ResultsStore, engine: Engine, executor, todo: list[tuple[int, int]], outcome: Outcome, *,

@@ -8,11 +8,19 @@ and periods parts first and its summary part last: **a run is finished exactly w
 a committed summary part**. A series or periods part without its summary part (the process died
 between the renames) is ignored by `load` and deleted when the sweep resumes, as are leftover temporary files. Resuming
 reads the finished runs from the summary parts and runs the others; nothing is run twice.
+
+One session at a time writes a folder: it holds ``.NAME.lock`` beside the folder (an exclusive
+`flock`, released when the process ends, however it ends; the file is removed when the session
+ends) from before it looks at the folder — before `--force` deletes it or a resume with more
+replicates rewrites its plan — to its end. A second session is refused in one line naming the
+holder (host, PID, since when). A write that fails (a full or read-only disk) leaves no
+half-written file: the temporary file is removed and the committed parts stay as they were.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import fcntl
 import json
 import os
 import platform
@@ -90,12 +98,26 @@ def _fsync_dir(path: Path) -> None:
 def atomic_write(path: Path, data: bytes) -> None:
     """Write `data` to `path` through a hidden temporary file and an atomic rename."""
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:  # a full or read-only disk: nothing half-written stays, the error names the file
+        _remove(tmp)
+        raise OSError(e.errno, e.strerror, str(path)) from None
+    except BaseException:
+        _remove(tmp)
+        raise
     _fsync_dir(path.parent)
+
+
+def _remove(tmp: Path) -> None:
+    try:
+        tmp.unlink(missing_ok=True)
+    except OSError:  # a read-only disk, where it could not have been created either
+        pass
 
 
 def versions() -> dict[str, str | None]:
@@ -144,6 +166,69 @@ def _series_parts(folder: Path, kind: str = "series") -> list[Path]:
     return [p for p in committed(folder, kind) if _part_number(p) in done]
 
 
+# --- one writer at a time ---------------------------------------------------------------------------
+
+
+@dataclass
+class FolderLock:
+    """The exclusive lock of one session on a results folder: `flock` on ``.NAME.lock`` beside it,
+    which holds whether the folder exists, is replaced by `--force` or is created. The file records
+    who holds it (host, PID, since when) for the session that is refused."""
+
+    path: Path  # the lock file
+    _fd: int | None = field(default=None, repr=False)
+
+    @classmethod
+    def acquire(cls, folder: Path) -> FolderLock:
+        path = folder.with_name(f".{folder.name}.lock")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            # read-only: holding a lock needs no write access (and keeps the disk remountable)
+            fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                raise ResultsError(f"{folder}: another cogov session is writing to this results folder "
+                                   f"({_holder(path)}); wait for it to end, or stop it first") from None
+            try:  # the holder before us may have removed the file between our open and our lock
+                current = os.stat(path)
+                mine = os.fstat(fd)
+                if (current.st_dev, current.st_ino) == (mine.st_dev, mine.st_ino):
+                    break
+            except FileNotFoundError:
+                pass
+            os.close(fd)
+        lock = cls(path, fd)
+        try:
+            with open(path, "wb") as f:
+                f.write(json_bytes({"host": socket.gethostname(), "pid": os.getpid(), "since": _now()}))
+        except BaseException:
+            lock.release()
+            raise
+        return lock
+
+    def release(self) -> None:
+        """Remove the lock file and let go (a session that finds it gone takes a new one)."""
+        if self._fd is None:
+            return
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError:  # a read-only disk: the file stays, the lock goes with the descriptor
+            pass
+        os.close(self._fd)
+        self._fd = None
+
+
+def _holder(lock_file: Path) -> str:
+    """'host H, PID P, since T' of the session holding `lock_file`, as it recorded them."""
+    try:
+        who = json.loads(lock_file.read_text(encoding="utf-8"))
+        return f"host {who['host']}, PID {who['pid']}, since {who['since']}"
+    except (OSError, ValueError, KeyError, TypeError):  # it has just taken the lock and not yet said who it is
+        return "who holds it is not recorded yet"
+
+
 # --- writing ----------------------------------------------------------------------------------------
 
 
@@ -155,7 +240,7 @@ class ResultsStore:
     manifest: dict[str, Any]
     plan: Any
     _next: int = 0
-    _lock_fd: int | None = field(default=None, repr=False)
+    _lock: FolderLock | None = field(default=None, repr=False)
     _types: dict[str, pa.DataType] = field(default_factory=dict, repr=False)
 
     # --- state ------------------------------------------------------------------------------
@@ -195,27 +280,11 @@ class ResultsStore:
         return removed
 
     # --- locking ----------------------------------------------------------------------------
-    def lock(self) -> None:
-        """Hold an exclusive lock on the folder for this session (released when the process ends,
-        however it ends)."""
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - not POSIX: no lock
-            return
-        fd = os.open(self.path / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            raise ResultsError(f"{self.path}: another cogov process is writing to this results folder") from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{socket.gethostname()}:{os.getpid()}\n".encode())
-        self._lock_fd = fd
-
     def unlock(self) -> None:
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)
-            self._lock_fd = None
+        """End this session's hold on the folder (taken by `open_store`)."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     # --- committing a batch ---------------------------------------------------------------------
     def commit(self, finished: list[dict], failures: list[dict]) -> None:
@@ -340,12 +409,25 @@ _PART_NAMES = {"arms": "the base scenario(s)", "design": "the design", "points":
 def open_store(path: str | Path, plan, *, force: bool = False) -> ResultsStore:
     """Open (create, or resume) the results folder for `plan`.
 
-    A new folder is created aside and renamed into place with its manifest, design, planned runs
-    and resolved scenarios. An existing folder is resumed if it holds the same experiment (more
+    The folder's lock is taken first, and held by the returned store until `unlock`: another
+    session writing here is refused before anything is looked at, deleted or rewritten. A new
+    folder is created aside and renamed into place with its manifest, design, planned runs and
+    resolved scenarios. An existing folder is resumed if it holds the same experiment (more
     replicates may be added); `force` deletes a previous results folder and starts over. A folder
     that is not a cogov results folder is never touched.
     """
     path = Path(os.path.abspath(path))
+    lock = FolderLock.acquire(path)
+    try:
+        store = _open_locked(path, plan, force=force)
+    except BaseException:
+        lock.release()
+        raise
+    store._lock = lock
+    return store
+
+
+def _open_locked(path: Path, plan, *, force: bool) -> ResultsStore:
     if path.exists() or path.is_symlink():
         if not path.is_dir() or path.is_symlink():
             raise ResultsError(f"{path}: exists and is not a folder")

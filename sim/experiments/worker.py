@@ -29,8 +29,18 @@ import numpy as np
 from ..metrics.definitions import Period, summary
 from ..metrics.periods import in_period, periods_table
 from ..model import CoGovModel
+from ..running.lifetime import end_with
 
 HOST = socket.gethostname()
+#: environment variable naming the sweep process a Dask worker ends with (see `dask_setup`)
+SWEEP_PID = "COGOV_SWEEP_PID"
+
+
+def dask_setup(worker) -> None:
+    """Dask calls this in every worker that preloads this module: a worker of a LocalCluster
+    started by a sweep ends with the sweep's process (its PID in SWEEP_PID), even if that is killed."""
+    if os.environ.get(SWEEP_PID):
+        end_with(int(os.environ[SWEEP_PID]))
 
 
 @contextmanager
