@@ -61,7 +61,6 @@ RESULTS_FILES = {
     "failures/part-NNNNNN.parquet": "runs that raised or whose worker died: point, replicate, seed, design columns, "
                                     "parameters (JSON), error, message, traceback, worker, attempt, failed_at",
     "analysis/": "what `cogov analyze` (or `compare`) wrote: tables (CSV) and figures (PNG)",
-    ".lock": "locked (flock) by the process that writes the folder, so that two never write it at once",
 }
 #: summary columns that describe how a run went rather than what it gave; they vary between runs
 #: of the same (point, replicate) and are left out when results are compared
