@@ -14,6 +14,7 @@ A sweep that finished with failed runs exits with status 1.
 from __future__ import annotations
 
 import argparse
+import math
 import difflib
 import shlex
 import signal
@@ -358,7 +359,9 @@ def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
     analysis = analyze(out, metrics=[m for m in metrics if METRICS[m].end])
     if not args.quiet:
         _print_comparison(analysis.comparison, plan)
-        print(f"Table and plot: {analysis.folder / 'comparison.csv'}, {analysis.folder / 'comparison.png'}")
+        if analysis.before_after is not None and not analysis.before_after.empty:
+            _print_before_after(analysis.before_after, plan)
+        print("Tables and plots: " + ", ".join(str(analysis.folder / f) for f in analysis.files))
     return _finish(outcome, out, args.quiet)
 
 
@@ -396,6 +399,49 @@ def _print_comparison(table, plan) -> None:
                          f"{_fmt(r['diff_ci_high'], metric, True)}]")
         out.add_row(Text(metric_label(metric)), *map(Text, cells))
     _console().print(out)
+
+
+def _print_before_after(table, plan) -> None:
+    """Per timeline entry and period metric: each arm's change from the window before to the
+    window after, and the difference-in-differences against the first arm, with 95 % CIs."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..i18n import metric_label
+
+    arms = [a.name for a in plan.arms]
+    ref = arms[0]
+    out = Table(title=Text(f"Before and after each timeline entry ({plan.window_days} days each side): change "
+                           f"[95 % CI], and the difference-in-differences (DiD) against {ref}, over "
+                           f"{plan.replicates} paired replicates"), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    out.add_column("Metric", min_width=24)
+    for a in arms:
+        out.add_column(Text(f"{a}: after − before"), justify="right")
+    for a in arms[1:]:
+        out.add_column(Text(f"DiD: {a} − {ref}"), justify="right")
+    blank = [""] * (2 * len(arms) - 1)
+    for (day, label), rows in table.groupby(["day", "label"], sort=False):
+        out.add_row(Text(f"day {day}: {label}", style="bold"), *blank)
+        for metric, r in rows.groupby("metric", sort=False):
+            r = r.set_index("arm")
+            cells = [_ci(metric, *r.loc[a, ["change", "change_ci_low", "change_ci_high"]]) for a in arms]
+            cells += [_ci(metric, *r.loc[a, ["did", "did_ci_low", "did_ci_high"]]) for a in arms[1:]]
+            out.add_row(Text("  " + metric_label(metric)), *(Text(c, no_wrap=True) for c in cells))
+    _console().print(out)
+
+
+def _ci(metric: str, mean: float, low: float, high: float) -> str:
+    """A signed difference and its CI, compactly: a share's in percentage points, written once."""
+    from ..metrics import METRICS, Kind
+
+    if METRICS.kind_of(metric) == Kind.SHARE:
+        if not math.isfinite(mean):
+            return "—"
+        ci = f" [{100 * low:+.1f}, {100 * high:+.1f}]" if math.isfinite(low) else ""
+        return f"{100 * mean:+.1f}{ci} pp"
+    ci = f" [{_fmt(low, metric, True)}, {_fmt(high, metric, True)}]" if math.isfinite(low) else ""
+    return f"{_fmt(mean, metric, True)}{ci}"
 
 
 def cmd_results(args: argparse.Namespace, argv: Sequence[str]) -> int:

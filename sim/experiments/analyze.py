@@ -30,7 +30,7 @@ from matplotlib.figure import Figure
 
 from ..i18n import metric_label
 from ..metrics import METRICS
-from .compare import comparison_figure, comparison_table
+from .compare import before_after_table, comparison_figure, comparison_table, interrupted_time_series_figure
 from .designs import DESIGNS, DesignKind
 from .stats import LEVEL, band, by_group
 from .store import Results, ResultsError
@@ -46,6 +46,7 @@ class Analysis:
     points: pd.DataFrame | None = None
     sensitivity: pd.DataFrame | None = None
     comparison: pd.DataFrame | None = None
+    before_after: pd.DataFrame | None = None
 
 
 def analysis_metrics(results: Results, metrics: list[str] | None = None) -> list[str]:
@@ -103,6 +104,13 @@ def _compare(results: Results, metrics: list[str], tmp: Path, a: Analysis) -> No
     if results.metrics:
         comparison_figure(results, results.metrics, tmp / "comparison.png")
         a.files.append("comparison.png")
+    if results.manifest.get("windows"):
+        a.before_after = before_after_table(results)
+        a.before_after.to_csv(tmp / "before_after.csv", index=False, lineterminator="\n")
+        a.files.append("before_after.csv")
+    if not results.periods.empty:
+        interrupted_time_series_figure(results, tmp / "periods.png")
+        a.files.append("periods.png")
 
 
 def _sweep(results: Results, metrics: list[str], tmp: Path, a: Analysis) -> None:

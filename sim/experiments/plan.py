@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from ..metrics import METRICS
 from ..metrics.periods import MONTH_DAYS
+from ..scenario.timeline import entry_label
 from ..model import resolve_scenario
 from ..scenario import Scenario, ScenarioError, load_scenario
 from .designs import DESIGNS, make_design
@@ -64,6 +65,7 @@ class Plan:
     #: comparisons: the days of the arms' timeline entries, each compared before and after (and
     #: `period_days`-long periods kept for each run, for interrupted-time-series plots)
     windows: list[int] = field(default_factory=list)
+    window_labels: list[str] = field(default_factory=list)
     window_days: int = 90
     period_days: int | None = None
     unit: np.ndarray | None = None
@@ -114,11 +116,12 @@ class Plan:
         arms = [Arm(n, str(f), s.model_dump(mode="json", by_alias=True)) for n, f, s in zip(names, files, scenarios)]
         points = [Point(i, i, {}, {"arm": n}) for i, n in enumerate(names)]
         windows = sorted({e.day for s in scenarios for e in s.timeline if e.day < days})
+        labels = ["; ".join(dict.fromkeys(entry_label(e) for s in scenarios for e in s.timeline if e.day == d)) for d in windows]
         return cls(
             kind="compare", name=name or "_vs_".join(names), description=f"paired comparison of {', '.join(names)}",
             arms=arms, parameters=[], design={"kind": "compare"}, points=points, replicates=replicates, seed=seed,
             common_random_numbers=True, days=days, metrics=list(metrics or METRICS.headline()),
-            windows=windows, window_days=scenarios[0].run.window_days, period_days=MONTH_DAYS,
+            windows=windows, window_labels=labels, window_days=scenarios[0].run.window_days, period_days=MONTH_DAYS,
         )
 
     @classmethod
@@ -224,8 +227,8 @@ class Plan:
             "seed_rule": ("numpy SeedSequence(seed, spawn_key=(replicate,))" if self.common_random_numbers
                           else "numpy SeedSequence(seed, spawn_key=(point, replicate))"),
             "common_random_numbers": self.common_random_numbers, "days": self.days, "metrics": self.metrics,
-            "series_every": self.series_every, "windows": self.windows, "window_days": self.window_days,
-            "period_days": self.period_days, "problem": self.problem, "plan_hash": self.identity_hash(),
+            "series_every": self.series_every, "windows": self.windows, "window_labels": self.window_labels,
+            "window_days": self.window_days, "period_days": self.period_days, "problem": self.problem, "plan_hash": self.identity_hash(),
             "sweep_file": self.source_path, "sweep_text": self.source_text,
         }
 
