@@ -290,3 +290,25 @@ def test_compare_reports_before_after_and_did_per_timeline_entry(tmp_path, capsy
     assert set(r.periods["period"]) == {0, 1, 2, 3} and (tmp_path / "c" / "analysis" / "periods.png").stat().st_size > 10_000
     before = r.summary.groupby("arm")["before.60.resolution_rate"].apply(list)
     assert before["treated"] == before["base"]  # the same seeds and nothing changed before day 60
+
+
+def test_a_sweep_varies_a_timeline_entry_by_its_day_and_its_settings(tmp_path):
+    from sim.experiments.plan import Plan
+    from sim.experiments.sweepfile import SweepError, load_sweep
+    from sim.model import resolve_scenario
+
+    (tmp_path / "base.yaml").write_text(BASE + "timeline:\n  - {day: 10, set: {policies.grid_management.enabled: true,"
+                                               " policies.grid_management.households_per_grid_worker: 300}}\n")
+    (tmp_path / "s.yaml").write_text("base: base.yaml\nreplicates: 1\nparameters:\n  timeline.0.day: [20, 60]\n"
+                                     "  timeline.0.set.policies.grid_management.households_per_grid_worker: [100, 400]\n")
+    plan = Plan.from_sweep(load_sweep(tmp_path / "s.yaml"))
+    assert [p.name for p in plan.parameters] == ["timeline_0_day", "households_per_grid_worker"]
+    point = plan.points[1]
+    entry = resolve_scenario(plan.arms[0].document, point.overrides).timeline[0]
+    assert (entry.day, entry.set["policies.grid_management.households_per_grid_worker"]) == (20, 400)
+    (tmp_path / "bad.yaml").write_text("base: base.yaml\nparameters:\n  timeline.0.day: [20, 100]\n")
+    with pytest.raises(SweepError, match="day 100 is outside the run"):
+        load_sweep(tmp_path / "bad.yaml")
+    (tmp_path / "bad2.yaml").write_text("base: base.yaml\nparameters:\n  timeline.3.day: [20, 30]\n")
+    with pytest.raises(SweepError, match=r"'timeline' has 1 items \(0..0\), found '3'"):
+        load_sweep(tmp_path / "bad2.yaml")

@@ -315,6 +315,16 @@ def _check_path(key: str, doc: dict, f: _File, loc: tuple) -> Any:
         raise f.fail(loc, "run settings belong to the sweep: use its days: and seed: keys")
     node: Any = doc
     for i, part in enumerate(parts):
+        rest = ".".join(parts[i:])
+        if isinstance(node, dict) and i and rest in node:  # a timeline entry's own dotted setting
+            node = node[rest]
+            break
+        if isinstance(node, list):  # a list item by its index, e.g. timeline.0.day
+            if not (part.isdigit() and int(part) < len(node)):
+                raise f.fail(loc, f"'{key}' is not a scenario setting: '{'.'.join(parts[:i])}' has {len(node)} items "
+                                  f"(0..{len(node) - 1}), found {part!r}")
+            node = node[int(part)]
+            continue
         if not isinstance(node, dict):
             where = ".".join(parts[:i])
             raise f.fail(loc, f"'{key}' is not a scenario setting: '{where}' is {json.dumps(node)} in the base scenario, not a section")
@@ -373,7 +383,8 @@ def _resolve_parameter(key: str, p: ParamSpec, current: Any, design: str, f: _Fi
 
 
 def _name_columns(parameters: list[Parameter], spec: SweepSpec, f: _File) -> None:
-    """Column names: the given name, else the shortest unique tail of the path joined by '_'."""
+    """Column names: the given name, else the shortest unique tail of the path joined by '_' that is
+    no reserved column and does not start with a digit."""
     taken = {"point", "replicate", "seed", "arm", "day"}
     for prm in parameters:
         given = spec.parameters[prm.path].name
@@ -386,6 +397,8 @@ def _name_columns(parameters: list[Parameter], spec: SweepSpec, f: _File) -> Non
         others = [q.path.split(".") for q in parameters if q is not prm]
         for n in range(1, len(parts) + 1):
             cand = "_".join(parts[-n:]).replace("-", "_")
+            if cand in taken or cand[0].isdigit():  # e.g. timeline.0.day: not "day" nor "0_day"
+                continue
             if all("_".join(o[-n:]).replace("-", "_") != cand for o in others):
                 break
         prm.name = cand
