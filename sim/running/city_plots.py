@@ -5,6 +5,8 @@ escalations. They read the community table (`sim.metrics.tables`), never the mod
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -92,4 +94,19 @@ def escalations_figure(communities: pd.DataFrame, lang: str = "en", top: int = 1
     ax.set_title(t("city.escalations_title", lang, top=len(order)), loc="left", fontweight="bold")
     ax.spines[["top"]].set_visible(False)
     fig.tight_layout()
+    return fig
+
+
+def mark_timeline(fig: Figure, events: list[tuple[int, str]], lang: str = "en") -> Figure:
+    """A city figure shows the end of the run: a footnote below the plots lists the timeline
+    entries that led there (day and label), so a reader knows what changed during it."""
+    if not events:
+        return fig
+    text = t("city.timeline_note", lang, entries="; ".join(f"{t('city.day', lang, day=d)} {label}" for d, label in events))
+    width, height = fig.get_size_inches()
+    lines = textwrap.wrap(text, width=int(width * 14))  # about 14 characters of 8-point text per inch
+    extra = 0.18 * len(lines) + 0.15
+    fig.set_size_inches(width, height + extra)
+    fig.tight_layout(rect=(0, extra / (height + extra), 1, 1))
+    fig.text(0.01, 0.01, "\n".join(lines), fontsize=8, color="#555555", ha="left", va="bottom")
     return fig

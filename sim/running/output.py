@@ -167,15 +167,15 @@ def git_state(directory: Path | None = None) -> tuple[str | None, bool | None]:
 
 
 def timeline_events(scenario, lang: str) -> list[tuple[int, str]]:
-    """(day, label) of each timeline entry within the run, for the dashboard and plots, with the
-    places it targets."""
+    """(day, label) of each timeline entry within the run, for the dashboard and plots; an entry
+    without a label of its own is described, with the places it targets."""
     out = []
     for entry in sorted(scenario.timeline, key=lambda e: e.day):
         if entry.day >= scenario.run.days:
             continue
         label = entry_label(entry, lang)
         level, names = entry.targets()
-        if level is not None:
+        if level is not None and not entry.label:  # a label of its own says where, if it needs to
             label = f"{label} ({', '.join(names)})"
         out.append((entry.day, label))
     return out
@@ -291,7 +291,7 @@ def write_run_folder(model, out_dir: str | os.PathLike[str], *, scenario_path: s
 
 def _write_city(model, tmp: Path, lang: str) -> dict[str, str]:
     """Per-community and per-street tables, the district league table, and the comparison plots."""
-    from .city_plots import distribution_figure, escalations_figure, heatmap_figure
+    from .city_plots import distribution_figure, escalations_figure, heatmap_figure, mark_timeline
     from .dashboard import render
 
     communities = community_table(model)
@@ -303,7 +303,8 @@ def _write_city(model, tmp: Path, lang: str) -> dict[str, str]:
     }
     for name, build in (("city_distribution.png", distribution_figure), ("city_heatmap.png", heatmap_figure),
                         ("city_escalations.png", escalations_figure)):
-        render(lambda used, build=build: build(communities, used), tmp / name, lang)
+        render(lambda used, build=build: mark_timeline(build(communities, used), timeline_events(model.config, used), used),
+               tmp / name, lang)
         digests[name] = hashlib.sha256((tmp / name).read_bytes()).hexdigest()
     return digests
 
