@@ -137,8 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _error(message: object) -> None:
-    line = " ".join(str(message).split())
-    print(f"{PROG}: error: {line}", file=sys.stderr)
+    """One `cogov: error:` line per problem (a scenario error may hold several, one line each)."""
+    for problem in getattr(message, "problems", None) or [message]:
+        line = " ".join(str(problem).split())
+        print(f"{PROG}: error: {line}", file=sys.stderr)
 
 
 def _warning(message: object) -> None:

@@ -11,11 +11,13 @@ from here. Unknown keys are rejected (``extra="forbid"``) so that a typo never s
 
 from __future__ import annotations
 
+from collections import Counter
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
+import pydantic
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -45,9 +47,11 @@ def calibrated(path: str, fallback: Any) -> Any:
 
 
 class Strict(BaseModel):
-    """Base for every section: unknown keys are errors, values are validated on assignment."""
+    """Base for every section: unknown keys are errors, values are validated on assignment, and
+    values are not coerced (strict): ``true`` or ``'30'`` is not a number, 2.5 not an integer,
+    and a number must be finite."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, strict=True, allow_inf_nan=False)
 
 
 def _check_shares(shares: dict[str, float], what: str) -> None:
@@ -68,6 +72,10 @@ class CommunityType(str, Enum):
     commodity_estate = "commodity_estate"  # 商品房小区
     resettlement = "resettlement"  # 安置小区
     mixed = "mixed"
+
+
+#: a community type as written in a file, by name (the one value strict validation converts)
+TypeName = Annotated[CommunityType, pydantic.Strict(False)]
 
 
 CATEGORIES = (
@@ -205,7 +213,7 @@ class Site(Strict):
     """One community (社区): its people, buildings and institutions."""
 
     name: str = Field("community", description="name used in outputs")
-    type: CommunityType = Field(CommunityType.commodity_estate, description="community type")
+    type: TypeName = Field(CommunityType.commodity_estate, description="community type")
     households: int = Field(2000, ge=10, le=200000, description="number of households")
     residents_per_household: float = Field(2.5, ge=1, le=6, description="mean adults per household")
     households_per_building: int = Field(50, ge=2, le=2000, description="households per residential building")
@@ -347,7 +355,7 @@ DEFAULT_RATES = {
 class DisputeSpec(Strict):
     """Incidence: base rates by community type, and severity."""
 
-    rates: dict[CommunityType, dict[Category, float]] = Field(
+    rates: dict[TypeName, dict[Category, float]] = Field(
         default_factory=lambda: {CommunityType(k): dict(v) for k, v in DEFAULT_RATES.items()},
         description="disputes per 1,000 households per year, by community type and category",
     )
@@ -637,7 +645,7 @@ class CityGenerator(Strict):
 
     districts: int = Field(ge=1, le=100, description="number of districts")
     streets_per_district: int = Field(ge=1, le=200, description="street offices per district")
-    per_street: dict[CommunityType, CommunityMix] = Field(
+    per_street: dict[TypeName, CommunityMix] = Field(
         min_length=1, description="communities per street by type: mean count, mean size and spread"
     )
     count_spread: float = Field(0.25, ge=0, le=2, description="relative spread of the count of each type per street")
@@ -684,7 +692,7 @@ class CitySpec(Strict):
         if not self.districts:
             raise ValueError("a city needs districts (or generate)")
         names = [c.name for d in self.districts for s in d.streets for c in s.communities]
-        dup = sorted({n for n in names if names.count(n) > 1})
+        dup = sorted(n for n, k in Counter(names).items() if k > 1)
         if dup:
             raise ValueError(f"community names must be unique, repeated: {dup}")
         return self
