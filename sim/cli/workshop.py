@@ -47,6 +47,9 @@ def register(sub) -> None:
                     help="address to listen on (default: %(default)s, this machine only; 0.0.0.0 for a classroom network)")
     ws.add_argument("--scenarios", metavar="DIR", help="folder of preset scenario files (default: the checkout's scenarios/)")
     ws.add_argument("--results-dir", metavar="DIR", default="results", help="where 'save the run folder' writes (default: %(default)s)")
+    from . import add_memory_option
+
+    add_memory_option(ws)
     ws.set_defaults(func=cmd_workshop)
 
 
@@ -112,10 +115,10 @@ def server_command(host: str, port: int) -> list[str]:
 
 def cmd_workshop(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from ..scenario import load_scenario
-    from . import UsageError, _warning
+    from . import UsageError, _warning, preflight
 
-    if args.scenario:
-        load_scenario(args.scenario)  # a bad file is reported now, in one line, not on the page
+    if args.scenario:  # a bad file, or one too large for this machine, is reported now in one line, not on the page
+        preflight(load_scenario(args.scenario), args.scenario, args.max_memory)
     if args.scenarios and not Path(args.scenarios).is_dir():
         raise UsageError(f"argument --scenarios: not a folder: {args.scenarios}")
     port = args.port or free_port(args.host)

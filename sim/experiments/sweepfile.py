@@ -27,6 +27,7 @@ import json
 import math
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -429,3 +430,29 @@ def _try_values(prm: Parameter, base: Scenario, spec: ParamSpec, f: _File) -> No
             resolve_scenario(base, {prm.path: value})
         except ScenarioError as e:
             raise f.fail(where, f"{json.dumps(value)} is not a valid {prm.path}: {_reason(e, prm.path)}", alt) from None
+
+
+def costliest_point(sweep: Sweep, cost: Callable[[Scenario], float]) -> tuple[dict[str, Any], Scenario]:
+    """The corner of the design where every parameter takes its costliest extreme (the value of
+    its range's ends, or of its listed values, that costs most with the others at the base), and
+    its resolved scenario. What a run costs grows monotonically with the settings that drive it
+    (households, rates, ties, days), so no design point costs more than this corner. Should the
+    corner itself be invalid, the costliest single-parameter extreme stands in for it."""
+    corner: dict[str, Any] = {}
+    worst: tuple[float, dict[str, Any], Scenario] = (cost(sweep.base), {}, sweep.base)
+    for prm in sweep.parameters:
+        if prm.values is None:
+            candidates = [prm.low, prm.high]
+        elif prm.kind in ("int", "float"):
+            candidates = [min(prm.values), max(prm.values)]
+        else:
+            candidates = list(prm.values)
+        scenarios = [(v, resolve_scenario(sweep.base, {prm.path: v})) for v in candidates]
+        price, value, scenario = max(((cost(sc), v, sc) for v, sc in scenarios), key=lambda p: p[0])
+        corner[prm.path] = value
+        if price > worst[0]:
+            worst = (price, {prm.path: value}, scenario)
+    try:
+        return corner, resolve_scenario(sweep.base, corner)
+    except ScenarioError:
+        return worst[1], worst[2]

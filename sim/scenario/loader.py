@@ -164,8 +164,10 @@ def _describe(err: dict, loc: KeyPath, root: type[BaseModel] = Scenario) -> str:
         return f"expected {noun} {op} {bound}, found {_SHOWN.repr(found)}"
     if kind in ("literal_error", "enum"):
         return f"expected one of {ctx.get('expected')}, found {_SHOWN.repr(found)}"
-    if kind in ("too_short", "too_long"):
-        return f"expected {err['msg'].lower()}, found {_SHOWN.repr(found)}"
+    if kind in ("too_short", "too_long", "string_too_short", "string_too_long"):
+        what = "characters" if kind.startswith("string") else "items"
+        bound = f"at least {ctx['min_length']:,}" if kind.endswith("short") else f"at most {ctx['max_length']:,}"
+        return f"expected {bound} {what}, found {len(found):,}: {_SHOWN.repr(found)}"
     if kind == "value_error":
         return err["msg"].removeprefix("Value error, ")
     if kind == "union_tag_invalid":
@@ -211,19 +213,31 @@ def load_scenario(path: str | Path, overrides: dict | None = None) -> Scenario:
         doc = deep_merge(doc, overrides)
     duplicates = [p for layer in layers for p in layer.problems]
     try:
-        scenario = validate_document(doc, layers)
-    except ScenarioError as e:
-        raise _problems(duplicates + e.problems, layers) from None
+        scenario = _validate(doc, layers)
+    except _Invalid as e:
+        raise _problems(duplicates + e.problems, layers, e.uncounted) from None
     if duplicates:
         raise _problems(duplicates, layers)
     return scenario
 
 
+class _Invalid(Exception):
+    """The problems of a document, before they are sorted and cut to MAX_PROBLEMS (`_problems`)."""
+
+    def __init__(self, problems: list[str], uncounted: int = 0):
+        self.problems, self.uncounted = problems, uncounted
+
+
 def _formatted(errors: list[dict], layers: list, prefix: KeyPath = (), root: type[BaseModel] = Scenario) -> ScenarioError:
-    """The pydantic errors as one error of one-line problems; only the first few are formatted
-    (a hint costs a fuzzy match), the rest are counted."""
+    """The pydantic errors as one error of one-line problems."""
+    invalid = _invalid(errors, layers, prefix, root)
+    return _problems(invalid.problems, layers, invalid.uncounted)
+
+
+def _invalid(errors: list[dict], layers: list, prefix: KeyPath = (), root: type[BaseModel] = Scenario) -> _Invalid:
+    """Only the first few errors are formatted (a hint costs a fuzzy match); the rest are counted."""
     shown = errors[: 5 * MAX_PROBLEMS]
-    return _problems([_format(err, layers, prefix, root) for err in shown], layers, uncounted=len(errors) - len(shown))
+    return _Invalid([_format(err, layers, prefix, root) for err in shown], len(errors) - len(shown))
 
 
 def _problems(problems: list[str], layers: list | None = None, uncounted: int = 0) -> ScenarioError:
@@ -251,9 +265,16 @@ def validate_document(doc: dict, layers: list | None = None) -> Scenario:
     """Validate a merged document onto the defaults; raise ScenarioError with every problem."""
     layers = layers or [_Dummy()]
     try:
+        return _validate(doc, layers)
+    except _Invalid as e:
+        raise _problems(e.problems, layers, e.uncounted) from None
+
+
+def _validate(doc: dict, layers: list) -> Scenario:
+    try:
         scenario = Scenario.model_validate(_onto_defaults(doc))
     except ValidationError as e:
-        raise _formatted(e.errors(), layers) from None
+        raise _invalid(e.errors(), layers) from None
     if scenario.city is not None:
         base = scenario.site.model_dump(by_alias=True)
         generated = isinstance(doc.get("city"), dict) and doc["city"].get("generate") is not None
@@ -271,7 +292,7 @@ def validate_document(doc: dict, layers: list | None = None) -> Scenario:
                 if len(problems) > MAX_PROBLEMS:
                     break
         if problems:
-            raise _problems(problems, layers)
+            raise _Invalid(problems)
     return scenario
 
 

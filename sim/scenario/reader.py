@@ -97,6 +97,8 @@ def read_text(path: Path) -> str:
         raise ScenarioError(f"{path}: cannot read: {kind}, not a regular file")
     if len(data) > limit:
         raise ScenarioError(f"{path}: cannot read: larger than {_bytes(limit)} (the limit for a data file)")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ScenarioError(f"{path}:1: not UTF-8 text: UTF-16 (it starts with a UTF-16 byte-order mark); save the file as UTF-8")
     nul = data.find(b"\0")
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
