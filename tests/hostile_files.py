@@ -23,7 +23,7 @@ class Hostile:
     name: str
     write: Callable[[Path], Path]  # writes the file (and what it needs) into a folder; returns what to load
     expect: str  # a regular expression the one-line error must match
-    kind: str = "scenario"  # or "sweep", "targets"
+    kind: str = "scenario"  # or "sweep", "targets", or "run" (a scenario and the resource preflight of `cogov run`)
 
 
 def text(name: str, content: str) -> Callable[[Path], Path]:
@@ -199,6 +199,10 @@ CORPUS = [
             text("city.yaml", "city:\n  generate:\n    districts: 20\n    streets_per_district: 50\n    per_street:\n"
                               "      commodity_estate: {count: 20, households: 20000}\n"),
             r":2: city.generate: about 20,000 communities .*a city has at most 10,000"),
+    Hostile("city_of_a_billion_residents",  # every bound holds; the whole fits no machine (the preflight)
+            text("vast.yaml", "city:\n  generate:\n    districts: 50\n    streets_per_district: 100\n    per_street:\n"
+                              "      commodity_estate: {count: 2, households: 50000, spread: 0}\n"),
+            r"vast.yaml: too large to run here: needs about .* residents in 1[0-9],[0-9]{3} communities", "run"),
     Hostile("hotline_of_a_million_servers", text("servers.yaml", "handlers: {city_hotline: {servers: 1000000}}\n"),
             r":1: handlers.city_hotline.servers: expected an integer <= 10000"),
     # --- sweep and targets files share the reader --------------------------------------------------
@@ -236,8 +240,11 @@ def load(entry: Hostile, path: Path) -> None:
         load_targets(path)
     else:
         from sim.scenario import load_scenario
+        from sim.scenario.preflight import Estimate, check
 
-        load_scenario(path)
+        scenario = load_scenario(path)
+        if entry.kind == "run":
+            check(Estimate.of(scenario), str(path))
 
 
 def write_all(folder: Path) -> dict[str, Path]:

@@ -25,7 +25,8 @@ LARGE_SECONDS = 30.0
 @dataclass(frozen=True)
 class Costs:
     """Measured costs of one `cogov run` (the whole command: start-up, building, simulating,
-    writing the run folder), as fitted by bench/bench_preflight.py."""
+    writing the run folder), as fitted by bench/bench_preflight.py. Memory is peak resident memory;
+    time is CPU time, which is the wall time of a run on a free core (a run uses one)."""
 
     base_bytes: float  # the interpreter, the imports and a small run
     bytes_per_resident: float  # Mesa agent, its registry entries and the Population row
@@ -48,20 +49,23 @@ class Costs:
                 self.seconds_per_resident_day, self.seconds_per_tie_day, self.seconds_per_dispute)
 
 
-#: Fitted by least squares (non-negative) on 7 runs of `cogov run` on the reference machine (2 cores,
-#: 24 GB, Python 3.11, Mesa 3.3.1): `.venv/bin/python bench/bench_preflight.py --fit` prints these
-#: numbers and the runs they come from (docs/performance.md, "Resource preflight").
+#: Fitted by non-negative least squares on relative error, on 7 runs of `cogov run` (baseline for 365
+#: and 30 days, city_large, a generated city of 3.1 M residents, a city of 490,000 residents with dense
+#: ties, a 40,000-household estate at 20 times the dispute rates, 2,050 small communities) on the
+#: reference machine (2 cores, 24 GB, Python 3.11, Mesa 3.3.1): peak resident memory (ru_maxrss) and
+#: CPU time of each whole command. `.venv/bin/python bench/bench_preflight.py --fit` re-measures them,
+#: prints these numbers and estimate against measurement (docs/performance.md, "Resource preflight").
 COSTS = Costs(
-    base_bytes=0.0,
-    bytes_per_resident=0.0,
-    bytes_per_tie=0.0,
-    bytes_per_dispute=0.0,
-    base_seconds=0.0,
-    seconds_per_resident=0.0,
-    seconds_per_resident_community=0.0,
+    base_bytes=2.381e8,
+    bytes_per_resident=708.2,
+    bytes_per_tie=28.2,
+    bytes_per_dispute=901.5,
+    base_seconds=5.236,
+    seconds_per_resident=1.066e-07,
+    seconds_per_resident_community=6.479e-08,
     seconds_per_resident_day=0.0,
-    seconds_per_tie_day=0.0,
-    seconds_per_dispute=0.0,
+    seconds_per_tie_day=5.806e-08,
+    seconds_per_dispute=3.595e-4,
 )
 
 
@@ -110,7 +114,7 @@ class Size:
 class Estimate:
     size: Size
     bytes: float  # peak resident memory of the run
-    seconds: float  # wall time of the whole `cogov run`
+    seconds: float  # CPU time of the whole `cogov run`: its wall time on a free core
 
     @classmethod
     def of(cls, scenario: Scenario, days: int | None = None, costs: Costs = COSTS) -> Estimate:

@@ -40,11 +40,12 @@ class ScenarioError(ValueError):
 
 @dataclass(frozen=True)
 class Limits:
-    """What a data file may hold. Generous for real files: the largest shipped scenario is 3 kB, 6
-    levels deep and 200 values; a city of 1,500 communities listed one by one (the size of the
-    source's X市, one line of overrides each) is about 190 kB, 9 levels and 12,000 values. Bigger
-    cities are written with `city.generate`. Each bound also bounds the time to read a file: at the
-    limits a hostile file is refused in a fraction of a second (docs/performance.md)."""
+    """What a data file may hold. Generous for real files: the largest shipped scenario
+    (scenarios/city.yaml) is 7 kB, 11 levels deep and 405 values; a city of 1,500 communities listed
+    one by one (the size of the source's X市, three site overrides each) is 190 kB, 11 levels and
+    20,000 values. Bigger cities are written with `city.generate`. Each bound also bounds the time
+    to read a file: at the limits a hostile file is refused in a fraction of a second
+    (docs/performance.md)."""
 
     file_bytes: int = 2_000_000  # bytes read from one file
     depth: int = 40  # nesting of mappings and lists

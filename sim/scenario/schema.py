@@ -758,7 +758,8 @@ class CitySpec(Strict):
 
     @model_validator(mode="after")
     def _expand_and_check(self) -> CitySpec:
-        if self.generate is not None:
+        generated = self.generate is not None  # its size was checked before it was expanded
+        if generated:
             if self.districts:
                 raise ValueError("give either districts or generate, not both")
             self.__dict__["districts"] = self.generate.expand()
@@ -766,7 +767,7 @@ class CitySpec(Strict):
         if not self.districts:
             raise ValueError("a city needs districts (or generate)")
         names = [c.name for d in self.districts for s in d.streets for c in s.communities]
-        if len(names) > MAX_COMMUNITIES:
+        if len(names) > MAX_COMMUNITIES and not generated:
             raise ValueError(f"{len(names):,} communities; a city has at most {MAX_COMMUNITIES:,} (the largest Chinese "
                              "cities have a few thousand residents' committees)")
         dup = sorted(n for n, k in Counter(names).items() if k > 1)
