@@ -50,22 +50,23 @@ class Costs:
 
 
 #: Fitted by non-negative least squares on relative error, on 7 runs of `cogov run` (baseline for 365
-#: and 30 days, city_large, a generated city of 3.1 M residents, a city of 490,000 residents with dense
-#: ties, a 40,000-household estate at 20 times the dispute rates, 2,050 small communities) on the
-#: reference machine (2 cores, 24 GB, Python 3.11, Mesa 3.3.1): peak resident memory (ru_maxrss) and
-#: CPU time of each whole command. `.venv/bin/python bench/bench_preflight.py --fit` re-measures them,
-#: prints these numbers and estimate against measurement (docs/performance.md, "Resource preflight").
+#: and 30 days, city_large, a generated city of 3.1 M residents, a city of 490,000 residents with
+#: dense ties, a 40,000-household estate at 20 times the dispute rates, 2,050 small communities) on
+#: the reference machine (2 cores, 24 GB, Python 3.11, Mesa 3.3.1), shared with other work (load
+#: average 3-6): peak resident memory (ru_maxrss) and CPU time of each whole command.
+#: `.venv/bin/python bench/bench_preflight.py --fit` re-measures them and prints these numbers and
+#: estimate against measurement (docs/performance.md, "Resource preflight").
 COSTS = Costs(
-    base_bytes=2.381e8,
-    bytes_per_resident=708.2,
-    bytes_per_tie=28.2,
-    bytes_per_dispute=901.5,
-    base_seconds=5.236,
-    seconds_per_resident=1.066e-07,
-    seconds_per_resident_community=6.479e-08,
-    seconds_per_resident_day=0.0,
-    seconds_per_tie_day=5.806e-08,
-    seconds_per_dispute=3.595e-4,
+    base_bytes=2.38e8,
+    bytes_per_resident=727.9,
+    bytes_per_tie=27.7,
+    bytes_per_dispute=881.2,
+    base_seconds=3.297,
+    seconds_per_resident=0.0,  # building shows in the per-community pass instead
+    seconds_per_resident_community=4.124e-8,
+    seconds_per_resident_day=1.544e-7,
+    seconds_per_tie_day=2.142e-8,
+    seconds_per_dispute=2.074e-4,
 )
 
 
