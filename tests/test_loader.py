@@ -333,9 +333,14 @@ def test_python_name_tag_is_rejected(tmp_path):
     assert "not valid YAML" in error_of(path)
 
 
-def test_empty_file_gives_all_defaults(tmp_path):
-    path = write(tmp_path, "empty.yaml", "# nothing but a comment\n")
-    assert load_scenario(path) == Scenario()
+def test_empty_or_comments_only_file_is_refused_but_an_explicit_empty_mapping_gives_all_defaults(tmp_path):
+    """A truncated or emptied file must not run silently as all defaults; `{}` says so on purpose."""
+    for name, text in (("empty.yaml", ""), ("comments.yaml", "# nothing but a comment\n\n   \n")):
+        path = write(tmp_path, name, text)
+        msg = error_of(path)
+        assert_located(msg, path, 1)
+        assert "the file is empty" in msg
+    assert load_scenario(write(tmp_path, "defaults.yaml", "{}  # every default\n")) == Scenario()
 
 
 def test_defaults_are_filled_in_around_partial_sections(tmp_path):

@@ -11,7 +11,6 @@ from sim.agents.institutions import (
 )
 from sim.agents.residents import Resident
 from sim.metrics import METRICS
-from sim.metrics.definitions import summary
 
 SMALL = {"site.households": 400}
 

@@ -13,7 +13,6 @@ import stat
 from pathlib import Path
 
 import pytest
-import yaml
 
 from sim.cli import main
 from sim.experiments.sweepfile import load_sweep

@@ -1,16 +1,21 @@
 """The `cogov` command line: run a scenario into a run folder, validate, show and diff scenarios.
 
     cogov run SCENARIO [--seed N] [--days N] [--out DIR] [--results-dir DIR] [--lang en|zh] [--quiet] [--force]
-    cogov validate FILE...
-    cogov show FILE
+                       [--max-memory SIZE]
+    cogov validate FILE... [--max-memory SIZE]
+    cogov show FILE [--explain]
+    cogov schema [KEY]
     cogov diff A B
     cogov codebook
 
 A scenario is a file or the name of a shipped one (`cogov list`, sim.resources), e.g. `cogov run baseline`.
 
 Errors in the input (an invalid scenario, a missing file, a bad option, an existing run folder)
-are reported as one line, ``cogov: error: ...``, with exit status 2 and nothing written; `validate`
-exits with 1 when any file is invalid. `python -m sim` is the same command.
+are reported as one line each, ``cogov: error: ...``, with exit status 2 and nothing written;
+`validate` exits with 1 when any file is invalid. Before anything is built, a scenario's peak memory
+and run time are estimated from its size (sim/scenario/preflight.py): a large run says so, and one
+that needs more memory than this machine has available (or than --max-memory) is refused.
+`python -m sim` is the same command.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from .. import __version__
 from ..i18n import LANGUAGES, t
 from ..resources import scenario_file, sweep_file
 from ..scenario import ScenarioError, diff_scenarios, load_scenario, scenario_to_yaml
+from ..scenario.preflight import Estimate, check, parse_size
 
 PROG = "cogov"
 
@@ -84,6 +90,32 @@ sweep_argument = _shipped_or_file("sweep file", sweep_file)
 SCENARIO_HELP = "scenario file, or a shipped scenario's name (cogov list)"
 
 
+def _size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def add_memory_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--max-memory", metavar="SIZE", type=_size,
+                   help="refuse a scenario whose estimated peak memory is above SIZE, e.g. 8G or 500M "
+                        "(default: the memory available on this machine now)")
+
+
+def preflight(scenario, what: str, max_memory: int | None, *, days: int | None = None, at_once: int = 1,
+              quiet: bool = False, here: bool = True) -> Estimate:
+    """Estimate a run's memory and time before building anything; refuse (ScenarioError, one
+    line) if `at_once` such runs do not fit in `max_memory` (default: what this machine has
+    available, unless the runs are not `here`), and say what a large run will take."""
+    estimate = Estimate.of(scenario, days)
+    if here or max_memory is not None:
+        check(estimate, what, max_memory, at_once)
+    if estimate.large and not quiet:
+        print(f"{PROG}: {what}: a run needs {estimate.describe()}", file=sys.stderr, flush=True)
+    return estimate
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
@@ -114,17 +146,30 @@ def build_parser() -> argparse.ArgumentParser:
                      help="no progress bar or table; print only the run folder's path")
     run.add_argument("--force", action="store_true",
                      help="replace an existing run folder (atomically; only a previous run folder or an empty folder)")
+    add_memory_option(run)
     run.set_defaults(func=cmd_run)
 
     val = sub.add_parser("validate", help="check scenario files",
-                         description="Check scenario files: print 'FILE: ok' or the error for each; exit 1 if any is invalid.")
+                         description="Check scenario files: print 'FILE: ok' or every problem of each (one line each, "
+                                     "up to 20), and whether a run fits in memory; exit 1 if any is invalid.")
     val.add_argument("files", metavar="FILE", nargs="+", type=scenario_argument, help=SCENARIO_HELP)
+    add_memory_option(val)
     val.set_defaults(func=cmd_validate)
 
     show = sub.add_parser("show", help="print the fully resolved scenario",
-                          description="Print the fully resolved scenario (extends applied, every default filled in) as YAML.")
+                          description="Print the fully resolved scenario (extends applied, every default filled in) as YAML; "
+                                      "with --explain, every key with its value, unit, range, default and meaning.")
     show.add_argument("file", metavar="FILE", type=scenario_argument, help=SCENARIO_HELP)
+    show.add_argument("--explain", action="store_true",
+                      help="one line per key: value (* where it differs from the default), unit, range, default, meaning")
     show.set_defaults(func=cmd_show)
+
+    schema = sub.add_parser("schema", help="every key a scenario may set",
+                            description="Print every key a scenario file may set, one line each: unit, range, default and "
+                                        "meaning, from the schema (sim/scenario/schema.py). [] is any item of a list, "
+                                        "<type> any community type, <category> any dispute category.")
+    schema.add_argument("key", metavar="KEY", nargs="?", help="only keys that start with KEY, e.g. policies.grid_management")
+    schema.set_defaults(func=cmd_schema)
 
     diff = sub.add_parser("diff", help="compare two resolved scenarios",
                           description="List every setting that differs between two resolved scenarios: dotted key, value in A, value in B.")
@@ -160,8 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _error(message: object) -> None:
-    line = " ".join(str(message).split())
-    print(f"{PROG}: error: {line}", file=sys.stderr)
+    """One `cogov: error:` line per problem (a scenario error may hold several, one line each)."""
+    for problem in getattr(message, "problems", None) or [message]:
+        line = " ".join(str(problem).split())
+        print(f"{PROG}: error: {line}", file=sys.stderr)
 
 
 def _warning(message: object) -> None:
@@ -233,6 +280,7 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if run:
         _check_run_options(run)
     scenario = load_scenario(args.scenario, overrides={"run": run} if run else None)
+    preflight(scenario, args.scenario, args.max_memory, quiet=args.quiet)
     out = Path(args.out) if args.out else Path(args.results_dir) / f"{slug(scenario.name)}-seed{scenario.run.seed}"
     check_target(out, force=args.force)  # refuse before spending time on the run
 
@@ -329,17 +377,34 @@ def cmd_validate(args: argparse.Namespace, argv: Sequence[str]) -> int:
     status = EXIT_OK
     for f in args.files:
         try:
-            load_scenario(f)
+            estimate = Estimate.of(load_scenario(f))
+            check(estimate, f, args.max_memory)
         except ScenarioError as e:
             _error(e)
             status = EXIT_FAILED
         else:
-            print(f"{f}: ok", flush=True)
+            print(f"{f}: ok" + (f"; a run needs {estimate.describe()}" if estimate.large else ""), flush=True)
     return status
 
 
 def cmd_show(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    sys.stdout.write(scenario_to_yaml(load_scenario(args.file)))
+    scenario = load_scenario(args.file)
+    if args.explain:
+        from ..scenario.explain import scenario_keys, table
+
+        sys.stdout.write(table(scenario_keys(scenario), values=True))
+    else:
+        sys.stdout.write(scenario_to_yaml(scenario))
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from ..scenario.explain import schema_keys, table
+
+    keys = [k for k in schema_keys() if not args.key or k.path.startswith(args.key)]
+    if not keys:
+        raise UsageError(f"argument KEY: no scenario key starts with {args.key!r} (see '{PROG} schema')")
+    sys.stdout.write(table(keys, values=False))
     return EXIT_OK
 
 

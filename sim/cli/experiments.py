@@ -1,21 +1,26 @@
 """The experiment commands of `cogov`: compare, sweep, results, analyze.
 
     cogov compare A.yaml B.yaml [...] [--replicates N] [--seed N] [--days N] [--metrics M,...] [ENGINE] [--out DIR]
+                  [--max-memory SIZE]
     cogov sweep SWEEP.yaml [--replicates N] [--days N] [ENGINE] [--out DIR] [--retry-failed] [--dry-run]
+                [--max-memory SIZE]
     cogov results PATH [--failures]
     cogov analyze PATH [--out DIR] [--metrics M,...]
 
 ENGINE is ``--workers N`` (local processes; default: all cores) or ``--dask ADDRESS`` (a Dask
 scheduler, e.g. tcp://host:8786) or ``--dask local`` (a Dask LocalCluster of --workers processes).
 Rerunning the same compare or sweep command resumes it: finished runs are kept, missing ones run.
-A sweep that finished with failed runs exits with status 1.
+A sweep that finished with failed runs exits with status 1. Before any run, the memory of the
+costliest run (for a sweep: at the design's costliest corner) times the runs held at once on this
+machine is checked against its available memory (or --max-memory), as `cogov run` does.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import difflib
+import json
+import math
 import shlex
 import signal
 import sys
@@ -24,8 +29,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import (EXIT_FAILED, EXIT_OK, PROG, UsageError, _console, _count, _error, _warning, slug,
-               scenario_argument, sweep_argument)
+from . import (EXIT_FAILED, EXIT_OK, PROG, UsageError, _console, _count, _error, _warning, add_memory_option,
+               preflight, scenario_argument, slug, sweep_argument)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -48,6 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     cmp.add_argument("--metrics", metavar="M,...", help="daily series to keep and compare (default: the headline metrics)")
     _output_options(cmp, "compare")
     _engine_options(cmp)
+    add_memory_option(cmp)
     cmp.set_defaults(func=cmd_compare)
 
     sw = sub.add_parser(
@@ -64,6 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     sw.add_argument("--dry-run", action="store_true", help="check the sweep file and print the plan; run nothing")
     _output_options(sw, "sweeps")
     _engine_options(sw)
+    add_memory_option(sw)
     sw.set_defaults(func=cmd_sweep)
 
     res = sub.add_parser("results", help="what a results folder holds",
@@ -209,6 +216,14 @@ def _engine(args):
     return make_engine(workers=args.workers, dask=args.dask, tasks_per_worker=args.tasks_per_worker)
 
 
+def _preflight(scenario, what: str, args, engine, plan) -> None:
+    """The resource preflight of `cogov run` for the runs of a plan: one per local worker at once;
+    on a Dask scheduler's address the runs are elsewhere, so only --max-memory is checked."""
+    remote = bool(args.dask) and args.dask != "local"
+    preflight(scenario, what, args.max_memory, days=plan.days, at_once=1 if remote else min(engine.workers, plan.n_runs),
+              quiet=args.quiet, here=not remote)
+
+
 def _run(plan, out: Path, args, argv: Sequence[str], label: str, engine):
     """Run `plan` into `out` with progress; returns the Outcome, or None when the engine failed or
     the folder could not be written (after saying so in one line). A results-folder error (e.g.
@@ -305,13 +320,17 @@ def _finish(outcome, out: Path, quiet: bool) -> int:
 
 def cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from ..experiments.plan import Plan
-    from ..experiments.sweepfile import load_sweep
+    from ..experiments.sweepfile import costliest_point, load_sweep
+    from ..scenario.preflight import Estimate
 
     engine = _engine(args)
     if not args.dry_run:
         engine.warm()  # worker start-up overlaps reading the sweep file
     sweep = load_sweep(args.sweep, replicates=args.replicates, days=args.days)
     plan = Plan.from_sweep(sweep)
+    corner, costliest = costliest_point(sweep, lambda scenario: Estimate.of(scenario, sweep.days).bytes)
+    at = ", ".join(f"{k}={json.dumps(v)}" for k, v in corner.items())
+    _preflight(costliest, f"{args.sweep}" + (f" at {at}" if at else ""), args, engine, plan)
     out = Path(args.out) if args.out else Path(args.results_dir) / "sweeps" / slug(plan.name)
     if args.dry_run:
         _print_plan(plan, out)
@@ -343,6 +362,8 @@ def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from ..experiments.analyze import analyze
     from ..experiments.plan import Plan
     from ..metrics import METRICS
+    from ..scenario import validate_document
+    from ..scenario.preflight import Estimate
 
     if len(args.scenarios) < 2:
         raise UsageError("compare needs at least two scenario files")
@@ -350,6 +371,9 @@ def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
     engine = _engine(args)
     engine.warm()
     plan = Plan.for_compare(args.scenarios, replicates=args.replicates, seed=args.seed, days=args.days, metrics=metrics)
+    arms = [(validate_document(arm.document), arm.source) for arm in plan.arms]
+    heaviest, source = max(arms, key=lambda arm: Estimate.of(arm[0], plan.days).bytes)
+    _preflight(heaviest, source, args, engine, plan)
     out = Path(args.out) if args.out else Path(args.results_dir) / "compare" / slug(plan.name)
     outcome = _run(plan, out, args, argv, label=f"compare {plan.name}", engine=engine)
     if outcome is None:

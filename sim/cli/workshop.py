@@ -55,6 +55,9 @@ def register(sub) -> None:
     ws.add_argument("--scenarios", metavar="DIR", help="folder of more preset scenario files, offered beside the shipped ones "
                                                        "(a file there with a shipped one's path, e.g. baseline.yaml, replaces it)")
     ws.add_argument("--results-dir", metavar="DIR", default="results", help="where 'save the run folder' writes (default: %(default)s)")
+    from . import add_memory_option
+
+    add_memory_option(ws)
     ws.set_defaults(func=cmd_workshop)
 
 
@@ -120,10 +123,10 @@ def server_command(host: str, port: int) -> list[str]:
 
 def cmd_workshop(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from ..scenario import load_scenario
-    from . import UsageError, _warning
+    from . import UsageError, _warning, preflight
 
-    if args.scenario:
-        load_scenario(args.scenario)  # a bad file is reported now, in one line, not on the page
+    if args.scenario:  # a bad file, or one too large for this machine, is reported now in one line, not on the page
+        preflight(load_scenario(args.scenario), args.scenario, args.max_memory)
     if args.scenarios and not Path(args.scenarios).is_dir():
         raise UsageError(f"argument --scenarios: not a folder: {args.scenarios}")
     port = args.port or free_port(args.host)

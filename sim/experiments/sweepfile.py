@@ -26,6 +26,8 @@ import difflib
 import json
 import math
 import os
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -37,7 +39,7 @@ from ..metrics import METRICS
 from ..model import resolve_scenario
 from ..resources import scenario_file
 from ..scenario import Scenario, ScenarioError, load_scenario
-from ..scenario.loader import _field_at, _format, _Layer, _origin
+from ..scenario.loader import _field_at, _formatted, _Layer, _origin
 from .designs import DESIGNS
 
 
@@ -47,15 +49,17 @@ class SweepError(ScenarioError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Unknown keys are errors and values are not coerced, as in scenario files."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class ParamSpec(_Strict):
     """One varied setting: a list of `values`, or a range `low`..`high` (with `levels` for a grid)."""
 
     values: list[Any] | None = Field(None, description="the values to use (grid levels, or choices sampled uniformly)")
-    low: int | float | None = Field(None, description="lower end of the range (inclusive)")
-    high: int | float | None = Field(None, description="upper end of the range (inclusive)")
+    low: float | None = Field(None, description="lower end of the range (inclusive)")
+    high: float | None = Field(None, description="upper end of the range (inclusive)")
     levels: int | None = Field(None, ge=2, le=1000, description="grid designs: evenly spaced levels from low to high")
     scale: Literal["linear", "log"] = Field("linear", description="spacing of levels and samples over the range")
     name: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
@@ -77,7 +81,7 @@ class ParamSpec(_Strict):
             if not self.values:
                 raise ValueError("empty list of values: give at least one")
             seen = [json.dumps(v, sort_keys=True) for v in self.values]
-            dup = sorted({s for s in seen if seen.count(s) > 1})
+            dup = sorted(s for s, n in Counter(seen).items() if n > 1)
             if dup:
                 raise ValueError(f"values repeat: {', '.join(dup)}")
             if self.levels is not None:
@@ -87,8 +91,6 @@ class ParamSpec(_Strict):
             return self
         if self.low is None or self.high is None:
             raise ValueError("a range needs both low and high")
-        if isinstance(self.low, bool) or isinstance(self.high, bool):
-            raise ValueError("a range needs numbers; for true/false use values: [false, true]")
         if not self.low < self.high:
             raise ValueError(f"empty range: low must be below high, found low {self.low!r} and high {self.high!r}")
         if self.scale == "log" and self.low <= 0:
@@ -250,6 +252,8 @@ def load_sweep(path: str | Path, *, replicates: int | None = None, days: int | N
     """
     path = Path(path)
     layer = _Layer(path, what="sweep keys")
+    if layer.problems:  # duplicate keys
+        raise SweepError(*layer.problems)
     f = _File(layer)
     data = dict(layer.data)
     if replicates is not None:
@@ -259,15 +263,15 @@ def load_sweep(path: str | Path, *, replicates: int | None = None, days: int | N
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as e:
-        raise SweepError(_format(e.errors()[0], [layer], root=SweepSpec)) from None
-    except ScenarioError as e:  # pragma: no cover - defensive
-        raise SweepError(str(e)) from None
+        raise SweepError(*_formatted(e.errors(), [layer], root=SweepSpec).problems) from None
 
-    found = scenario_file(spec.base, beside=path.parent)
-    if found is None:
-        raise f.fail(("base",), f"file not found: {spec.base}")
-    base_path = Path(os.path.normpath(found))
-    base = load_scenario(base_path)
+    base_path = Path(os.path.normpath(scenario_file(spec.base, beside=path.parent) or path.parent / spec.base))
+    try:
+        base = load_scenario(base_path)
+    except ScenarioError as e:
+        if e.problems[0].startswith(f"{base_path}: "):  # the file itself, not a line of it
+            raise f.fail(("base",), e.problems[0].removeprefix(f"{base_path}: ") + f": {spec.base}") from None
+        raise
     base_doc = base.model_dump(mode="json", by_alias=True)
 
     if not spec.parameters:
@@ -300,7 +304,7 @@ def load_sweep(path: str | Path, *, replicates: int | None = None, days: int | N
         _try_values(prm, fixed, spec.parameters[prm.path], f)
 
     name = spec.name or path.stem
-    return Sweep(spec=spec, path=path, text=path.read_text(encoding="utf-8"), name=name, base_path=base_path,
+    return Sweep(spec=spec, path=path, text=layer.text, name=name, base_path=base_path,
                  base=fixed, parameters=parameters)
 
 
@@ -411,7 +415,7 @@ def _name_columns(parameters: list[Parameter], spec: SweepSpec, f: _File) -> Non
 
 def _reason(e: ScenarioError, key: str) -> str:
     """The scenario validator's message about `key`, without its '<scenario>: key:' prefix."""
-    msg = str(e)
+    msg = e.problems[0]
     msg = msg.split(": ", 1)[1] if msg.startswith("<") else msg
     return msg[len(key) + 2:] if msg.startswith(f"{key}: ") else msg
 
@@ -430,3 +434,29 @@ def _try_values(prm: Parameter, base: Scenario, spec: ParamSpec, f: _File) -> No
             resolve_scenario(base, {prm.path: value})
         except ScenarioError as e:
             raise f.fail(where, f"{json.dumps(value)} is not a valid {prm.path}: {_reason(e, prm.path)}", alt) from None
+
+
+def costliest_point(sweep: Sweep, cost: Callable[[Scenario], float]) -> tuple[dict[str, Any], Scenario]:
+    """The corner of the design where every parameter takes its costliest extreme (the value of
+    its range's ends, or of its listed values, that costs most with the others at the base), and
+    its resolved scenario. What a run costs grows monotonically with the settings that drive it
+    (households, rates, ties, days), so no design point costs more than this corner. Should the
+    corner itself be invalid, the costliest single-parameter extreme stands in for it."""
+    corner: dict[str, Any] = {}
+    worst: tuple[float, dict[str, Any], Scenario] = (cost(sweep.base), {}, sweep.base)
+    for prm in sweep.parameters:
+        if prm.values is None:
+            candidates = [prm.low, prm.high]
+        elif prm.kind in ("int", "float"):
+            candidates = [min(prm.values), max(prm.values)]
+        else:
+            candidates = list(prm.values)
+        scenarios = [(v, resolve_scenario(sweep.base, {prm.path: v})) for v in candidates]
+        price, value, scenario = max(((cost(sc), v, sc) for v, sc in scenarios), key=lambda p: p[0])
+        corner[prm.path] = value
+        if price > worst[0]:
+            worst = (price, {prm.path: value}, scenario)
+    try:
+        return corner, resolve_scenario(sweep.base, corner)
+    except ScenarioError:
+        return worst[1], worst[2]

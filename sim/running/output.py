@@ -30,7 +30,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..i18n import t
 from ..metrics.definitions import summary
 from ..metrics.periods import before_after, periods_table
 from ..metrics.tables import community_table, district_league, street_table

@@ -8,6 +8,8 @@ Errors name the file, the key path, the line, what was expected and what was fou
 from __future__ import annotations
 
 import difflib
+import os
+import reprlib
 from pathlib import Path
 from typing import Any
 
@@ -15,78 +17,56 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..resources import scenario_file
+from .reader import LIMITS, ScenarioError, read_mapping
 from .schema import Scenario, Site, deep_merge
 from .timeline import merge_layers, timeline_problems
 
-
-class ScenarioError(ValueError):
-    """A scenario file is unreadable or invalid; the message is one line meant for the user."""
-
+#: problems reported for one file at most; the rest are counted
+MAX_PROBLEMS = 20
 
 KeyPath = tuple  # a key path into the document, e.g. ("policies", "joint_meetings", "interval_days")
 
 
-def _line_index(node: yaml.Node, path: KeyPath, out: dict[KeyPath, int]) -> None:
-    """Record the 1-based line of every key and list item under `node`."""
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = key_node.value
-            out[path + (key,)] = key_node.start_mark.line + 1
-            _line_index(value_node, path + (key,), out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            out[path + (i,)] = item.start_mark.line + 1
-            _line_index(item, path + (i,), out)
-
-
 class _Layer:
-    """One file's document with its line index. `what` names the mapping the file must hold."""
+    """One file's document with its line index and duplicate keys (`problems`). `what` names the
+    mapping the file must hold."""
 
     def __init__(self, path: Path, what: str = "scenario keys"):
         self.path = path
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ScenarioError(f"{path}: file not found") from None
-        except (OSError, UnicodeDecodeError) as e:
-            raise ScenarioError(f"{path}: cannot read: {e}") from None
-        try:
-            self.data = yaml.safe_load(text)
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.MarkedYAMLError as e:
-            mark = e.problem_mark
-            where = f":{mark.line + 1}" if mark else ""
-            raise ScenarioError(f"{path}{where}: not valid YAML: {e.problem}") from None
-        except yaml.YAMLError as e:
-            raise ScenarioError(f"{path}: not valid YAML: {e}") from None
-        if self.data is None:
-            self.data = {}
-        if not isinstance(self.data, dict):
-            raise ScenarioError(f"{path}:1: expected a mapping of {what}, found {type(self.data).__name__}")
-        self.lines: dict[KeyPath, int] = {}
-        if node is not None:
-            _line_index(node, (), self.lines)
+        read = read_mapping(path, what)
+        self.text, self.data, self.lines, self.problems = read.text, read.data, read.lines, read.problems
 
 
-def _read_layers(path: Path, chain: tuple[Path, ...] = (), line: int = 1) -> list[_Layer]:
-    """The file and everything it extends, base first. `line` is where the last file in `chain`
-    says `extends:`."""
-    path = path.resolve()
-    if path in chain:
-        cycle = " -> ".join(p.name for p in chain + (path,))
-        raise ScenarioError(f"{chain[-1]}:{line}: extends: cycle in extends: {cycle}")
-    layer = _Layer(path)
+def _read_layers(path: Path, chain: tuple[tuple[Path, Path], ...] = (), line: int = 1) -> list[_Layer]:
+    """The file and everything it extends, base first. `chain` holds (real path, path as named) of
+    the files that led here; `line` is where the last of them says `extends:`, where a parent that
+    cannot be read is reported."""
+    real = Path(os.path.realpath(path))  # unlike Path.resolve, realpath does not raise on a symlink loop
+    child = chain[-1][1] if chain else None
+    if any(real == r for r, _ in chain):
+        cycle = " -> ".join(p.name for p in [r for r, _ in chain] + [real])
+        raise ScenarioError(f"{child}:{line}: extends: cycle in extends: {cycle}")
+    if len(chain) == LIMITS.extends:
+        raise ScenarioError(f"{child}:{line}: extends: a chain of more than {LIMITS.extends} files (the limit)")
+    try:
+        layer = _Layer(path)
+    except ScenarioError as e:
+        about_the_file = e.problems[0].startswith(f"{path}: ")  # not about a line of its content
+        if child and about_the_file:
+            raise ScenarioError(f"{child}:{line}: extends: {e.problems[0]}") from None
+        raise
     parent = layer.data.pop("extends", None)
     if parent is None:
         return [layer]
-    if not isinstance(parent, str):
-        line = layer.lines.get(("extends",), 1)
-        raise ScenarioError(f"{path}:{line}: extends: expected a file name, found {parent!r}")
     line = layer.lines.get(("extends",), 1)
-    parent_path = scenario_file(parent, beside=path.parent)  # a file beside this one, or a shipped scenario by name
-    if parent_path is None:
-        raise ScenarioError(f"{path}:{line}: extends: file not found: {parent}")
-    return _read_layers(parent_path, chain + (path,), line) + [layer]
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}:{line}: extends: expected a file name, found {parent!r}")
+    # a file relative to where this one really is, or a shipped scenario by name (extends: baseline)
+    parent_path = scenario_file(parent, beside=real.parent) or Path(os.path.normpath(real.parent / parent))
+    if not (parent_path.exists() or parent_path.is_symlink()):
+        raise ScenarioError(f"{path}:{line}: extends: file not found: {parent} (no such file, nor a shipped scenario "
+                            "of that name: cogov list)")
+    return _read_layers(parent_path, chain + ((real, path),), line) + [layer]
 
 
 def _origin(layers: list[_Layer], loc: KeyPath) -> tuple[Path, int | None]:
@@ -145,6 +125,7 @@ _EXPECT = {
     "int_from_float": "a whole number",
     "float_parsing": "a number",
     "float_type": "a number",
+    "finite_number": "a finite number",
     "bool_parsing": "true or false",
     "bool_type": "true or false",
     "string_type": "a string",
@@ -153,6 +134,28 @@ _EXPECT = {
     "model_type": "a mapping",
     "missing": "a value (required key is missing)",
 }
+
+
+#: how a found value is shown: a long list or string is cut (`[1, 2, 3, 4, 5, 6, ...]`)
+_SHOWN = reprlib.Repr()
+_SHOWN.maxlevel, _SHOWN.maxlist, _SHOWN.maxdict, _SHOWN.maxstring, _SHOWN.maxother, _SHOWN.maxlong = 3, 6, 4, 60, 60, 40
+
+
+def _found(value: Any, kind: str) -> str:
+    """What was found, as the user wrote it, with a hint where a number was written as something else."""
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (true/false is not a number)" if kind.startswith(("int", "float")) else str(value).lower()
+    if isinstance(value, str) and kind in ("int_type", "float_type"):
+        try:
+            float(value)
+        except ValueError:
+            return _SHOWN.repr(value)
+        return f"{_SHOWN.repr(value)} (a string: write the number without quotes)"
+    if isinstance(value, float) and kind == "int_type":
+        if value.is_integer():
+            return f"{_SHOWN.repr(value)} (write a whole number without a decimal point or exponent)"
+        return f"{_SHOWN.repr(value)} (a fraction is not rounded)"
+    return _SHOWN.repr(value)
 
 
 def _describe(err: dict, loc: KeyPath, root: type[BaseModel] = Scenario) -> str:
@@ -164,11 +167,13 @@ def _describe(err: dict, loc: KeyPath, root: type[BaseModel] = Scenario) -> str:
         bound = next(iter(ctx.values()))
         field = _field_at(loc, root)[1]
         noun = "an integer" if field is not None and field.annotation is int else "a number"
-        return f"expected {noun} {op} {bound}, found {found!r}"
+        return f"expected {noun} {op} {bound}, found {_SHOWN.repr(found)}"
     if kind in ("literal_error", "enum"):
-        return f"expected one of {ctx.get('expected')}, found {found!r}"
-    if kind in ("too_short", "too_long"):
-        return f"expected {err['msg'].lower()}, found {found!r}"
+        return f"expected one of {ctx.get('expected')}, found {_SHOWN.repr(found)}"
+    if kind in ("too_short", "too_long", "string_too_short", "string_too_long"):
+        what = "characters" if kind.startswith("string") else "items"
+        bound = f"at least {ctx['min_length']:,}" if kind.endswith("short") else f"at most {ctx['max_length']:,}"
+        return f"expected {bound} {what}, found {len(found):,}: {_SHOWN.repr(found)}"
     if kind == "value_error":
         return err["msg"].removeprefix("Value error, ")
     if kind == "union_tag_invalid":
@@ -177,8 +182,8 @@ def _describe(err: dict, loc: KeyPath, root: type[BaseModel] = Scenario) -> str:
         return "required key is missing"
     expected = _EXPECT.get(kind)
     if expected:
-        return f"expected {expected}, found {found!r}"
-    return f"{err['msg']}, found {found!r}"
+        return f"expected {expected}, found {_found(found, kind)}"
+    return f"{err['msg']}, found {_SHOWN.repr(found)}"
 
 
 def _format(err: dict, layers: list[_Layer], prefix: KeyPath = (), root: type[BaseModel] = Scenario) -> str:
@@ -203,37 +208,106 @@ def load_scenario(path: str | Path, overrides: dict | None = None) -> Scenario:
     """Read a scenario file (and what it extends), fill every default and validate it.
 
     `overrides` is a nested mapping applied last, as if written in the file (used by `--days`).
-    Raises ScenarioError with one line naming the file, key, line, expectation and finding.
+    Raises ScenarioError with every problem found (up to MAX_PROBLEMS), one line each, naming the
+    file, line, key, expectation and finding.
     """
     layers = _read_layers(Path(path))
     doc = merge_layers(layers)
     if overrides:
         doc = deep_merge(doc, overrides)
-    return validate_document(doc, layers)
+    duplicates = [p for layer in layers for p in layer.problems]
+    try:
+        scenario = _validate(doc, layers)
+    except _Invalid as e:
+        raise _problems(duplicates + e.problems, layers, e.uncounted) from None
+    if duplicates:
+        raise _problems(duplicates, layers)
+    return scenario
+
+
+class _Invalid(Exception):
+    """The problems of a document, before they are sorted and cut to MAX_PROBLEMS (`_problems`)."""
+
+    def __init__(self, problems: list[str], uncounted: int = 0):
+        self.problems, self.uncounted = problems, uncounted
+
+
+def _formatted(errors: list[dict], layers: list, prefix: KeyPath = (), root: type[BaseModel] = Scenario) -> ScenarioError:
+    """The pydantic errors as one error of one-line problems."""
+    invalid = _invalid(errors, layers, prefix, root)
+    return _problems(invalid.problems, layers, invalid.uncounted)
+
+
+def _invalid(errors: list[dict], layers: list, prefix: KeyPath = (), root: type[BaseModel] = Scenario) -> _Invalid:
+    """Only the first few errors are formatted (a hint costs a fuzzy match); the rest are counted."""
+    shown = errors[: 5 * MAX_PROBLEMS]
+    return _Invalid([_format(err, layers, prefix, root) for err in shown], len(errors) - len(shown))
+
+
+def _problems(problems: list[str], layers: list | None = None, uncounted: int = 0) -> ScenarioError:
+    """One error holding at most MAX_PROBLEMS problems, in the order of the files (base first)
+    and their lines, the rest counted in a last line."""
+    problems = list(dict.fromkeys(problems))
+    if layers:
+        def position(problem: str) -> tuple[int, int]:
+            for i, layer in enumerate(layers):
+                head = f"{layer.path}:"
+                if problem.startswith(head):
+                    line = problem[len(head):].split(":", 1)[0]
+                    return i, int(line) if line.isdigit() else 0
+            return len(layers), 0
+
+        problems.sort(key=position)
+    if len(problems) > MAX_PROBLEMS or uncounted:
+        more = max(0, len(problems) - MAX_PROBLEMS) + uncounted
+        problems = problems[:MAX_PROBLEMS] + [f"... and {more} more problem{'s' if more > 1 else ''} (only the first "
+                                              f"{MAX_PROBLEMS} are shown)"]
+    return ScenarioError(*problems)
 
 
 def validate_document(doc: dict, layers: list | None = None) -> Scenario:
-    """Validate a merged document onto the defaults; raise ScenarioError on the first problem."""
+    """Validate a merged document onto the defaults; raise ScenarioError with every problem."""
     layers = layers or [_Dummy()]
+    try:
+        return _validate(doc, layers)
+    except _Invalid as e:
+        raise _problems(e.problems, layers, e.uncounted) from None
+
+
+def _validate(doc: dict, layers: list) -> Scenario:
     try:
         scenario = Scenario.model_validate(_onto_defaults(doc))
     except ValidationError as e:
-        raise ScenarioError(_format(e.errors()[0], layers)) from None
+        raise _invalid(e.errors(), layers) from None
     if scenario.city is not None:
         base = scenario.site.model_dump(by_alias=True)
+        generated = isinstance(doc.get("city"), dict) and doc["city"].get("generate") is not None
+        problems: list[str] = []
         for di, d in enumerate(scenario.city.districts):
             for si, s in enumerate(d.streets):
                 for ci, c in enumerate(s.communities):
                     try:
                         Site.model_validate(deep_merge(base, c.site))
                     except ValidationError as e:
-                        prefix = ("city", "districts", di, "streets", si, "communities", ci, "site")
-                        raise ScenarioError(_format(e.errors()[0], layers, prefix)) from None
-    for problem in timeline_problems(scenario):
-        path, line = _origin(layers, problem.loc)
-        key = ".".join(str(p) for p in problem.loc)
-        raise ScenarioError(f"{path}:{line}: {key}: {problem.message}" if line else f"{path}: {key}: {problem.message}")
+                        # a generated community's site comes from its type's mix: report the mix's key, once
+                        prefix = (("city", "generate", "per_street", c.site["type"], "site") if generated
+                                  else ("city", "districts", di, "streets", si, "communities", ci, "site"))
+                        problems += [_format(err, layers, prefix) for err in e.errors()[:MAX_PROBLEMS]]
+                if len(problems) > MAX_PROBLEMS:
+                    break
+        if problems:
+            raise _Invalid(problems)
+    timeline = [_located(problem.loc, problem.message, layers) for problem in timeline_problems(scenario)]
+    if timeline:
+        raise _Invalid(timeline)
     return scenario
+
+
+def _located(loc: KeyPath, message: str, layers: list) -> str:
+    """`file:line: key: message` for a problem found after validation (the timeline's)."""
+    path, line = _origin(layers, loc)
+    key = ".".join(str(p) for p in loc)
+    return f"{path}:{line}: {key}: {message}" if line else f"{path}: {key}: {message}"
 
 
 class _Dummy:

@@ -12,15 +12,31 @@ from here. Unknown keys are rejected (``extra="forbid"``) so that a typo never s
 
 from __future__ import annotations
 
+from collections import Counter
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
+import pydantic
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
+def unit(name: str) -> dict[str, str]:
+    """A field's unit, shown by `cogov schema` and `cogov show --explain`."""
+    return {"unit": name}
+
+
+Share = Annotated[float, Field(ge=0.0, le=1.0, json_schema_extra=unit("share"))]
+
+# Plausible maxima of a scenario's size: generous (no real community or city comes near them) and
+# each with its reason. Bounds of behavioural parameters are the range where their formula means
+# something (shares 0..1, weights of a logit). Whether this machine can hold a scenario is another
+# question, answered from the whole scenario's size by the resource preflight (preflight.py).
+MAX_HOUSEHOLDS = 50_000  # one community (社区): usually 1,000-3,000 households; the largest serve a few tens of thousands
+MAX_COMMUNITIES = 10_000  # one city: the largest Chinese cities have a few thousand residents' committees
+MAX_RATE = 1000.0  # per 1,000 households per year in one category: a dispute per household a year, 12x the highest default (80)
+MAX_STAFF = 500  # people at one desk, committee or company: a residents' committee has 5-20 staff
 
 #: written by `cogov calibrate --apply`: calibrated defaults of behavioural and handler parameters
 CALIBRATED_FILE = Path(__file__).with_name("calibrated.yaml")
@@ -46,9 +62,11 @@ def calibrated(path: str, fallback: Any) -> Any:
 
 
 class Strict(BaseModel):
-    """Base for every section: unknown keys are errors, values are validated on assignment."""
+    """Base for every section: unknown keys are errors, values are validated on assignment, and
+    values are not coerced (strict): ``true`` or ``'30'`` is not a number, 2.5 not an integer,
+    and a number must be finite."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, strict=True, allow_inf_nan=False)
 
 
 def _check_shares(shares: dict[str, float], what: str) -> None:
@@ -69,6 +87,10 @@ class CommunityType(str, Enum):
     commodity_estate = "commodity_estate"  # 商品房小区
     resettlement = "resettlement"  # 安置小区
     mixed = "mixed"
+
+
+#: a community type as written in a file, by name (the one value strict validation converts)
+TypeName = Annotated[CommunityType, pydantic.Strict(False)]
 
 
 CATEGORIES = (
@@ -144,16 +166,20 @@ class PropertyCompanySpec(Strict):
     """物业服务企业. Absent in most old compounds; present in commodity estates."""
 
     present: bool = Field(True, description="whether the community has a property-service company")
-    staff: int = Field(4, ge=1, le=200, description="service-desk staff handling complaints (servers)")
+    staff: int = Field(4, ge=1, le=MAX_STAFF, description="service-desk staff handling complaints (servers)",
+                       json_schema_extra=unit("people"))
     service_quality: Share = Field(0.6, description="initial service quality, 0 (none) .. 1 (excellent)")
     responsiveness: Share = Field(0.5, description="how readily it acts on complaints, 0..1")
     monthly_fee: float = Field(
-        2.0, gt=0, le=50, description="property fee, yuan per square metre per month (a 70 m² flat)"
+        2.0, gt=0, le=50, description="property fee, yuan per square metre per month (a 70 m² flat)",
+        json_schema_extra=unit("yuan/m²/month"),
     )
     cost_per_household_month: float = Field(
-        130.0, ge=1, le=5000, description="yuan per household per month that sustains the initial service quality"
+        130.0, ge=1, le=5000, description="yuan per household per month that sustains the initial service quality",
+        json_schema_extra=unit("yuan/household/month"),
     )
-    reserve_months: float = Field(2.0, ge=0, le=36, description="budget reserve at start, months of cost")
+    reserve_months: float = Field(2.0, ge=0, le=36, description="budget reserve at start, months of cost",
+                                  json_schema_extra=unit("months"))
 
 
 class OwnersCommitteeSpec(Strict):
@@ -161,17 +187,20 @@ class OwnersCommitteeSpec(Strict):
 
     present: bool = Field(False, description="whether an owners' committee exists")
     legitimacy: Share = Field(0.5, description="initial standing among owners, 0..1")
-    assembly_interval_days: int = Field(90, ge=7, le=730, description="days between owners' assemblies")
+    assembly_interval_days: int = Field(90, ge=7, le=730, description="days between owners' assemblies",
+                                        json_schema_extra=unit("days"))
 
 
 class ResidentsCommitteeSpec(Strict):
     """居委会 with its people's mediation committee (人民调解委员会)."""
 
-    staff: int = Field(8, ge=1, le=200, description="full-time staff")
-    mediators: int = Field(3, ge=0, le=100, description="people's mediators (servers of the mediation queue)")
+    staff: int = Field(8, ge=1, le=MAX_STAFF, description="full-time staff", json_schema_extra=unit("people"))
+    mediators: int = Field(3, ge=0, le=MAX_STAFF, description="people's mediators (servers of the mediation queue)",
+                           json_schema_extra=unit("people"))
     skill: Share = Field(0.5, description="mediation and casework skill, 0..1")
     service_centre_events_per_month: float = Field(
-        4.0, ge=0, le=60, description="party-mass service-centre activities offered per month"
+        4.0, ge=0, le=60, description="party-mass service-centre activities offered per month",
+        json_schema_extra=unit("events/month"),
     )
 
 
@@ -190,27 +219,36 @@ class SocialOrganisationSpec(Strict):
 
     kind: Literal["volunteer_team", "legal_aid", "counselling", "interest_group"]
     capacity: int = Field(
-        2, ge=1, le=100, description="people available: professionals (legal aid, counselling) or organisers"
+        2, ge=1, le=100, description="people available: professionals (legal aid, counselling) or organisers",
+        json_schema_extra=unit("people"),
     )
-    funding: float = Field(20000.0, ge=0, le=1e8, description="yuan per year")
+    funding: float = Field(20000.0, ge=0, le=1e8, description="yuan per year", json_schema_extra=unit("yuan/year"))
 
 
 class CoLocatedUnitSpec(Strict):
     """驻区单位/企业 with a co-construction agreement (S3, S4)."""
 
-    money_per_year: float = Field(10000.0, ge=0, le=1e8, description="yuan pledged per year")
-    volunteer_hours_per_year: float = Field(200.0, ge=0, le=1e6, description="volunteer hours pledged per year")
+    money_per_year: float = Field(10000.0, ge=0, le=1e8, description="yuan pledged per year",
+                                  json_schema_extra=unit("yuan/year"))
+    volunteer_hours_per_year: float = Field(200.0, ge=0, le=1e6, description="volunteer hours pledged per year",
+                                            json_schema_extra=unit("hours/year"))
 
 
 class Site(Strict):
     """One community (社区): its people, buildings and institutions."""
 
     name: str = Field("community", description="name used in outputs")
-    type: CommunityType = Field(CommunityType.commodity_estate, description="community type")
-    households: int = Field(2000, ge=10, le=200000, description="number of households")
-    residents_per_household: float = Field(2.5, ge=1, le=6, description="mean adults per household")
-    households_per_building: int = Field(50, ge=2, le=2000, description="households per residential building")
-    households_per_grid: int = Field(300, ge=20, le=5000, description="households per grid (网格), the management unit")
+    type: TypeName = Field(CommunityType.commodity_estate, description="community type")
+    households: int = Field(2000, ge=10, le=MAX_HOUSEHOLDS, description="number of households (at most 50,000: "
+                            "a community usually has 1,000-3,000; the largest serve a few tens of thousands)",
+                            json_schema_extra=unit("households"))
+    residents_per_household: float = Field(2.5, ge=1, le=6, description="mean adults per household (at most 6: "
+                                           "China's mean household has fewer than 3 people)",
+                                           json_schema_extra=unit("adults/household"))
+    households_per_building: int = Field(50, ge=2, le=2000, description="households per residential building",
+                                         json_schema_extra=unit("households"))
+    households_per_grid: int = Field(300, ge=20, le=5000, description="households per grid (网格), the management unit",
+                                     json_schema_extra=unit("households"))
     owner_share: Share = Field(0.75, description="share of households owning their home (others rent)")
     age_shares: AgeShares = Field(default_factory=AgeShares, description="age structure of adult residents")
     party: PartyOrganisationSpec = Field(default_factory=PartyOrganisationSpec)
@@ -218,10 +256,12 @@ class Site(Strict):
     property_company: PropertyCompanySpec = Field(default_factory=PropertyCompanySpec)
     owners_committee: OwnersCommitteeSpec = Field(default_factory=OwnersCommitteeSpec)
     social_organisations: list[SocialOrganisationSpec] = Field(
-        default_factory=list, description="social organisations active in the community"
+        default_factory=list, max_length=100,
+        description="social organisations active in the community (at most 100: a community has a handful)"
     )
     co_located_units: list[CoLocatedUnitSpec] = Field(
-        default_factory=list, description="units and enterprises with co-construction agreements"
+        default_factory=list, max_length=100,
+        description="units and enterprises with co-construction agreements (at most 100: a community has a few dozen)"
     )
 
 
@@ -260,8 +300,11 @@ class ParticipationSpec(Strict):
     influence: Literal["network", "global"] = Field(
         "network", description="social signal from one's ties (network) or from the whole population (global)"
     )
-    ties_in_building: float = Field(3.0, ge=0, le=50, description="mean ties to neighbours in one's building")
-    ties_in_community: float = Field(1.0, ge=0, le=50, description="mean ties elsewhere in the community")
+    ties_in_building: float = Field(3.0, ge=0, le=50, description="mean ties to neighbours in one's building (at most "
+                                    "50: more than anyone keeps; memory grows with ties, see the preflight)",
+                                    json_schema_extra=unit("ties"))
+    ties_in_community: float = Field(1.0, ge=0, le=50, description="mean ties elsewhere in the community (at most 50)",
+                                     json_schema_extra=unit("ties"))
     isolated_share: Share = Field(0.275, description="share with no ties outside the household (survey: 27.5 %)")
     weight_social: float = Field(calibrated("behaviour.participation.weight_social", 0.6), ge=0, le=5,
                                  description="weight of the social signal (1 = Granovetter's pure threshold model) (calibrated: docs/calibration.md)")
@@ -272,7 +315,8 @@ class ParticipationSpec(Strict):
     cost: float = Field(calibrated("behaviour.participation.cost", 0.12), ge=0, le=5,
                         description="time cost of taking part, subtracted from drive (calibrated: docs/calibration.md)")
     noise: float = Field(0.1, ge=0, le=5, description="s.d. of daily noise in the decision")
-    window_days: int = Field(30, ge=1, le=365, description="participation counts if within this many days")
+    window_days: int = Field(30, ge=1, le=365, description="participation counts if within this many days",
+                             json_schema_extra=unit("days"))
     offer_multiplier: float = Field(calibrated("behaviour.participation.offer_multiplier", 1.0), ge=0, le=1000,
                                     description="scales how often every activity is offered (calibrated: docs/calibration.md)")
     initial_share: Share = Field(0.15, description="share active at the start: those with the lowest thresholds")
@@ -348,11 +392,13 @@ DEFAULT_RATES = {
 class DisputeSpec(Strict):
     """Incidence: base rates by community type, and severity."""
 
-    rates: dict[CommunityType, dict[Category, float]] = Field(
+    rates: dict[TypeName, dict[Category, Annotated[float, Field(ge=0, le=MAX_RATE)]]] = Field(
         default_factory=lambda: {CommunityType(k): dict(v) for k, v in DEFAULT_RATES.items()},
-        description="disputes per 1,000 households per year, by community type and category",
+        description="disputes per 1,000 households per year, by community type and category (each 0..1,000: a "
+                    "dispute per household a year in one category is 12 times the highest default)",
+        json_schema_extra=unit("disputes/1,000 households/year"),
     )
-    rate_multiplier: float = Field(1.0, ge=0, le=20, description="scales every rate (sensitivity analysis)")
+    rate_multiplier: float = Field(1.0, ge=0, le=20, description="scales every rate (sensitivity analysis; at most 20)")
     severity_alpha: float = Field(2.0, gt=0, le=100, description="Beta(alpha, beta) of severity, 0..1")
     severity_beta: float = Field(5.0, gt=0, le=100, description="Beta(alpha, beta) of severity, 0..1")
     quality_sensitivity: float = Field(
@@ -367,8 +413,6 @@ class DisputeSpec(Strict):
             missing = [c for c in CATEGORIES if c not in self.rates[t]]
             if missing:
                 raise ValueError(f"rates.{t.value} lacks categories {missing}")
-            if any(v < 0 for v in self.rates[t].values()):
-                raise ValueError(f"rates.{t.value} has a negative rate")
         return self
 
 
@@ -378,7 +422,7 @@ class WorkTime(Strict):
     distribution: Literal["exponential", "lognormal", "gamma", "fixed"] = Field(
         "exponential", description="distribution of work time per case"
     )
-    mean_days: float = Field(gt=0, le=1000, description="mean work time per case, days")
+    mean_days: float = Field(gt=0, le=1000, description="mean work time per case, days", json_schema_extra=unit("days"))
     cv: float = Field(1.0, gt=0, le=10, description="coefficient of variation (lognormal, gamma)")
 
 
@@ -392,8 +436,11 @@ class ServiceSpec(Strict):
 class HandlerSpec(ServiceSpec):
     """A government channel: a first-come-first-served queue with a fixed number of servers."""
 
-    servers: int = Field(ge=1, le=100000, description="people working cases at once")
-    handoff_days: float = Field(ge=0, le=365, description="delay before an escalated case reaches the queue")
+    servers: int = Field(ge=1, le=10_000, description="people working cases at once (at most 10,000: a "
+                                                     "megacity's 12345 hotline has a few thousand operators)",
+                                                     json_schema_extra=unit("people"))
+    handoff_days: float = Field(ge=0, le=365, description="delay before an escalated case reaches the queue",
+                                json_schema_extra=unit("days"))
 
 
 def _svc(mean: float, success: float, dist: str = "exponential") -> ServiceSpec:
@@ -440,8 +487,9 @@ class JointMeetings(Strict):
     """S1, S3: joint party-building meetings (党建联席会议) take complex cross-party disputes."""
 
     enabled: bool = Field(False, description="hold joint meetings")
-    interval_days: int = Field(30, ge=1, le=365, description="days between meetings")
-    cases_per_meeting: int = Field(6, ge=1, le=100, description="cases taken up per meeting")
+    interval_days: int = Field(30, ge=1, le=365, description="days between meetings", json_schema_extra=unit("days"))
+    cases_per_meeting: int = Field(6, ge=1, le=100, description="cases taken up per meeting",
+                                   json_schema_extra=unit("cases"))
     attendees: list[Attendee] = Field(
         default_factory=lambda: ["residents_committee", "property_company", "owners_committee"],
         description="who sits at the table; success is higher when the dispute's parties are present",
@@ -452,10 +500,12 @@ class DistrictSupervision(Strict):
     """S2: supervision and assessment (督导考核) of streets and communities."""
 
     enabled: bool = Field(False, description="district inspects communities")
-    inspection_interval_days: int = Field(90, ge=7, le=730, description="days between inspections")
+    inspection_interval_days: int = Field(90, ge=7, le=730, description="days between inspections",
+                                          json_schema_extra=unit("days"))
     intensity: Share = Field(0.5, description="effort boost right after an inspection, 0..1, decaying over 30 days")
     reporting_burden_days: float = Field(
-        1.0, ge=0, le=30, description="staff-days per inspection taken from casework (the lever's cost)"
+        1.0, ge=0, le=30, description="staff-days per inspection taken from casework (the lever's cost)",
+        json_schema_extra=unit("staff-days"),
     )
 
 
@@ -465,8 +515,8 @@ class PartyProject(Strict):
     activity: Literal["consultation", "volunteering", "service_centre"] = Field(
         description="activity the project raises (owners' assemblies are the owners' committee's)"
     )
-    start_day: int = Field(0, ge=0, description="first day")
-    duration_days: int = Field(90, ge=1, le=3650, description="length")
+    start_day: int = Field(0, ge=0, description="first day", json_schema_extra=unit("day"))
+    duration_days: int = Field(90, ge=1, le=3650, description="length", json_schema_extra=unit("days"))
     boost: float = Field(0.5, ge=0, le=5, description="relative increase in how often the activity is offered")
 
 
@@ -475,7 +525,8 @@ class PartyBuilding(Strict):
 
     secretary_capability: Share | None = Field(None, description="override site.party.secretary_capability")
     mobilisation_effort: Share | None = Field(None, description="override site.party.mobilisation_effort")
-    projects: list[PartyProject] = Field(default_factory=list, description="S2 project-based party building")
+    projects: list[PartyProject] = Field(default_factory=list, max_length=100,
+                                         description="S2 project-based party building (at most 100)")
 
 
 class RedCells(Strict):
@@ -483,7 +534,8 @@ class RedCells(Strict):
 
     enabled: bool = Field(False, description="run the red-cell programme")
     volunteer_share: Share = Field(0.5, description="share of party members who volunteer")
-    invitations_per_month: float = Field(4.0, ge=0, le=100, description="neighbours each volunteer invites per month")
+    invitations_per_month: float = Field(4.0, ge=0, le=100, description="neighbours each volunteer invites per month",
+                                         json_schema_extra=unit("invitations/month"))
     detection_probability: Share = Field(
         0.03, description="daily chance a volunteer notices a latent dispute in their building"
     )
@@ -501,8 +553,10 @@ class GridManagement(Strict):
     """S3: grid management (网格化管理): grid workers patrol and mediate early."""
 
     enabled: bool = Field(False, description="grid workers patrol grids")
-    households_per_grid_worker: int = Field(300, ge=20, le=5000, description="households each grid worker covers")
-    patrol_interval_days: int = Field(7, ge=1, le=90, description="days between patrols of a building")
+    households_per_grid_worker: int = Field(300, ge=20, le=5000, description="households each grid worker covers",
+                                            json_schema_extra=unit("households"))
+    patrol_interval_days: int = Field(7, ge=1, le=90, description="days between patrols of a building",
+                                      json_schema_extra=unit("days"))
     detection_probability: Share = Field(0.5, description="chance a patrol notices a latent dispute in its building")
     early_mediation_success: Share = Field(0.35, description="chance a grid worker settles a small dispute on the spot")
 
@@ -511,9 +565,12 @@ class MultiChannel(Strict):
     """S3: multi-channel dispute resolution (多元化解): professional forces sent down."""
 
     enabled: bool = Field(False, description="professional channel available")
-    legal_aid_lawyers: int = Field(1, ge=0, le=100, description="legal-aid lawyers per community")
-    counsellors: int = Field(1, ge=0, le=100, description="psychological counsellors per community")
-    mediators_sent_down: int = Field(2, ge=0, le=100, description="extra people's mediators per community")
+    legal_aid_lawyers: int = Field(1, ge=0, le=100, description="legal-aid lawyers per community",
+                                   json_schema_extra=unit("people"))
+    counsellors: int = Field(1, ge=0, le=100, description="psychological counsellors per community",
+                             json_schema_extra=unit("people"))
+    mediators_sent_down: int = Field(2, ge=0, le=100, description="extra people's mediators per community",
+                                     json_schema_extra=unit("people"))
 
 
 class SafeCommunity(Strict):
@@ -527,17 +584,22 @@ class SocialOrgIncubation(Strict):
     """S4: incubation bases give social organisations space, guidance and money."""
 
     enabled: bool = Field(False, description="incubate social organisations")
-    new_organisations: int = Field(3, ge=0, le=50, description="organisations incubated per community")
-    funding_per_org: float = Field(30000.0, ge=0, le=1e7, description="yuan per organisation per year")
-    capacity_per_org: int = Field(3, ge=1, le=100, description="people each incubated organisation brings")
+    new_organisations: int = Field(3, ge=0, le=50, description="organisations incubated per community",
+                                   json_schema_extra=unit("organisations"))
+    funding_per_org: float = Field(30000.0, ge=0, le=1e7, description="yuan per organisation per year",
+                                   json_schema_extra=unit("yuan/year"))
+    capacity_per_org: int = Field(3, ge=1, le=100, description="people each incubated organisation brings",
+                                  json_schema_extra=unit("people"))
 
 
 class EnterpriseResponsibility(Strict):
     """S4: enterprises' social responsibility: public-welfare funds and volunteer hours."""
 
     enabled: bool = Field(False, description="enterprises contribute")
-    money_per_year: float = Field(50000.0, ge=0, le=1e8, description="yuan per community per year")
-    volunteer_hours_per_year: float = Field(1000.0, ge=0, le=1e6, description="hours per community per year")
+    money_per_year: float = Field(50000.0, ge=0, le=1e8, description="yuan per community per year",
+                                  json_schema_extra=unit("yuan/year"))
+    volunteer_hours_per_year: float = Field(1000.0, ge=0, le=1e6, description="hours per community per year",
+                                            json_schema_extra=unit("hours/year"))
 
 
 class VolunteerCulture(Strict):
@@ -591,7 +653,7 @@ class PropertyExit(Strict):
     residents' committee, fees stop and service decays."""
 
     kind: Literal["property_exit"]
-    day: int = Field(ge=1, description="day the company leaves")
+    day: int = Field(ge=1, description="day the company leaves", json_schema_extra=unit("day"))
     community: str | None = Field(None, description="community name; all communities when omitted")
 
 
@@ -599,7 +661,7 @@ class FeeChange(Strict):
     """The property fee changes by a factor on a given day."""
 
     kind: Literal["fee_change"]
-    day: int = Field(ge=1, description="day the new fee applies")
+    day: int = Field(ge=1, description="day the new fee applies", json_schema_extra=unit("day"))
     factor: float = Field(gt=0, le=10, description="new fee = old fee × factor")
     community: str | None = Field(None, description="community name; all communities when omitted")
 
@@ -617,7 +679,8 @@ class TimelineEntry(Strict):
     none is given). What can change mid-run, and what happens to institutions that appear or go,
     is in `sim.scenario.timeline` and docs/ODD.md."""
 
-    day: int = Field(ge=0, description="day the change applies from (0-based; before anything else that day)")
+    day: int = Field(ge=0, description="day the change applies from (0-based; before anything else that day)",
+                     json_schema_extra=unit("days"))
     label: str | None = Field(None, max_length=200, description="what the change is, for plots, tables and the ticker")
     community: str | list[str] | None = Field(None, description="community name(s) it applies to")
     street: str | list[str] | None = Field(None, description="street office name(s): every community of the street")
@@ -675,8 +738,11 @@ class DistrictSpec(Strict):
 class CommunityMix(Strict):
     """How many communities of one type a street holds, and how big they are."""
 
-    count: float = Field(ge=0, le=100, description="mean number of communities of this type per street")
-    households: int = Field(ge=10, le=200000, description="mean households per community")
+    count: float = Field(ge=0, le=50, description="mean number of communities of this type per street (at most 50: "
+                                                 "a street office (街道) usually has 5-30 communities)",
+                                                 json_schema_extra=unit("communities/street"))
+    households: int = Field(ge=10, le=MAX_HOUSEHOLDS, description="mean households per community (at most 50,000)",
+                            json_schema_extra=unit("households"))
     spread: float = Field(0.3, ge=0, le=2, description="relative spread of households (lognormal s.d.)")
     site: dict = Field(default_factory=dict, description="site keys that differ for communities of this type")
 
@@ -684,13 +750,29 @@ class CommunityMix(Strict):
 class CityGenerator(Strict):
     """A compact description of a city, expanded on load into districts → streets → communities."""
 
-    districts: int = Field(ge=1, le=100, description="number of districts")
-    streets_per_district: int = Field(ge=1, le=200, description="street offices per district")
-    per_street: dict[CommunityType, CommunityMix] = Field(
+    districts: int = Field(ge=1, le=50, description="number of districts (at most 50: the largest Chinese "
+                                                  "municipality has under 40 districts and counties)",
+                                                  json_schema_extra=unit("districts"))
+    streets_per_district: int = Field(ge=1, le=100, description="street offices per district (at most 100: a "
+                                                                "district usually has 10-40)",
+                                                                json_schema_extra=unit("streets"))
+    per_street: dict[TypeName, CommunityMix] = Field(
         min_length=1, description="communities per street by type: mean count, mean size and spread"
     )
     count_spread: float = Field(0.25, ge=0, le=2, description="relative spread of the count of each type per street")
-    seed: int = Field(1, ge=0, description="seed of the layout; fixed so replicates share one city")
+    seed: int = Field(1, ge=0, le=2**63 - 1, description="seed of the layout; fixed so replicates share one city")
+
+    @model_validator(mode="after")
+    def _plausible_size(self) -> CityGenerator:
+        """Refuse a city of more communities than any real one before expanding it (expanding
+        allocates every community)."""
+        per_street = sum(mix.count for mix in self.per_street.values())
+        expected = self.districts * self.streets_per_district * max(1.0, per_street)
+        if expected > MAX_COMMUNITIES:
+            raise ValueError(f"about {expected:,.0f} communities ({self.districts} districts x {self.streets_per_district} "
+                             f"streets x {per_street:g} per street); a city has at most {MAX_COMMUNITIES:,} (the largest "
+                             "Chinese cities have a few thousand residents' committees)")
+        return self
 
     def expand(self) -> list[DistrictSpec]:
         rng = np.random.default_rng(self.seed)
@@ -705,7 +787,7 @@ class CityGenerator(Strict):
                     for _ in range(n):
                         sigma = mix.spread
                         size = mix.households * rng.lognormal(-sigma**2 / 2, sigma) if sigma > 0 else mix.households
-                        site = deep_merge(mix.site, {"type": kind.value, "households": int(np.clip(round(size), 10, 200000))})
+                        site = deep_merge(mix.site, {"type": kind.value, "households": int(np.clip(round(size), 10, MAX_HOUSEHOLDS))})
                         communities.append(CommunityEntry(name=f"d{d + 1}-s{s + 1}-c{len(communities) + 1}", site=site))
                 if not communities:  # every street office has at least one community
                     kind, mix = next(iter(self.per_street.items()))
@@ -720,12 +802,14 @@ class CitySpec(Strict):
     generated from `generate` (then expanded into `districts` on load, so `cogov show` lists them)."""
 
     name: str = Field("X city", description="city name")
-    districts: list[DistrictSpec] = Field(default_factory=list, description="the districts, each with its streets and communities")
+    districts: list[DistrictSpec] = Field(default_factory=list, description="the districts, each with its streets and communities",
+                                          json_schema_extra=unit("districts"))
     generate: CityGenerator | None = Field(None, description="generate the districts from counts per street instead of listing them")
 
     @model_validator(mode="after")
     def _expand_and_check(self) -> CitySpec:
-        if self.generate is not None:
+        generated = self.generate is not None  # its size was checked before it was expanded
+        if generated:
             if self.districts:
                 raise ValueError("give either districts or generate, not both")
             self.__dict__["districts"] = self.generate.expand()
@@ -733,7 +817,10 @@ class CitySpec(Strict):
         if not self.districts:
             raise ValueError("a city needs districts (or generate)")
         names = [c.name for d in self.districts for s in d.streets for c in s.communities]
-        dup = sorted({n for n in names if names.count(n) > 1})
+        if len(names) > MAX_COMMUNITIES and not generated:
+            raise ValueError(f"{len(names):,} communities; a city has at most {MAX_COMMUNITIES:,} (the largest Chinese "
+                             "cities have a few thousand residents' committees)")
+        dup = sorted(n for n, k in Counter(names).items() if k > 1)
         if dup:
             raise ValueError(f"community names must be unique, repeated: {dup}")
         return self
@@ -746,16 +833,20 @@ class _Shocks(Strict):
 
 
 class RunSpec(Strict):
-    days: int = Field(365, ge=1, le=3650, description="simulated days (one step = one day)")
-    seed: int = Field(42, ge=0, description="random seed; same scenario and seed give identical results")
-    window_days: int = Field(90, ge=1, le=3650, description="days on each side of a timeline entry in its before/after comparison")
+    days: int = Field(365, ge=1, le=3650, description="simulated days (one step = one day; at most 3,650, ten years)",
+                      json_schema_extra=unit("days"))
+    seed: int = Field(42, ge=0, le=2**63 - 1,
+                      description="random seed; same scenario and seed give identical results (a 64-bit integer)")
+    window_days: int = Field(90, ge=1, le=3650, description="days on each side of a timeline entry in its before/after comparison",
+                             json_schema_extra=unit("days"))
 
 
 class Scenario(Strict):
     """A complete, resolved scenario."""
 
-    name: str = Field("scenario", description="short name; used for the run folder")
-    description: str = Field("", description="what the scenario is for")
+    name: str = Field("scenario", min_length=1, max_length=200,
+                      description="short name; used for the run folder (1 to 200 characters)")
+    description: str = Field("", max_length=10_000, description="what the scenario is for")
     run: RunSpec = Field(default_factory=RunSpec)
     site: Site = Field(default_factory=Site)
     behaviour: Behaviour = Field(default_factory=Behaviour)
@@ -763,7 +854,7 @@ class Scenario(Strict):
     handlers: Handlers = Field(default_factory=Handlers)
     policies: Policies = Field(default_factory=Policies)
     timeline: list[TimelineEntry] = Field(
-        default_factory=list, description="changes on given days (roll-outs, shocks), applied in day order")
+        default_factory=list, max_length=1000, description="changes on given days (roll-outs, shocks), applied in day order (at most 1,000)")
     city: CitySpec | None = Field(None, description="optional: many communities in four levels")
 
     @model_validator(mode="before")

@@ -21,6 +21,7 @@ import datetime as _dt
 import math
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from ..experiments.plan import Plan, Point
 from ..experiments.runner import collect
 from ..experiments.seeds import derived_seed
 from ..resources import shipped
+from ..scenario.loader import ScenarioError, _Layer
 from ..scenario.schema import CALIBRATED_FILE
 from .targets import TargetsError, TargetsFile, load_targets
 from .validate import evaluate, plan_for
@@ -102,7 +104,7 @@ class CalibrationConfig(BaseModel):
     @model_validator(mode="after")
     def _unique(self) -> CalibrationConfig:
         labels = [p.label for p in self.parameters]
-        dup = sorted({n for n in labels if labels.count(n) > 1})
+        dup = sorted(n for n, k in Counter(labels).items() if k > 1)
         if dup:
             raise ValueError(f"parameter names must be unique (give 'name'), repeated: {dup}")
         return self
@@ -126,13 +128,13 @@ def default_config_path() -> Path:
 def load_config(path: str | Path | None = None) -> CalibrationConfig:
     path = Path(path) if path is not None else default_config_path()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TargetsError(f"{path}: file not found") from None
-    except yaml.YAMLError as e:
-        raise TargetsError(f"{path}: not valid YAML: {' '.join(str(e).split())}") from None
+        layer = _Layer(path, what="calibration keys")
+    except ScenarioError as e:
+        raise TargetsError(*e.problems) from None
+    if layer.problems:  # duplicate keys
+        raise TargetsError(*layer.problems)
     try:
-        config = CalibrationConfig.model_validate(data)
+        config = CalibrationConfig.model_validate(layer.data)
     except ValidationError as e:
         err = e.errors()[0]
         raise TargetsError(f"{path}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None

@@ -10,6 +10,7 @@ key, what was expected and what was found, like scenario files::
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from pathlib import Path
 from typing import Literal
 
@@ -93,7 +94,7 @@ class TargetsFile(_Strict):
     @model_validator(mode="after")
     def _unique(self) -> TargetsFile:
         ids = [t.id for t in self.targets]
-        dup = sorted({i for i in ids if ids.count(i) > 1})
+        dup = sorted(i for i, n in Counter(ids).items() if n > 1)
         if dup:
             raise ValueError(f"target ids must be unique, repeated: {dup}")
         return self
@@ -131,7 +132,9 @@ def load_targets(path: str | Path | None = None) -> TargetsFile:
     try:
         layer = _Layer(path, what="'targets'")
     except ScenarioError as e:
-        raise TargetsError(str(e)) from None
+        raise TargetsError(*e.problems) from None
+    if layer.problems:  # duplicate keys
+        raise TargetsError(*layer.problems)
     data, lines = layer.data, layer.lines
     try:
         targets = TargetsFile.model_validate(data)
