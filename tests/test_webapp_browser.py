@@ -204,3 +204,39 @@ def test_works_with_no_network(server, browser, shots):
     # fonts and icons came from this machine, too
     assert page.evaluate("() => document.fonts.check('16px Roboto')")
     context.close()
+
+
+def test_a_lever_changed_at_day_30_applies_without_restart_and_the_export_reruns_identically(server, browser, results, shots):
+    import subprocess
+    import sys
+
+    from sim.running.output import DETERMINISTIC_FILES
+
+    context = browser.new_context(viewport=VIEWPORT)
+    page, errors = open_page(context, server)
+    before = {p.name for p in results.iterdir()}
+    step(page, 30)
+    page.click(".cg-group-head-s3")
+    page.get_by_text("Grid workers patrol", exact=True).click()
+    page.wait_for_selector(".cg-restart-levers")
+    assert day_shown(page) == 30  # applied from today: no restart
+    page.wait_for_selector(".cg-ticker-change")
+    assert "Policy changed from today: Grid management starts" in page.inner_text(".cg-ticker")
+    step(page, 5)
+    assert page.locator(".cg-chart .cg-change-label").count() == 6  # a marker on every chart
+    page.screenshot(path=str(shots / "workshop_live_change.png"))
+    page.click(".cg-export-run")
+    page.wait_for_function("(n) => document.querySelectorAll('.cg-export-path').length >= 1")
+    (folder,) = [p for p in results.iterdir() if p.name not in before and not p.name.startswith(".")]
+    assert "day35" in folder.name
+    again = results.parent / f"{folder.name}-again"
+    done = subprocess.run([sys.executable, "-m", "sim", "run", str(folder / "scenario.yaml"), "--out", str(again), "-q"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    for name in DETERMINISTIC_FILES:
+        assert (folder / name).read_bytes() == (again / name).read_bytes(), name
+    page.click(".cg-restart-levers")  # and back to day 0 with the lever on from the start
+    page.wait_for_function("() => document.querySelector('.cg-dayline .cg-day').innerText.includes('Day 0')")
+    assert page.locator(".cg-restart-levers").count() == 0
+    assert errors == []
+    context.close()

@@ -202,6 +202,29 @@ def test_export_writes_the_same_run_folder_as_cogov_run(played, tmp_path):
     assert "-B-" in folders[1].name
 
 
+def test_a_lever_changed_mid_run_goes_to_a_only_and_the_export_reruns_identically(tmp_path):
+    """A lever changed on day 20 of an A/B session changes A from day 20 and not B; the exported
+    folder's scenario.yaml, run with `cogov run`, gives the same files byte for byte."""
+    from sim.cli import main
+    from sim.running.output import DETERMINISTIC_FILES
+
+    s = Session()
+    assert s.configure(make_setup(BASELINE, seed=3, compare=BASELINE))
+    s.advance(20)
+    assert s.change_levers({"policies.red_cells.enabled": True})
+    s.advance(10)
+    f = s.frame()
+    assert [e.day for e in f.a.changes] == [20] and f.b.changes == ()
+    assert [i.day for i in f.a.ticker if i.kind == "change"] == [21]  # the ticker counts days from 1
+    np.testing.assert_array_equal(f.a.series["participation_rate"][:20], f.b.series["participation_rate"][:20])
+    assert not np.array_equal(f.a.series["participation_rate"][20:], f.b.series["participation_rate"][20:])
+    assert not s.change_levers({"policies.joint_meetings.interval_days": 0}) and "interval" in s.error
+    (folder, _) = s.export_runs(tmp_path / "export")
+    assert main(["run", str(folder / "scenario.yaml"), "--out", str(tmp_path / "again"), "-q"]) == 0
+    for name in DETERMINISTIC_FILES:
+        assert (folder / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
+
+
 def test_a_city_has_per_community_rates_and_drill_down():
     s = Session()
     assert s.configure(make_setup(SCENARIOS / "city.yaml", seed=1))
@@ -300,17 +323,27 @@ def test_page_steps_and_switches_language(page):
     wait_for(lambda: _w(rc, v.Html, "cg-title").children == ["党建引领社区共治 · 互动演示"])
 
 
-def test_page_lever_change_restarts_with_the_lever(page):
+def test_page_lever_change_sets_the_start_before_play_and_applies_from_today_after(page):
     rc = page
-    _w(rc, v.Btn, "cg-step").click()
-    wait_for(lambda: "Day 1 of" in _dayline(rc))
     _w(rc, v.Btn, "cg-group-head-s3").click()
     wait_for(lambda: rc.find(v.Checkbox, label="Grid workers patrol").widgets)
     box = rc.find(v.Checkbox, label="Grid workers patrol")
-    box.widget.v_model = True
-    wait_for(lambda: "Day 0 of" in _dayline(rc) and rc.find(v.Html, children=["1 lever(s) changed from the starting point"]).widgets)
+    box.widget.v_model = True  # day 0: the starting point changes, nothing to apply
+    wait_for(lambda: rc.find(v.Html, children=["1 lever(s) changed from the starting point"]).widgets)
     _w(rc, v.Btn, "cg-levers-clear").click()
     wait_for(lambda: not rc.find(v.Html, children=["1 lever(s) changed from the starting point"]).widgets)
+    for _ in range(3):
+        _w(rc, v.Btn, "cg-step").click()
+    wait_for(lambda: "Day 3 of" in _dayline(rc))
+    rc.find(v.Checkbox, label="Grid workers patrol").widget.v_model = True  # while it runs: from today
+    wait_for(lambda: _w(rc, v.Btn, "cg-restart-levers"))
+    assert "Day 3 of" in _dayline(rc)  # no restart
+    wait_for(lambda: any("Policy changed from today: Grid management starts" in w.unsafe_innerHTML
+                         for w in rc.find(solara.widgets.HTML).widgets))
+    charts = [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets if "cg-chart-svg" in w.unsafe_innerHTML]
+    assert charts and all("cg-change-label" in c for c in charts)  # a marker and its label on every chart
+    _w(rc, v.Btn, "cg-restart-levers").click()  # back to day 0, with grid management from the start
+    wait_for(lambda: "Day 0 of" in _dayline(rc) and rc.find(v.Html, children=["1 lever(s) changed from the starting point"]).widgets)
 
 
 def test_page_refuses_a_bad_seed(page):

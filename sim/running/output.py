@@ -209,6 +209,16 @@ def check_target(out_dir: str | os.PathLike[str], *, force: bool = False) -> Pat
     return target
 
 
+def what_ran(model):
+    """The resolved scenario of what the folder holds: for a run stopped early (a workshop's
+    export), its days so far and the timeline entries applied by then, so that `cogov run` on it
+    gives the same folder."""
+    if model.day >= model.days:
+        return model.config
+    run = model.config.run.model_copy(update={"days": max(1, model.day)})
+    return model.config.model_copy(update={"run": run, "timeline": [e for e in model.config.timeline if e.day < model.day]})
+
+
 def _sibling(target: Path, tag: str) -> Path:
     """A fresh hidden folder name next to the target, e.g. `.baseline-seed42.tmp-1234-0`."""
     for n in range(1000):
@@ -250,7 +260,7 @@ def write_run_folder(model, out_dir: str | os.PathLike[str], *, scenario_path: s
         periods = periods_table(model)
         digests["periods.parquet"] = _write(tmp / "periods.parquet", parquet_bytes(pa.Table.from_pandas(periods, preserve_index=False)))
         digests["periods.csv"] = _write(tmp / "periods.csv", table_csv(periods))
-        digests["scenario.yaml"] = _write(tmp / "scenario.yaml", scenario_to_yaml(model.config).encode("utf-8"))
+        digests["scenario.yaml"] = _write(tmp / "scenario.yaml", scenario_to_yaml(what_ran(model)).encode("utf-8"))
         versions = package_versions()
         meta = {"scenario": model.config.name, "seed": model.seed, "days": model.day,
                 "residents": model.population.n, "communities": len(names), "version": versions["cogov"]}

@@ -32,6 +32,7 @@ from ..i18n import LANGUAGES, t
 from .charts import Charts, Tiles, charts_png
 from .controls import ABPanel, ExportPanel, LeverPanel, RunPanel, ScenarioPanel, preset_label
 from .mapview import CityGrid, CommunityMap, MapLegend
+from .levers import LEVERS
 from .session import Frame, Session, find_presets, load_preset, make_setup, scenario_for
 from .style import CSS
 from .ticker import Ticker
@@ -182,6 +183,9 @@ def _initial_lang(default: str) -> str:
     return lang if lang in LANGUAGES else default
 
 
+_UNSET = object()
+
+
 @solara.component
 def Page():
     cfg = solara.use_memo(app_config, [])
@@ -192,7 +196,8 @@ def Page():
     by_key = {p.key: p for p in presets}
     first = presets[0].key if presets else ""
     preset = solara.use_reactive(first)
-    overrides = solara.use_reactive({})
+    overrides = solara.use_reactive({})  # the levers as they stand now (the panel shows these)
+    start = solara.use_reactive({})  # the levers at day 0: what the models are built with
     seed = solara.use_reactive(None)
     ab = solara.use_reactive(False)
     compare = solara.use_reactive("party_led" if "party_led" in by_key and first != "party_led" else first)
@@ -200,7 +205,7 @@ def Page():
     speed = solara.use_reactive(5)
     colour = solara.use_reactive("participation")
     frame = solara.use_reactive(None)
-    status = solara.use_reactive((False, False))  # (models ready, run finished): the controls' only view of a frame
+    status = solara.use_reactive((False, False, False))  # (models ready, run finished, started): the controls' only view of a frame
     generation = solara.use_reactive(0)
     L = lang.value
 
@@ -208,23 +213,24 @@ def Page():
         """Hand a fresh frame to the live view (and the run state to the controls when it changes)."""
         f = session.frame()
         frame.set(f)
-        now = (f.a is not None, f.a is not None and not f.a.running)
+        now = (f.a is not None, f.a is not None and not f.a.running, f.a is not None and f.a.day > 0)
         if now != status.value:
             status.set(now)
 
     current = by_key.get(preset.value, presets[0] if presets else None)
     other = by_key.get(compare.value, current)
-    setup = make_setup(current.path, overrides.value, seed.value, other.path if ab.value else None) if current else None
+    setup = make_setup(current.path, start.value, seed.value, other.path if ab.value else None) if current else None
+    shown = make_setup(current.path, overrides.value) if current else None
 
     def resolve():
-        if setup is None:
+        if shown is None:
             return None, None
         try:
-            return scenario_for(setup), None
+            return scenario_for(shown), None
         except Exception as e:  # noqa: BLE001 — shown beside the levers
             return None, str(e)
 
-    scenario, lever_error = solara.use_memo(resolve, [setup])
+    scenario, lever_error = solara.use_memo(resolve, [shown])
 
     def build(cancel: threading.Event):
         if setup is None:
@@ -244,8 +250,28 @@ def Page():
     def choose_preset(key: str):
         if key != preset.value:
             overrides.set({})
+            start.set({})
             seed.set(None)
             preset.set(key)
+
+    def set_levers(new: dict):
+        """Before the run starts, the levers set its starting point; once it runs, a change
+        applies to A from the current day (a timeline entry of its run)."""
+        if not session.started:
+            overrides.set(new)
+            start.set(new)
+            return
+        base = load_preset(current.path)
+        changed = {k: v for k, v in new.items() if overrides.value.get(k, _UNSET) != v}
+        changed.update({k: LEVERS[k].value_in(base) for k in overrides.value if k not in new})  # back to the preset's
+        overrides.set(new)
+        if changed and session.change_levers(changed):
+            publish()
+
+    def restart_with_levers():
+        playing.set(False)
+        start.set(dict(overrides.value))
+        generation.set(generation.value + 1)
 
     def step():
         session.advance(1)
@@ -253,6 +279,7 @@ def Page():
 
     def reset():
         playing.set(False)
+        overrides.set(dict(start.value))  # the levers as they were at day 0
         generation.set(generation.value + 1)
 
     def select_community(c: int):
@@ -285,7 +312,8 @@ def Page():
                 ScenarioPanel(presets, preset.value, choose_preset, seed, default_seed, L)
                 RunPanel(status.value, playing, speed, step, reset, L)
                 ABPanel(presets, ab, compare, L)
-                LeverPanel(scenario, overrides, L, lever_error)
+                LeverPanel(scenario, overrides.value, set_levers, L, lever_error, live=status.value[2],
+                           restart=restart_with_levers)
                 ExportPanel(lambda lg: session.export_runs(cfg.results_dir, lg), export_png, L)
             with solara.Column(classes=["cg-main"], gap="6px"):
                 LiveView(frame, L, presentation.value, colour, names, select_community, dismiss, building)

@@ -23,10 +23,12 @@ import solara
 
 from ..i18n import metric_label, t
 from ..metrics import METRICS, Kind
+from ..scenario.timeline import entry_label
 from .session import Frame, SimFrame
 
 A_COLOUR = "#1f5fa8"
 B_COLOUR = "#d35400"
+CHANGE_COLOUR = "#7b3fa0"  # markers of levers changed mid-run (as the ticker's ◆)
 TRUST = ("trust_party", "trust_residents_committee", "trust_property_company", "trust_government")
 
 
@@ -168,6 +170,16 @@ def chart_svg(spec: ChartSpec, a: SimFrame, b: SimFrame | None, lang: str, big: 
         draw(a, k, _colour(spec, k, A_COLOUR), False)
         if b is not None:
             draw(b, k, _colour(spec, k, B_COLOUR), True)
+    for j, entry in enumerate(a.changes):  # a lever changed mid-run: a marker and its label
+        xx = float(X(entry.day))
+        label = entry_label(entry, lang)
+        short = label if len(label) <= 28 else label[:27] + "…"
+        parts.append(f'<line x1="{xx:.1f}" x2="{xx:.1f}" y1="{top}" y2="{top + ph}" stroke="{CHANGE_COLOUR}" '
+                     f'stroke-width="1.5" stroke-dasharray="4,3"><title>{escape(label)}</title></line>')
+        anchor = "end" if xx > left + pw * 0.7 else "start"
+        dx = -4 if anchor == "end" else 4
+        parts.append(f'<text x="{xx + dx:.1f}" y="{top + fs * (1.0 + 1.1 * (j % 3)):.1f}" text-anchor="{anchor}" '
+                     f'fill="{CHANGE_COLOUR}" style="font-size:{fs * 0.8:.0f}px" class="cg-change-label">{escape(short)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -238,6 +250,10 @@ def charts_png(frame: Frame, lang: str, names: tuple[str, str]) -> bytes:
             lo, hi = y_range(spec, lines)
             ax.set_ylim(lo, hi)
             ax.set_xlim(0, a.days)
+            for j, entry in enumerate(a.changes):
+                ax.axvline(entry.day, color=CHANGE_COLOUR, ls="--", lw=1.2)
+                ax.annotate(entry_label(entry, lang), xy=(entry.day, 1.0), xycoords=("data", "axes fraction"),
+                            xytext=(3, -3 - 11 * j), textcoords="offset points", fontsize=8, color=CHANGE_COLOUR, va="top")
             if spec.kind == Kind.SHARE:
                 from matplotlib.ticker import PercentFormatter
                 ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))

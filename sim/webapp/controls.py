@@ -92,10 +92,10 @@ def ScenarioPanel(presets: list[Preset], preset: str, on_preset: Callable[[str],
 
 
 @solara.component
-def RunPanel(status: tuple[bool, bool], playing: solara.Reactive[bool], speed: solara.Reactive[int],
+def RunPanel(status: tuple[bool, bool, bool], playing: solara.Reactive[bool], speed: solara.Reactive[int],
              on_step: Callable[[], None], on_reset: Callable[[], None], lang: str):
-    """Play / pause, one day, reset and speed. `status`: (models ready, run finished)."""
-    ready, finished = status
+    """Play / pause, one day, reset and speed. `status`: (models ready, run finished, started)."""
+    ready, finished, _ = status
     labels = [speed_label(s, lang) for s in SPEEDS]
     with solara.Column(classes=["cg-section", "cg-run"], gap="6px"):
         solara.Text(t("workshop.run", lang), classes=["cg-h2"])
@@ -200,9 +200,12 @@ def LeverSection(section: SectionSpec, scenario: Scenario, on_change: Callable[[
 
 
 @solara.component
-def LeverPanel(scenario: Scenario | None, overrides: solara.Reactive[dict], lang: str, error: str | None = None):
-    """The levers grouped as the source groups them (S1..S6). A change is checked against the
-    schema and becomes an override of the starting point; the run restarts from day 0."""
+def LeverPanel(scenario: Scenario | None, levers: dict, set_levers: Callable[[dict], None], lang: str,
+               error: str | None = None, live: bool = False, restart: Callable[[], None] | None = None):
+    """The levers grouped as the source groups them (S1..S6), as they stand now. A change is
+    checked against the schema; before the run starts it sets the starting point, once it runs
+    (`live`) it applies from the current day, and `restart` begins again from day 0 with the
+    levers as they stand."""
     problem = solara.use_reactive(None)
     open_group = solara.use_reactive(None)
 
@@ -216,18 +219,21 @@ def LeverPanel(scenario: Scenario | None, overrides: solara.Reactive[dict], lang
             problem.set(str(e))
             return
         problem.set(None)
-        new = dict(overrides.value)
-        new[path] = value
-        overrides.set(new)
+        set_levers({**levers, path: value})
 
     with solara.Column(classes=["cg-section", "cg-levers"], gap="4px"):
         solara.Text(t("workshop.levers", lang), classes=["cg-h2"])
-        solara.Text(t("workshop.levers_note", lang), classes=["cg-muted"])
-        if overrides.value:
-            with solara.Row(gap="8px", style={"align-items": "center"}):
-                solara.Text(t("workshop.levers_changed", lang, n=len(overrides.value)), classes=["cg-muted"])
-                solara.Button(t("workshop.levers_clear", lang), on_click=lambda: overrides.set({}), text=True, small=True,
-                              classes=["cg-levers-clear"])
+        note = t("workshop.levers_live" if live else "workshop.levers_note", lang)
+        solara.Text(note, classes=["cg-muted", "cg-levers-note"])
+        if levers:
+            with solara.Row(gap="8px", style={"align-items": "center", "flex-wrap": "wrap"}):
+                solara.Text(t("workshop.levers_changed", lang, n=len(levers)), classes=["cg-muted"])
+                if not live:
+                    solara.Button(t("workshop.levers_clear", lang), on_click=lambda: set_levers({}), text=True, small=True,
+                                  classes=["cg-levers-clear"])
+        if live and restart is not None:
+            solara.Button(t("workshop.restart_with_levers", lang), on_click=restart, text=True, small=True,
+                          classes=["cg-restart-levers"])
         if problem.value or error:
             solara.Text(problem.value or error, classes=["cg-error"])
         if scenario is None:

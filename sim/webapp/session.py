@@ -32,7 +32,7 @@ from ..metrics.definitions import Scope, resolution_rate
 from ..model import CoGovModel, resolve_scenario
 from ..resources import shipped
 from ..scenario import Scenario, ScenarioError, load_scenario
-from ..scenario.schema import CATEGORIES
+from ..scenario.schema import CATEGORIES, TimelineEntry
 from .levers import check_overrides
 
 TICKER_KEEP = 40
@@ -128,11 +128,12 @@ class TickerItem:
     """One line of the ticker, language-free: the page words it (sim.webapp.ticker)."""
 
     day: int  # 1-based day the event happened on
-    kind: str  # reported, spotted, noticed_red_cell, red_cell_helps, resolved, on_the_spot, escalated, misrouted, gave_up, gave_up_waiting, handover
+    kind: str  # reported, spotted, noticed_red_cell, red_cell_helps, resolved, on_the_spot, escalated, misrouted, gave_up, gave_up_waiting, handover, change
     category: str
     community: str | None  # None in a one-community run
     building: int  # 1-based building number within its community
     channel: str | None
+    change: TimelineEntry | None = None  # kind "change": the timeline entry (a lever changed mid-run)
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,7 @@ class SimFrame:
     city: CityData | None
     ticker: tuple[TickerItem, ...]  # newest first
     community_names: tuple[str, ...]
+    changes: tuple[TimelineEntry, ...] = ()  # the run's timeline entries so far (markers on the charts)
 
 
 @dataclass(frozen=True)
@@ -214,6 +216,14 @@ class Sim:
     def step(self) -> None:
         self.model.step()
         self._read_log()
+
+    def apply(self, changes: dict[str, Any]) -> TimelineEntry:
+        """Change levers from today on (`CoGovModel.apply`: a timeline entry on this day), and say
+        so in the ticker."""
+        entry = self.model.apply(changes)
+        self.ticker.appendleft(TickerItem(day=self.model.day + 1, kind="change", category="", community=None, building=0,
+                                          channel=None, change=entry))
+        return entry
 
     # --- ticker --------------------------------------------------------------------------------
     def _read_log(self) -> None:
@@ -308,7 +318,7 @@ class Sim:
             label=self.label, scenario_name=m.config.name, seed=m.seed, day=m.day, days=m.days,
             running=bool(m.running), residents=m.population.n, series=series, headline=headline,
             map=self.map_data(community), city=self.city_data(), ticker=tuple(self.ticker),
-            community_names=tuple(m.geography.names),
+            community_names=tuple(m.geography.names), changes=tuple(m.timeline.applied),
         )
 
 
@@ -389,6 +399,24 @@ class Session:
 
     def reset(self) -> bool:
         return self.configure(self.setup) if self.setup is not None else False
+
+    @property
+    def started(self) -> bool:
+        """Whether A has simulated a day (a lever change then applies from the current day)."""
+        return self.a is not None and self.a.model.day > 0
+
+    def change_levers(self, changes: dict[str, Any]) -> bool:
+        """Change levers of A (only) from its current day on, without a restart: its charts part
+        from B's from today. False, with `error` set, if the change is refused."""
+        with self.lock:
+            if self.a is None or not changes:
+                return False
+            try:
+                self.a.apply(check_overrides(changes))
+            except (ScenarioError, ValueError) as e:
+                self.error = str(e)
+                return False
+            return True
 
     # --- running -------------------------------------------------------------------------------
     @property

@@ -44,7 +44,7 @@ CSS = """
 .cg-group-head.v-btn { width: 100%; justify-content: space-between; font-weight: 700; font-size: .98rem; height: auto !important; min-height: 40px; padding: 6px 8px !important; white-space: normal; text-align: left; background: #f1f3f6 !important; margin-top: 6px; }
 .cg-group-head .v-btn__content { white-space: normal; flex: 1 1 auto; justify-content: flex-start; gap: 6px; }
 .cg-group-about { color: #444; font-size: .88rem; margin: 0 0 6px 0; display: block; }
-.cg-tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(165px, 1fr)); gap: 10px; margin: 6px 0 10px 0; }
+.cg-tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); gap: 10px; margin: 6px 0 10px 0; }
 .cg-tile-b-row { display: block; }
 .cg-tile-metric { background: #fff; border: 1px solid #dde1e6; border-radius: 8px; padding: 8px 12px; min-width: 0; }
 .cg-tile-label { font-size: .85rem; color: #444; display: block; line-height: 1.25; min-height: 2.1em; }

@@ -13,6 +13,7 @@ from html import escape
 import solara
 
 from ..i18n import t
+from ..scenario.timeline import entry_label
 from .session import TickerItem
 
 #: a mark and a colour per kind of line, so the room can read the ticker at a glance
@@ -28,11 +29,14 @@ MARKS = {
     "gave_up": ("✖", "#6b6b6b"),
     "gave_up_waiting": ("✖", "#6b6b6b"),
     "handover": ("⇄", "#b9770e"),
+    "change": ("◆", "#7b3fa0"),
 }
 
 
 def sentence(item: TickerItem, lang: str) -> str:
     """The ticker line of one event, without its day."""
+    if item.kind == "change":
+        return t("workshop.ticker_line.change", lang, label=entry_label(item.change, lang))
     place = (t("workshop.ticker_line.place_in", lang, community=item.community, building=item.building)
              if item.community else t("workshop.ticker_line.place", lang, building=item.building))
     fields = {"place": place, "category": t(f"dispute.category_short.{item.category}", lang)}
