@@ -83,7 +83,7 @@ CSS = """
 .cg-present .cg-main { padding: 10px 14px 40px 14px; }
 .cg-present .cg-muted, .cg-present .cg-legend, .cg-present .cg-tile-label { color: #111; }
 .cg-present .cg-tile-value { font-size: 2.6rem; color: #0b3d91; }
-.cg-present .cg-tiles { grid-template-columns: repeat(3, minmax(0, 1fr)); }
+.cg-present .cg-tiles { grid-template-columns: repeat(4, minmax(0, 1fr)); }
 .cg-present .cg-tile-b { font-size: 1.4rem; }
 .cg-present .cg-day { font-size: 2.2rem; }
 .cg-present .cg-h2 { font-size: 1.45rem; }
