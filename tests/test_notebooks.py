@@ -15,7 +15,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 def test_there_are_notebooks():
     names = {p.stem for p in NOTEBOOKS}
-    assert {"01_quick_start", "02_policy_levers", "03_sweep_sensitivity", "04_city"} <= names
+    assert {"01_quick_start", "02_policy_levers", "03_sweep_sensitivity", "04_city", "05_policy_over_time"} <= names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
