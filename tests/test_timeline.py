@@ -312,3 +312,56 @@ def test_a_sweep_varies_a_timeline_entry_by_its_day_and_its_settings(tmp_path):
     (tmp_path / "bad2.yaml").write_text("base: base.yaml\nparameters:\n  timeline.3.day: [20, 30]\n")
     with pytest.raises(SweepError, match=r"'timeline' has 1 items \(0..0\), found '3'"):
         load_sweep(tmp_path / "bad2.yaml")
+
+
+def _log(m) -> pd.DataFrame:
+    return m.disputes.book.event_table(list(m.geography.names)).to_pandas()
+
+
+def _after(m, day: int, event: str, **where) -> int:
+    log = _log(m)
+    rows = log[(log["event"] == event) & (log["day"] >= day)]
+    for column, value in where.items():
+        rows = rows[rows[column] == value]
+    return len(rows)
+
+
+#: (setting(s) of an entry on day 50, what the run without it shows after day 50 → what it must show with it)
+KINDS = {
+    "joint meetings start": ({"policies.joint_meetings.enabled": True},
+                             lambda m: _after(m, 50, "start", channel="joint_meeting"), lambda n0, n1: n0 == 0 and n1 >= 3),
+    "red cells start": ({"policies.red_cells.enabled": True},
+                        lambda m: _after(m, 50, "notice", detail="red_cell"), lambda n0, n1: n0 == 0 and n1 >= 3),
+    "professionals sent down": ({"policies.multi_channel.enabled": True},
+                                lambda m: _after(m, 50, "route", channel="professional"), lambda n0, n1: n0 == 0 and n1 >= 2),
+    "the property company leaves": ({"site.property_company.present": False},
+                                    lambda m: _after(m, 50, "start", channel="property_desk"), lambda n0, n1: n0 >= 5 and n1 == 0),
+    "an owners' committee forms": ({"site.owners_committee.present": True, "site.owners_committee.assembly_interval_days": 30},
+                                   lambda m: float(series(m)["participation_assembly"].iloc[50:].max()), lambda a0, a1: a0 == 0 and a1 >= 0.05),
+    "disputes treble": ({"disputes.rate_multiplier": 3.0},
+                        lambda m: _after(m, 50, "arise"), lambda n0, n1: n1 >= 2.2 * n0),
+}
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=list(KINDS))
+def test_each_kind_of_entry_changes_nothing_before_its_day_and_its_target_after(kind):
+    settings, measure, effect = KINDS[kind]
+    without = run(150, 21, {"site.households": 800})
+    with_ = run(150, 21, {"site.households": 800}, [{"day": 50, "set": settings}])
+    pd.testing.assert_frame_equal(series(without).iloc[:50], series(with_).iloc[:50])
+    early = _log(with_)
+    assert early[early["day"] < 50].reset_index(drop=True).equals(_log(without).query("day < 50").reset_index(drop=True))
+    assert effect(measure(without), measure(with_)), (measure(without), measure(with_))
+
+
+def test_a_fee_rise_lowers_payment_from_its_day():
+    from sim.metrics.definitions import Period
+    from sim.metrics.periods import in_period
+
+    rates = []
+    for scale in (None, 2.0):
+        m = run(180, 4, {"site.households": 1500}, [{"day": 60, "scale": {"site.property_company.monthly_fee": scale}}]
+                if scale else None)
+        rates.append([in_period(m, p)["fee_collection_rate"] for p in (Period(0, 60), Period(60, 180))])
+    (before0, after0), (before1, after1) = rates
+    assert before0 == before1 and after0 - after1 >= 0.05  # the doubled fee costs at least 5 points of payment
