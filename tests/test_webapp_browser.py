@@ -240,3 +240,22 @@ def test_a_lever_changed_at_day_30_applies_without_restart_and_the_export_reruns
     assert page.locator(".cg-restart-levers").count() == 0
     assert errors == []
     context.close()
+
+
+def test_a_reload_finds_the_running_session_and_another_tab_does_not(server, browser):
+    context = browser.new_context(viewport=VIEWPORT)
+    page, errors = open_page(context, server)
+    step(page, 4)
+    page.click(".cg-group-head-s3")
+    page.get_by_text("Grid workers patrol", exact=True).click()  # a live change, on day 4
+    page.wait_for_selector(".cg-restart-levers")
+    page.reload()
+    page.wait_for_function("() => (document.querySelector('.cg-dayline .cg-day') || {}).innerText === 'Day 4 of 365'",
+                           timeout=60_000)
+    page.wait_for_selector(".cg-ticker-change")  # the same run, its change included
+    other = context.new_page()  # a second tab of the same browser: a session of its own
+    other.goto(server)
+    other.wait_for_selector(".cg-dayline .cg-day", timeout=60_000)
+    wait_day(other, 0)
+    assert day_shown(page) == 4 and errors == []
+    context.close()

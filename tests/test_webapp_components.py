@@ -346,13 +346,16 @@ def test_page_lever_change_sets_the_start_before_play_and_applies_from_today_aft
     wait_for(lambda: "Day 0 of" in _dayline(rc) and rc.find(v.Html, children=["1 lever(s) changed from the starting point"]).widgets)
 
 
-def test_page_refuses_a_bad_seed(page):
+@pytest.mark.parametrize("text", ["-4", "abc", "2.5", ""])
+def test_page_refuses_a_bad_seed(page, text):
     rc = page
     field = _w(rc, v.TextField, "cg-seed")
-    field.v_model = "-4"
+    field.v_model = text
     field.fire_event("focusout", None)  # the seed is taken when the field is left
     wait_for(lambda: _w(rc, v.Html, "cg-seed-error"))
     assert "Random seed" in field.label and "seed 42" in _dayline(rc)
+    _w(rc, v.Btn, "cg-lang-zh").click()  # the message follows the page's language
+    wait_for(lambda: "随机种子" in _w(rc, v.Html, "cg-seed-error").children[0])
 
 
 def test_two_pages_do_not_share_a_model(monkeypatch):
@@ -402,3 +405,27 @@ def test_live_view_shows_a_step_failure_as_a_message():
     assert rc.find(v.Html, children=["出现问题"]).widgets
     assert rc.find(v.Html, children=["day 4: RuntimeError: queue exploded"]).widgets
     rc.close()
+
+
+def test_sessions_are_found_again_by_token_and_freed_once_no_page_shows_them():
+    from sim.webapp.session import Sessions
+
+    class PageContext:  # what a Solara page context tells: whether it has closed
+        def __init__(self):
+            self.closed_event = __import__("threading").Event()
+
+    sessions = Sessions(linger=30.0)
+    tab = PageContext()
+    token, s = sessions.open(None, tab)
+    assert s.configure(make_setup(BASELINE, seed=1)) and s.advance(3) == 3
+    reloaded = PageContext()
+    assert sessions.open(token, reloaded) == (token, s)  # the reload finds the running session
+    sessions.close(token, tab)
+    assert sessions.sweep(now=10**9) == 0  # the reloaded page still shows it
+    reloaded.closed_event.set()  # the tab closed and its context ended
+    now = __import__("time").monotonic()
+    assert sessions.sweep(now) == 0 and len(sessions) == 1  # it lingers, in case the tab comes back
+    assert sessions.sweep(now + 31) == 1 and len(sessions) == 0
+    assert s.a is None and s.b is None  # its models are gone
+    other, fresh = sessions.open(token, PageContext())
+    assert other != token and fresh is not s  # too late: a new session

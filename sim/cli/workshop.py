@@ -32,7 +32,9 @@ DEFAULT_PORT = 8765
 SOLARA_ENV = {
     "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
     "SOLARA_ASSETS_PROXY": "True",
-    "SOLARA_KERNEL_CULL_TIMEOUT": "1h",  # a closed tab's session (its models) is freed after an hour, not a day
+    # a closed tab's page context ends 20 s after its connection (not a day later); its session
+    # (the models) is freed 30 s after that (sim.webapp.session.Sessions), within a minute in all
+    "SOLARA_KERNEL_CULL_TIMEOUT": "20s",
 }
 
 

@@ -26,14 +26,16 @@ from html import escape
 from pathlib import Path
 from urllib.parse import parse_qs
 
+import ipyvuetify as v
 import solara
+import traitlets
 
 from ..i18n import LANGUAGES, t
 from .charts import Charts, Tiles, charts_png
 from .controls import ABPanel, ExportPanel, LeverPanel, RunPanel, ScenarioPanel, preset_label
 from .mapview import CityGrid, CommunityMap, MapLegend
 from .levers import LEVERS
-from .session import Frame, Session, find_presets, load_preset, make_setup, scenario_for
+from .session import SESSIONS, Frame, Session, find_presets, load_preset, make_setup, scenario_for
 from .style import CSS
 from .ticker import Ticker
 
@@ -186,21 +188,85 @@ def _initial_lang(default: str) -> str:
 _UNSET = object()
 
 
+class TabMemory(v.VuetifyTemplate):
+    """Remembers this tab's session token in the browser's sessionStorage, which belongs to one
+    tab and survives its reloads (unlike a cookie, shared by every tab). On mount it reports what
+    it remembered (`stored`, "" for nothing); it keeps whatever `token` it is given."""
+
+    template = traitlets.Unicode("""
+<template><span></span></template>
+<script>
+module.exports = {
+  mounted() { this.stored = window.sessionStorage.getItem("cogov-session") || ""; },
+  watch: { token(value) { if (value) { window.sessionStorage.setItem("cogov-session", value); } } },
+};
+</script>""").tag(sync=True)
+    token = traitlets.Unicode("").tag(sync=True)
+    stored = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+
+
+def _in_browser() -> bool:
+    """Whether the page is served to a browser by the Solara server (not rendered in a test)."""
+    import sys
+
+    return "solara.server.starlette" in sys.modules and _page_context() is not None
+
+
+def _page_context():
+    """The Solara context of the page being rendered (None outside a server, as in tests)."""
+    try:
+        from solara.server import kernel_context
+
+        return kernel_context.get_current_context()
+    except Exception:  # noqa: BLE001 — no server: nothing to watch
+        return None
+
+
 @solara.component
 def Page():
     cfg = solara.use_memo(app_config, [])
     presets = solara.use_memo(lambda: find_presets(cfg.scenarios_dir, cfg.scenario), [])
-    session = solara.use_memo(Session, [])
+    opened = solara.use_memo(lambda: SESSIONS.open(None, _page_context()), [])
+    held, set_held = solara.use_state(opened)
+    token, session = held
+    # the token this tab remembered: None until the tab has said (no browser tab, as in tests: "")
+    remembered = solara.use_reactive(None if _in_browser() else "")
     lang = solara.use_reactive(_initial_lang(cfg.lang))
     presentation = solara.use_reactive(False)
     by_key = {p.key: p for p in presets}
     first = presets[0].key if presets else ""
+    by_path = {p.path: p.key for p in presets}
     preset = solara.use_reactive(first)
     overrides = solara.use_reactive({})  # the levers as they stand now (the panel shows these)
     start = solara.use_reactive({})  # the levers at day 0: what the models are built with
     seed = solara.use_reactive(None)
     ab = solara.use_reactive(False)
     compare = solara.use_reactive("party_led" if "party_led" in by_key and first != "party_led" else first)
+
+    def recall(stored: str):
+        """The tab said which session it had (its sessionStorage survives a reload): show that one
+        as it was — preset, levers, seed, A/B and the run's day — if the server still has it."""
+        found = SESSIONS.find(stored) if stored else None
+        if found is not None and found is not session:
+            SESSIONS.close(token, _page_context())
+            SESSIONS.open(stored, _page_context())
+            was = found.setup
+            if was is not None:
+                preset.set(by_path.get(was.preset, first))
+                start.set(was.overrides_dict())
+                overrides.set(dict(found.levers))
+                seed.set(was.seed)
+                ab.set(was.compare is not None)
+                if was.compare in by_path:
+                    compare.set(by_path[was.compare])
+            set_held((stored, found))
+        remembered.set(stored or "")
+
+    def leave():
+        page = _page_context()
+        return lambda: SESSIONS.close(held[0], page)
+
+    solara.use_effect(leave, [held[0]])
     playing = solara.use_reactive(False)
     speed = solara.use_reactive(5)
     colour = solara.use_reactive("participation")
@@ -233,13 +299,14 @@ def Page():
     scenario, lever_error = solara.use_memo(resolve, [shown])
 
     def build(cancel: threading.Event):
-        if setup is None:
+        if setup is None or remembered.value is None:  # wait until the tab has said which session it had
             return
-        session.configure(setup)
+        if not (generation.value == 0 and session.setup == setup and session.a is not None):  # not the same run found again
+            session.configure(setup)
         if not cancel.is_set():
             publish()
 
-    built = solara.use_thread(build, dependencies=[setup, generation.value], intrusive_cancel=False)
+    built = solara.use_thread(build, dependencies=[setup, generation.value, remembered.value, token], intrusive_cancel=False)
     building = built.state in (solara.ResultState.STARTING, solara.ResultState.WAITING, solara.ResultState.RUNNING)
     solara.Style(CSS)
     if current is None:
@@ -297,6 +364,7 @@ def Page():
 
     root = ["cg-root"] + (["cg-present"] if presentation.value else [])
     with solara.Column(classes=root, gap="0px"):
+        TabMemory.element(token=token if remembered.value is not None else "", on_stored=recall)
         with solara.Row(classes=["cg-header"], gap="16px", justify="space-between"):
             with solara.Column(gap="0px"):
                 solara.Text(t("workshop.title", L), classes=["cg-title"])

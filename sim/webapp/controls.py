@@ -55,7 +55,7 @@ def format_value(spec: LeverSpec, value: Any) -> str:
 @solara.component
 def ScenarioPanel(presets: list[Preset], preset: str, on_preset: Callable[[str], None], seed: solara.Reactive[int | None],
                   default_seed: int, lang: str):
-    seed_error = solara.use_reactive(None)
+    seed_error = solara.use_reactive(False)
     labels = [preset_label(p, lang) for p in presets]
     by_label = dict(zip(labels, presets))
     current = next((p for p in presets if p.key == preset), presets[0])
@@ -65,17 +65,15 @@ def ScenarioPanel(presets: list[Preset], preset: str, on_preset: Callable[[str],
         if p is not None:
             on_preset(p.key)
 
-    def on_seed(value):
-        try:
-            v = int(value)
-        except (TypeError, ValueError):
-            seed_error.set(t("workshop.seed_bad", lang))
+    def on_seed(text):
+        """The box holds text: anything but a whole number >= 0 ("abc", "-4", "2.5") is refused
+        with a message in the page's language, never ignored."""
+        text = str(text).strip()
+        if not text.isdigit() or int(text) > 2**63 - 1:
+            seed_error.set(True)
             return
-        if v < 0 or v != value:
-            seed_error.set(t("workshop.seed_bad", lang))
-            return
-        seed_error.set(None)
-        seed.set(v)
+        seed_error.set(False)
+        seed.set(int(text))
 
     with solara.Column(classes=["cg-section", "cg-scenario"], gap="4px"):
         solara.Text(t("workshop.scenario", lang), classes=["cg-h2"])
@@ -83,10 +81,10 @@ def ScenarioPanel(presets: list[Preset], preset: str, on_preset: Callable[[str],
                       classes=["cg-preset"])
         if lang == "en" and current.description:
             solara.Text(current.description, classes=["cg-muted"])
-        solara.InputInt(t("workshop.seed", lang), value=default_seed if seed.value is None else seed.value,
-                        on_value=on_seed, continuous_update=False, classes=["cg-seed"])
-        if seed_error.value:
-            solara.Text(seed_error.value, classes=["cg-error", "cg-seed-error"])
+        solara.InputText(t("workshop.seed", lang), value=str(default_seed if seed.value is None else seed.value),
+                         on_value=on_seed, continuous_update=False, classes=["cg-seed"])
+        if seed_error.value:  # worded at each render, so it follows the page's language
+            solara.Text(t("workshop.seed_bad", lang), classes=["cg-error", "cg-seed-error"])
         else:
             solara.Text(t("workshop.seed_help", lang), classes=["cg-muted"])
 
@@ -215,8 +213,8 @@ def LeverPanel(scenario: Scenario | None, levers: dict, set_levers: Callable[[di
         spec = LEVERS[path]
         try:
             value = spec.check(value)
-        except ValueError as e:
-            problem.set(str(e))
+        except ValueError:  # said in the page's language, with the range the schema allows
+            problem.set(t("workshop.bad_value", lang, min=fmt_number(spec.minimum), max=fmt_number(spec.maximum)))
             return
         problem.set(None)
         set_levers({**levers, path: value})

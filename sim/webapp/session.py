@@ -14,12 +14,14 @@ Every number shown comes from the model's DataCollector (the daily metrics of th
 from __future__ import annotations
 
 import functools
+import gc
 import math
 import os
+import secrets
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -372,7 +374,14 @@ class Session:
         self.serial = 0
         self.community = 0
         self.playing = False  # set by the page's play loop; the speed is shown only while playing
+        self.levers: dict[str, Any] = {}  # the levers as they stand now (the page's lever panel)
         self._rate: deque[tuple[float, int]] = deque(maxlen=64)
+
+    def release(self) -> None:
+        """Drop the models (a closed tab's memory goes back to the server)."""
+        with self.lock:
+            self.a = self.b = None
+            self.setup = None
 
     # --- building ------------------------------------------------------------------------------
     def configure(self, setup: Setup) -> bool:
@@ -393,6 +402,7 @@ class Session:
             return False
         with self.lock:
             self.setup, self.a, self.b, self.error = setup, a, b, None
+            self.levers = setup.overrides_dict()
             self.community = min(self.community, len(a.model.geography.communities) - 1)
             self._rate.clear()
             return True
@@ -416,6 +426,7 @@ class Session:
             except (ScenarioError, ValueError) as e:
                 self.error = str(e)
                 return False
+            self.levers.update(changes)
             return True
 
     # --- running -------------------------------------------------------------------------------
@@ -502,7 +513,103 @@ class Session:
         return out
 
 
+# --------------------------------------------------------------------------------------------
+# The server's sessions: one per tab, found again by the token in the tab's address
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Held:
+    session: Session
+    pages: dict = field(default_factory=dict)  # id → the Solara page context showing it (contexts are not hashable)
+    left: float | None = None  # when the last page left (monotonic seconds)
+
+
+class Sessions:
+    """Every running session of the server, by a token the page keeps in its address
+    (``?session=...``), so that reloading a tab finds its session as it was, day and levers
+    included. A session no page shows any more (the tab closed, its Solara context gone) is freed
+    `linger` seconds later, its models with it."""
+
+    def __init__(self, linger: float = 30.0):
+        self.linger = linger
+        self._held: dict[str, _Held] = {}
+        self._lock = threading.Lock()
+        self._janitor: threading.Thread | None = None
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._held)
+
+    def open(self, token: str | None, page: Any = None) -> tuple[str, Session]:
+        """The session of `token` (a new one, with a new token, for an unknown or missing one),
+        shown now by `page`."""
+        with self._lock:
+            held = self._held.get(token) if token else None
+            if held is None:
+                token = secrets.token_urlsafe(12)
+                held = self._held[token] = _Held(Session())
+            held.pages[id(page)] = page
+            held.left = None
+        self._start_janitor()
+        return token, held.session
+
+    def find(self, token: str) -> Session | None:
+        """The running session of `token`, if the server still has it."""
+        with self._lock:
+            held = self._held.get(token)
+            return None if held is None else held.session
+
+    def close(self, token: str, page: Any = None) -> None:
+        """`page` no longer shows the session (it may come back with the token within `linger`)."""
+        with self._lock:
+            held = self._held.get(token)
+            if held is not None:
+                held.pages.pop(id(page), None)
+                if not held.pages:
+                    held.left = time.monotonic()
+
+    def sweep(self, now: float | None = None) -> int:
+        """Free the sessions no live page has shown for `linger` seconds; returns how many."""
+        now = time.monotonic() if now is None else now
+        freed = []
+        with self._lock:
+            for token, held in list(self._held.items()):
+                held.pages = {k: p for k, p in held.pages.items() if not _gone(p)}
+                if not held.pages and held.left is None:
+                    held.left = now
+                if held.left is not None and now - held.left >= self.linger:
+                    freed.append(self._held.pop(token).session)
+        for session in freed:
+            session.release()
+        if freed:
+            gc.collect()  # models hold reference cycles (agents ↔ model): give their memory back now
+        return len(freed)
+
+    def _start_janitor(self) -> None:
+        with self._lock:
+            if self._janitor is not None:
+                return
+            self._janitor = threading.Thread(target=self._sweep_forever, name="cogov-sessions", daemon=True)
+            self._janitor.start()
+
+    def _sweep_forever(self) -> None:
+        while True:
+            time.sleep(max(1.0, self.linger / 4))
+            self.sweep()
+
+
+def _gone(page: Any) -> bool:
+    """A page whose Solara context has closed (the tab closed, the kernel culled)."""
+    closed = getattr(page, "closed_event", None)
+    return closed is not None and closed.is_set()
+
+
+#: the workshop server's sessions
+SESSIONS = Sessions()
+
+
 __all__ = [
-    "MAP_STATUSES", "CityData", "Frame", "MapData", "Preset", "Session", "Setup", "Sim", "SimFrame",
+    "MAP_STATUSES", "SESSIONS", "CityData", "Frame", "MapData", "Preset", "Session", "Sessions", "Setup", "Sim", "SimFrame",
     "TickerItem", "find_presets", "load_preset", "make_setup", "scenario_for",
 ]
