@@ -108,6 +108,21 @@ def validate_run(run: dict[str, Any]) -> RunSpec:
         raise ValueError(f"{err['loc'][0]}: {err['msg'][:1].lower()}{err['msg'][1:]}, found {err['input']!r}") from None
 
 
+def mesa_registry():
+    """Mesa 3.3's class-level registry of agent ids by model (`mesa.Agent._ids`; gone from Mesa
+    3.4.2), which keeps every model ever built alive; None where there is none."""
+    ids = getattr(mesa.Agent, "_ids", None)
+    return ids if hasattr(ids, "keys") else None
+
+
+def forget(model: mesa.Model) -> None:
+    """Let Mesa's registry drop `model`, so that its memory can go when nothing else holds it
+    (a long-lived process: sweep workers, the workshop server)."""
+    ids = mesa_registry()
+    if ids is not None:
+        ids.pop(model, None)
+
+
 class CoGovModel(mesa.Model):
     """Multi-party co-governance of urban communities (党建引领城市基层治理).
 

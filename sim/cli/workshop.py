@@ -35,6 +35,11 @@ SOLARA_ENV = {
     # a closed tab's page context ends 20 s after its connection (not a day later); its session
     # (the models) is freed 30 s after that (sim.webapp.session.Sessions), within a minute in all
     "SOLARA_KERNEL_CULL_TIMEOUT": "20s",
+    # a session's models are many small objects; with Python's own small-object arenas the memory
+    # of a freed session mostly stays with the server (one live object keeps an arena), with the
+    # system allocator and few arenas it goes back (bench/bench_workshop_sessions.py measures it)
+    "PYTHONMALLOC": "malloc",
+    "MALLOC_ARENA_MAX": "2",
 }
 
 

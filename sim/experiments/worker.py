@@ -23,12 +23,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import mesa
 import numpy as np
 
 from ..metrics.definitions import Period, summary
 from ..metrics.periods import in_period, periods_table
-from ..model import CoGovModel
+from ..model import CoGovModel, forget, mesa_registry
 from ..running.lifetime import end_with
 
 HOST = socket.gethostname()
@@ -48,14 +47,14 @@ def released_models() -> Iterator[None]:
     """Drop from Mesa's registry every model created inside the block when it ends: a finished
     model, or one whose build failed midway (models run one at a time, so every new entry is
     the block's)."""
-    ids = getattr(mesa.Agent, "_ids", None)
-    before = {id(k) for k in ids.keys()} if hasattr(ids, "keys") else set()
+    ids = mesa_registry()
+    before = {id(k) for k in ids.keys()} if ids is not None else set()
     try:
         yield
     finally:
-        if hasattr(ids, "keys"):
+        if ids is not None:
             for key in [k for k in list(ids.keys()) if id(k) not in before and isinstance(k, CoGovModel)]:
-                ids.pop(key, None)
+                forget(key)
 
 
 def rss_mb() -> float:

@@ -13,6 +13,7 @@ Every number shown comes from the model's DataCollector (the daily metrics of th
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import gc
 import math
@@ -31,7 +32,7 @@ from ..disputes.book import Detail, Event, Status
 from ..disputes.ladder import CHANNEL_NAMES, RUNG, Channel
 from ..metrics import METRICS
 from ..metrics.definitions import Scope, resolution_rate
-from ..model import CoGovModel, resolve_scenario
+from ..model import CoGovModel, forget, resolve_scenario
 from ..resources import shipped
 from ..scenario import Scenario, ScenarioError, load_scenario
 from ..scenario.schema import CATEGORIES, TimelineEntry
@@ -380,8 +381,14 @@ class Session:
     def release(self) -> None:
         """Drop the models (a closed tab's memory goes back to the server)."""
         with self.lock:
+            self._forget_models()
             self.a = self.b = None
             self.setup = None
+
+    def _forget_models(self) -> None:
+        for sim in (self.a, self.b):
+            if sim is not None:
+                forget(sim.model)
 
     # --- building ------------------------------------------------------------------------------
     def configure(self, setup: Setup) -> bool:
@@ -401,6 +408,7 @@ class Session:
                 self.error = f"{type(e).__name__}: {e}"
             return False
         with self.lock:
+            self._forget_models()  # the models replaced (a reset, another preset) go
             self.setup, self.a, self.b, self.error = setup, a, b, None
             self.levers = setup.overrides_dict()
             self.community = min(self.community, len(a.model.geography.communities) - 1)
@@ -583,7 +591,8 @@ class Sessions:
         for session in freed:
             session.release()
         if freed:
-            gc.collect()  # models hold reference cycles (agents ↔ model): give their memory back now
+            gc.collect()  # models hold reference cycles (agents ↔ model): collect them now
+            _trim()  # and hand the freed heap back to the system
         return len(freed)
 
     def _start_janitor(self) -> None:
@@ -597,6 +606,14 @@ class Sessions:
         while True:
             time.sleep(max(1.0, self.linger / 4))
             self.sweep()
+
+
+def _trim() -> None:
+    """Return freed memory to the system (glibc keeps it otherwise); nothing elsewhere."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _gone(page: Any) -> bool:
