@@ -259,3 +259,68 @@ def test_a_reload_finds_the_running_session_and_another_tab_does_not(server, bro
     wait_day(other, 0)
     assert day_shown(page) == 4 and errors == []
     context.close()
+
+
+def _inside_window(page, css: str) -> list[bool]:
+    return page.evaluate("""(css) => [...document.querySelectorAll(css)].map(e => {
+        const r = e.getBoundingClientRect();
+        return r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight + 1 && r.right <= window.innerWidth + 1 && r.height > 60; })""", css)
+
+
+def test_on_a_1920_projector_the_six_charts_fit_and_the_panel_can_hide(server, browser, shots):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page, _ = open_page(context, server)
+    step(page, 3)
+    fits = _inside_window(page, ".cg-chart")
+    assert fits == [True] * 6, fits  # all six charts on screen, none cut off
+    scroll = page.evaluate("() => { const m = document.querySelector('.cg-main'); return [document.documentElement.scrollHeight, m.scrollHeight - m.clientHeight]; }")
+    assert scroll[0] <= 1080 and scroll[1] <= 1, scroll  # no scroll bar, not even an inner one
+    page.screenshot(path=str(shots / "workshop_1920.png"))
+    # presentation on a small projector: hide the panel; play and step stay at hand
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.get_by_text("Presentation mode", exact=True).click()
+    page.wait_for_selector(".cg-root.cg-present")
+    page.click(".cg-panel-toggle")
+    page.wait_for_selector(".cg-side", state="hidden")
+    page.click(".cg-mini-step")
+    wait_day(page, 4)
+    main_width = page.evaluate("() => document.querySelector('.cg-main').getBoundingClientRect().width")
+    assert main_width >= 1270
+    page.screenshot(path=str(shots / "workshop_1280_hidden_panel.png"))
+    page.click(".cg-panel-toggle")
+    page.wait_for_selector(".cg-side", state="visible")
+    context.close()
+
+
+def test_on_a_phone_the_page_is_one_column_with_large_targets(server, browser, shots):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page, _ = open_page(context, server + "?lang=zh")
+    step(page, 2)
+    width = page.evaluate("() => [document.documentElement.scrollWidth, document.querySelector('.cg-main').getBoundingClientRect().width]")
+    assert width[0] <= 390 and width[1] >= 370, width  # nothing wider than the screen; the live view takes its width
+    assert page.locator(".cg-play").bounding_box()["height"] >= 44
+    page.screenshot(path=str(shots / "workshop_phone_zh.png"), full_page=True)
+    context.close()
+
+
+def test_a_click_on_a_ticker_line_follows_that_dispute_and_the_filter_narrows_the_ticker(server, browser, shots):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page, _ = open_page(context, server)
+    step(page, 25)
+    page.locator(".cg-ticker-link").first.click()
+    page.wait_for_selector(".cg-journey")
+    journey = page.inner_text(".cg-journey")
+    assert "Following: the" in journey and "Arises; nobody is acting on it yet" in journey
+    assert re.search(r"(Still open after \d+ days|Resolved after \d+ days|Given up after \d+ days)", journey), journey
+    step(page, 1)  # the journey follows the run
+    assert page.locator(".cg-journey").count() == 1
+    page.screenshot(path=str(shots / "workshop_follow.png"))
+    page.click(".cg-journey-stop")
+    page.wait_for_selector(".cg-journey", state="detached")
+    choose(page, ".cg-ticker-show", "Only escalations")
+    page.wait_for_function("() => [...document.querySelectorAll('.cg-ticker-line')].every(e => e.classList.contains('cg-ticker-escalated'))")
+    if not page.locator(".cg-ticker-line").count():  # no escalation yet: the ticker says so, never blank
+        assert "No line of the ticker matches." in page.inner_text(".cg-ticker")
+    choose(page, ".cg-ticker-show", "Everything")
+    page.wait_for_function("() => [...document.querySelectorAll('.cg-ticker-line')].some(e => !e.classList.contains('cg-ticker-escalated'))")
+    context.close()

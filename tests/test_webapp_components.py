@@ -338,8 +338,10 @@ def test_page_lever_change_sets_the_start_before_play_and_applies_from_today_aft
     rc.find(v.Checkbox, label="Grid workers patrol").widget.v_model = True  # while it runs: from today
     wait_for(lambda: _w(rc, v.Btn, "cg-restart-levers"))
     assert "Day 3 of" in _dayline(rc)  # no restart
-    wait_for(lambda: any("Policy changed from today: Grid management starts" in w.unsafe_innerHTML
-                         for w in rc.find(solara.widgets.HTML).widgets))
+    from sim.webapp.ticker import TickerView
+
+    wait_for(lambda: any("Policy changed from today: Grid management starts" in line["text"]
+                         for w in rc.find(TickerView).widgets for line in w.lines))
     charts = [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets if "cg-chart-svg" in w.unsafe_innerHTML]
     assert charts and all("cg-change-label" in c for c in charts)  # a marker and its label on every chart
     _w(rc, v.Btn, "cg-restart-levers").click()  # back to day 0, with grid management from the start
@@ -396,12 +398,14 @@ def test_number_box_refuses_out_of_range_input():
 
 
 def test_live_view_shows_a_step_failure_as_a_message():
-    from sim.webapp.app import LiveView
+    from sim.webapp.app import Follow, LiveView
     from sim.webapp.session import Frame
+    from sim.webapp.ticker import Show
 
     frame = solara.reactive(Frame(1, None, None, "day 4: RuntimeError: queue exploded"))
     colour = solara.reactive("participation")
-    _, rc = solara.render(LiveView(frame, "zh", False, colour, ("A", "B"), lambda c: None, lambda: None), handle_error=False)
+    follow = Follow(solara.reactive(Show.ALL), solara.reactive(1), lambda side, i: None, lambda: None)
+    _, rc = solara.render(LiveView(frame, "zh", False, colour, ("A", "B"), lambda c: None, lambda: None, follow), handle_error=False)
     assert rc.find(v.Html, children=["出现问题"]).widgets
     assert rc.find(v.Html, children=["day 4: RuntimeError: queue exploded"]).widgets
     rc.close()
@@ -429,3 +433,81 @@ def test_sessions_are_found_again_by_token_and_freed_once_no_page_shows_them():
     assert s.a is None and s.b is None  # its models are gone
     other, fresh = sessions.open(token, PageContext())
     assert other != token and fresh is not s  # too late: a new session
+
+
+# --- following a dispute, the ticker's filter ------------------------------------------------------
+
+
+def test_a_followed_dispute_tells_its_whole_journey_from_the_case_log(played):
+    from sim.disputes.book import Event, Status
+    from sim.webapp.journey import journey_lines, outcome
+
+    book = played.a.model.disputes.book
+    # a dispute that climbed at least one rung and closed: its journey has the most to tell
+    escalated = [i for i in range(book.n) if book.escalations[i] > 0 and book.status[i] >= Status.RESOLVED]
+    dispute = escalated[0] if escalated else int(np.flatnonzero(book.status == Status.RESOLVED)[0])
+    played.follow("a", dispute)
+    try:
+        side, j = played.frame().followed
+    finally:
+        played.follow(None)
+    assert side == "a" and j.dispute == dispute
+    events = [s.event for s in j.steps]
+    log = book.log_arrays()
+    assert events == [Event(e) for e in log["event"][log["id"] == dispute]]  # every row of the case log, in order
+    assert events[0] == Event.ARISE and events[-1] in (Event.RESOLVE, Event.ABANDON, Event.LUMP)
+    for lang in ("en", "zh"):
+        lines = journey_lines(j, lang)
+        assert len(lines) == len(j.steps) and all("{" not in text for _, text in lines)
+        assert [day for day, _ in lines] == [int(s.time) + 1 for s in j.steps]
+    days = j.steps[-1].time - j.steps[0].time
+    assert f"{days:.0f} days" in outcome(j, "en") or f"{days:.1f} days" in outcome(j, "en")
+    if escalated:
+        assert any("one rung up" in text for _, text in journey_lines(j, "en"))
+    assert played.frame().followed is None  # stopped
+
+
+def test_an_open_dispute_says_how_long_it_has_waited():
+    from sim.disputes.book import Status
+    from sim.webapp.journey import outcome
+
+    s = Session()
+    assert s.configure(make_setup(BASELINE, seed=3)), s.error
+    s.advance(30)
+    book = s.a.model.disputes.book
+    dispute = int(np.flatnonzero(book.status == Status.WAITING)[0])
+    s.follow("a", dispute)
+    j = s.frame().followed[1]
+    assert j.status == Status.WAITING
+    waited = 30 - book.arisen_day[dispute]
+    assert outcome(j, "en") == f"Still open after {waited:.0f} days: waiting in a queue"
+    s.advance(1)  # the journey follows the run
+    assert s.frame().followed[1].today == 31
+
+
+def test_the_ticker_filter_keeps_only_the_lines_asked_for(played):
+    from sim.webapp.session import Line
+    from sim.webapp.ticker import Show, shown
+
+    items = played.frame().a.ticker
+    assert len(items) > 60  # the scrollback holds more than a screen
+    esc = shown(items, Show.ESCALATIONS)
+    assert esc and all(i.kind == Line.ESCALATED for i in esc)
+    assert len(esc) == sum(i.kind == Line.ESCALATED for i in items)
+    b = played.frame().b.ticker  # party-led: joint meetings sit
+    jm = shown(b, Show.JOINT_MEETINGS)
+    assert jm and all(i.channel == "joint_meeting" for i in jm)
+    building = items[0].building
+    one = shown(items, Show.BUILDING, building)
+    assert one and all(i.building == building for i in one)
+    assert len(one) < len(items)
+
+
+def test_b_never_silently_runs_as_a_and_both_are_named_by_scenario(monkeypatch):
+    from sim.webapp.app import _other_preset
+
+    keys = ["baseline", "party_led", "levers/red_cells"]
+    assert _other_preset(keys, "baseline") == "party_led"
+    assert _other_preset(keys, "party_led") == "baseline"
+    assert _other_preset(["party_led", "levers/red_cells"], "party_led") == "levers/red_cells"
+    assert _other_preset(["baseline"], "baseline") == "baseline"  # nothing else: the panel says so (compare_same)

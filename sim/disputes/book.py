@@ -6,6 +6,8 @@ lists (a few events per dispute) and turned into an Arrow table only when writte
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from enum import IntEnum
 
 import numpy as np
@@ -91,6 +93,16 @@ DETAIL_NAMES = [d.name.lower() for d in Detail]
 TERMINAL_EVENTS = (Event.RESOLVE, Event.ABANDON, Event.LUMP)
 #: how a dispute was noticed, as the detail of its notice event
 NOTICE_DETAIL = {Notice.REPORTED: Detail.REPORTED, Notice.GRID_WORKER: Detail.GRID_WORKER, Notice.RED_CELL: Detail.RED_CELL}
+
+@dataclass(frozen=True)
+class Step:
+    """One event of one dispute's journey (a row of the case log)."""
+
+    time: float  # days since the start; fractions are times of day
+    event: Event
+    channel: int  # a Channel, or -1 where the event has none
+    detail: Detail
+
 
 #: the case log's columns (case_log.parquet), in order: name → meaning
 CASE_LOG_COLUMNS = {
@@ -250,6 +262,13 @@ class DisputeBook:
                       "detail": np.asarray(self.log_detail, dtype=np.int64)}
             self.__dict__["_log_arrays"] = cached = (len(self.log_id), arrays)
         return cached[1]
+
+    def journey(self, i: int) -> tuple[Step, ...]:
+        """Everything that happened to dispute `i`, in order: its rows of the case log."""
+        log = self.log_arrays()
+        rows = np.flatnonzero(log["id"] == i)
+        return tuple(Step(float(log["time"][k]), Event(int(log["event"][k])), int(log["channel"][k]),
+                          Detail(int(log["detail"][k]))) for k in rows)
 
     # ----------------------------------------------------------------------------------------
     def with_status(self, *statuses: Status) -> np.ndarray:

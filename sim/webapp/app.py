@@ -37,12 +37,15 @@ from .mapview import CityGrid, CommunityMap, MapLegend
 from .levers import LEVERS
 from .session import SESSIONS, Frame, Session, find_presets, load_preset, make_setup, scenario_for
 from .style import CSS
-from .ticker import Ticker
+from .journey import journey_html
+from .ticker import Show, Ticker
 
 #: at most this many frames a second are drawn; faster play steps several days per frame
 MAX_FPS = 10
 #: at "as fast as possible", step for this long before drawing a frame
 MAX_SPEED_SLICE = 0.08
+#: ticker lines drawn (newest first; the box scrolls back through them)
+TICKER_ROWS = 60
 
 
 @dataclass(frozen=True)
@@ -124,9 +127,45 @@ def Player(session: Session, publish: Callable[[], None], playing: solara.Reacti
 # --------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Follow:
+    """The ticker's filter and the page's hands on following a dispute."""
+
+    show: solara.Reactive[Show]
+    building: solara.Reactive[int]
+    pick: Callable[[str, int], None]  # (side, dispute): follow it
+    stop: Callable[[], None]
+
+
+@solara.component
+def TickerColumn(sim, side: str | None, f: Frame, lang: str, follow: Follow, rows: int, title: str | None = None):
+    """The dispute being followed (if it is this side's) above the ticker it was picked from."""
+    with solara.Column(gap="6px", classes=["cg-ticker-box"], style={"flex": "1 1 300px", "min-width": "280px"}):
+        if f.followed is not None and f.followed[0] == (side or "a"):
+            with solara.Column(gap="2px", classes=["cg-journey"]):
+                solara.HTML(tag="div", unsafe_innerHTML=journey_html(f.followed[1], side or "a", lang))
+                solara.Button(t("workshop.journey.stop", lang), on_click=follow.stop, small=True, outlined=True,
+                              classes=["cg-journey-stop"])
+        Ticker(sim.ticker, lang, rows=rows, title=title, on_pick=lambda i: follow.pick(side or "a", i),
+               show=follow.show.value, building=follow.building.value)
+
+
+@solara.component
+def TickerFilter(follow: Follow, lang: str):
+    labels = {s: t(f"workshop.journey.filter_{s.value}", lang) for s in Show}
+    with solara.Row(gap="8px", style={"align-items": "center", "flex-wrap": "wrap"}, classes=["cg-ticker-filter"]):
+        solara.Select(label=t("workshop.journey.filter", lang), values=list(labels.values()), value=labels[follow.show.value],
+                      on_value=lambda label: follow.show.set(next(s for s, x in labels.items() if x == label)),
+                      classes=["cg-ticker-show"], style={"max-width": "220px"})
+        if follow.show.value == Show.BUILDING:
+            solara.InputInt(t("workshop.journey.building", lang), value=follow.building.value,
+                            on_value=lambda n: follow.building.set(max(1, int(n or 1))), classes=["cg-ticker-building"],
+                            style={"max-width": "110px"})
+
+
 @solara.component
 def LiveView(frame: solara.Reactive[Frame | None], lang: str, big: bool, colour: solara.Reactive[str],
-             names: tuple[str, str], on_select, on_dismiss, building: bool = False):
+             names: tuple[str, str], on_select, on_dismiss, follow: Follow, building: bool = False):
     f = frame.value
     if building and f is not None:
         with solara.Row(gap="10px", style={"align-items": "center"}, classes=["cg-building"]):
@@ -143,6 +182,11 @@ def LiveView(frame: solara.Reactive[Frame | None], lang: str, big: bool, colour:
                 solara.SpinnerSolara(size="40px")
                 solara.Text(t("workshop.building_models", lang), classes=["cg-h3"])
         return
+    with solara.Column(classes=["cg-live"], gap="6px"):
+        _live(f, lang, big, colour, names, on_select, follow)
+
+
+def _live(f: Frame, lang: str, big: bool, colour: solara.Reactive[str], names: tuple[str, str], on_select, follow: Follow):
     a, b = f.a, f.b
     rate = t("workshop.measured", lang, rate=f"{f.days_per_second:.1f}") if f.days_per_second is not None else ""
     solara.HTML(tag="div", classes=["cg-dayline"], unsafe_innerHTML=(
@@ -152,23 +196,42 @@ def LiveView(frame: solara.Reactive[Frame | None], lang: str, big: bool, colour:
     Tiles(f, lang)
     if a.city is not None:
         CityGrid(a.city, a.map.community, on_select, lang)
-    with solara.Row(gap="8px", style={"align-items": "center", "flex-wrap": "wrap"}):
-        solara.Text(t("workshop.colour_by", lang), classes=["cg-h3"])
-        solara.ToggleButtonsSingle(value=colour.value, on_value=colour.set,
-                                   children=[solara.Button(t("workshop.by_participation", lang), value="participation", classes=["cg-by-participation"]),
-                                             solara.Button(t("workshop.by_trust", lang), value="trust", classes=["cg-by-trust"])])
-    MapLegend(colour.value, lang)
-    map_title = t("workshop.map", lang) + (f" · {a.map.name}" if a.city is not None else "")
-    with solara.Row(classes=["cg-live-row"], gap="10px"):
-        if b is None:
-            CommunityMap(a.map, colour.value, map_title, "a")
-            Ticker(a.ticker, lang, rows=14)
-        else:
-            for side, sim, name in (("a", a, names[0]), ("b", b, names[1])):
-                with solara.Column(gap="6px", style={"flex": "1 1 420px", "min-width": "320px"}):
-                    CommunityMap(sim.map, colour.value, f"{name} · {sim.map.name}" if sim.city is not None else name, side)
-                    Ticker(sim.ticker, lang, rows=6, title=f"{t('workshop.ticker', lang)} · {side.upper()}")
-    Charts(f, lang, big, names)
+    # the stage: map and ticker, then the charts; side by side on a wide screen (style.py)
+    with solara.Div(classes=["cg-stage"]):
+        with solara.Column(classes=["cg-stage-map"], gap="6px"):
+            with solara.Row(gap="8px", style={"align-items": "center", "flex-wrap": "wrap"}):
+                solara.Text(t("workshop.colour_by", lang), classes=["cg-h3"])
+                solara.ToggleButtonsSingle(value=colour.value, on_value=colour.set,
+                                           children=[solara.Button(t("workshop.by_participation", lang), value="participation", classes=["cg-by-participation"]),
+                                                     solara.Button(t("workshop.by_trust", lang), value="trust", classes=["cg-by-trust"])])
+            MapLegend(colour.value, lang)
+            TickerFilter(follow, lang)
+            map_title = t("workshop.map", lang) + (f" · {a.map.name}" if a.city is not None else "")
+            with solara.Row(classes=["cg-live-row"], gap="10px"):
+                if b is None:
+                    CommunityMap(a.map, colour.value, map_title, "a")
+                    TickerColumn(a, None, f, lang, follow, rows=TICKER_ROWS)
+                else:
+                    for side, sim, name in (("a", a, names[0]), ("b", b, names[1])):
+                        with solara.Column(gap="6px", classes=["cg-side-by-side"]):
+                            CommunityMap(sim.map, colour.value, f"{name} · {sim.map.name}" if sim.city is not None else name, side)
+                            TickerColumn(sim, side, f, lang, follow, rows=TICKER_ROWS // 2,
+                                         title=f"{t('workshop.ticker', lang)} · {side.upper()}")
+        with solara.Column(classes=["cg-stage-charts"], gap="4px"):
+            Charts(f, lang, big, names)
+
+
+@solara.component
+def MiniControls(status: tuple[bool, bool, bool], playing: solara.Reactive[bool], on_step: Callable[[], None], lang: str):
+    """Play / pause and one day above the stage, for when the control panel is hidden (CSS shows
+    them only then)."""
+    ready, finished, _ = status
+    with solara.Row(gap="6px", classes=["cg-mini-controls"]):
+        solara.Button(t("workshop.pause", lang) if playing.value else t("workshop.play", lang),
+                      icon_name="mdi-pause" if playing.value else "mdi-play", color="primary",
+                      on_click=lambda: playing.set(not playing.value), disabled=not ready or finished, classes=["cg-mini-play"])
+        solara.Button(t("workshop.step", lang), icon_name="mdi-step-forward", on_click=on_step,
+                      disabled=not ready or finished or playing.value, classes=["cg-mini-step"], outlined=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -188,13 +251,22 @@ def _initial_lang(default: str) -> str:
 _UNSET = object()
 
 
+def _other_preset(keys: list[str], first: str) -> str:
+    """B's starting choice: party-led against anything else, the baseline against party-led, never
+    A's own unless there is nothing else."""
+    for key in ("party_led", "baseline", *keys):
+        if key in keys and key != first:
+            return key
+    return first
+
+
 class TabMemory(v.VuetifyTemplate):
     """Remembers this tab's session token in the browser's sessionStorage, which belongs to one
     tab and survives its reloads (unlike a cookie, shared by every tab). On mount it reports what
     it remembered (`stored`, "" for nothing); it keeps whatever `token` it is given."""
 
     template = traitlets.Unicode("""
-<template><span></span></template>
+<template><span style="display: none"></span></template>
 <script>
 module.exports = {
   mounted() { this.stored = window.sessionStorage.getItem("cogov-session") || ""; },
@@ -233,6 +305,7 @@ def Page():
     remembered = solara.use_reactive(None if _in_browser() else "")
     lang = solara.use_reactive(_initial_lang(cfg.lang))
     presentation = solara.use_reactive(False)
+    panel = solara.use_reactive(True)  # the control panel shown (hidden: the stage takes the screen)
     by_key = {p.key: p for p in presets}
     first = presets[0].key if presets else ""
     by_path = {p.path: p.key for p in presets}
@@ -241,7 +314,7 @@ def Page():
     start = solara.use_reactive({})  # the levers at day 0: what the models are built with
     seed = solara.use_reactive(None)
     ab = solara.use_reactive(False)
-    compare = solara.use_reactive("party_led" if "party_led" in by_key and first != "party_led" else first)
+    compare = solara.use_reactive(_other_preset([p.key for p in presets], first))
 
     def recall(stored: str):
         """The tab said which session it had (its sessionStorage survives a reload): show that one
@@ -270,6 +343,8 @@ def Page():
     playing = solara.use_reactive(False)
     speed = solara.use_reactive(5)
     colour = solara.use_reactive("participation")
+    show = solara.use_reactive(Show.ALL)  # the ticker's filter
+    ticker_building = solara.use_reactive(1)
     frame = solara.use_reactive(None)
     status = solara.use_reactive((False, False, False))  # (models ready, run finished, started): the controls' only view of a frame
     generation = solara.use_reactive(0)
@@ -315,6 +390,8 @@ def Page():
     default_seed = load_preset(current.path).run.seed
 
     def choose_preset(key: str):
+        if key == compare.value:  # B must not silently become A: it takes A's previous choice
+            compare.set(preset.value)
         if key != preset.value:
             overrides.set({})
             start.set({})
@@ -357,12 +434,23 @@ def Page():
         session.clear_error()
         publish()
 
-    names = (t("workshop.side_a", L), t("workshop.side_b", L, preset=preset_label(other, L)))
+    def follow_dispute(side: str, dispute: int):
+        session.follow(side, dispute)
+        publish()
+
+    def stop_following():
+        session.follow(None)
+        publish()
+
+    follow = Follow(show, ticker_building, follow_dispute, stop_following)
+
+    names = (t("workshop.side_a_changed" if overrides.value else "workshop.side_a", L, preset=preset_label(current, L)),
+             t("workshop.side_b", L, preset=preset_label(other, L)))
 
     def export_png() -> bytes:
         return charts_png(frame.value, L, names) if frame.value is not None and frame.value.a is not None else b""
 
-    root = ["cg-root"] + (["cg-present"] if presentation.value else [])
+    root = ["cg-root"] + (["cg-present"] if presentation.value else []) + ([] if panel.value else ["cg-panel-hidden"])
     with solara.Column(classes=root, gap="0px"):
         TabMemory.element(token=token if remembered.value is not None else "", on_stored=recall)
         with solara.Row(classes=["cg-header"], gap="16px", justify="space-between"):
@@ -375,17 +463,21 @@ def Page():
                                   outlined=code != L, classes=["cg-lang", f"cg-lang-{code}"] + (["cg-lang-on"] if code == L else []))
                 solara.Switch(label=t("workshop.presentation", L), value=presentation.value, on_value=presentation.set,
                               classes=["cg-presentation"])
+                solara.Button(t("workshop.hide_panel" if panel.value else "workshop.show_panel", L),
+                              icon_name="mdi-page-layout-sidebar-left", on_click=lambda: panel.set(not panel.value),
+                              small=True, outlined=True, classes=["cg-lang", "cg-panel-toggle"])
         with solara.Row(classes=["cg-body"], gap="0px"):
             with solara.Column(classes=["cg-side"], gap="0px"):
                 ScenarioPanel(presets, preset.value, choose_preset, seed, default_seed, L)
                 RunPanel(status.value, playing, speed, step, reset, L)
-                ABPanel(presets, ab, compare, L)
+                ABPanel(presets, ab, compare, L, same=other.key == current.key)
                 LeverPanel(scenario, overrides.value, set_levers, L, lever_error, live=status.value[2],
                            restart=restart_with_levers)
                 ExportPanel(lambda lg: session.export_runs(cfg.results_dir, lg), export_png, L)
             with solara.Column(classes=["cg-main"], gap="6px"):
-                LiveView(frame, L, presentation.value, colour, names, select_community, dismiss, building)
-    Player(session, publish, playing, speed)
+                MiniControls(status.value, playing, step, L)
+                LiveView(frame, L, presentation.value, colour, names, select_community, dismiss, follow, building)
+        Player(session, publish, playing, speed)
 
 
 @solara.component

@@ -112,7 +112,9 @@ def RunPanel(status: tuple[bool, bool, bool], playing: solara.Reactive[bool], sp
 
 
 @solara.component
-def ABPanel(presets: list[Preset], enabled: solara.Reactive[bool], compare: solara.Reactive[str], lang: str):
+def ABPanel(presets: list[Preset], enabled: solara.Reactive[bool], compare: solara.Reactive[str], lang: str,
+            same: bool = False):
+    """The A/B switch and B's starting point; `same`: B's is A's (said, never silent)."""
     labels = [preset_label(p, lang) for p in presets]
     by_label = dict(zip(labels, presets))
     current = next((p for p in presets if p.key == compare.value), presets[0])
@@ -122,6 +124,8 @@ def ABPanel(presets: list[Preset], enabled: solara.Reactive[bool], compare: sola
         if enabled.value:
             solara.Select(label=t("workshop.compare_with", lang), values=labels, value=preset_label(current, lang),
                           on_value=lambda label: compare.set(by_label[label].key), classes=["cg-compare"])
+            if same:
+                solara.Text(t("workshop.compare_same", lang), classes=["cg-error", "cg-compare-same"])
 
 
 # --------------------------------------------------------------------------------------------

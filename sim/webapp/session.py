@@ -23,12 +23,13 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..disputes.book import Detail, Event, Status
+from ..disputes.book import Detail, Event, Status, Step
 from ..disputes.ladder import CHANNEL_NAMES, RUNG, Channel
 from ..metrics import METRICS
 from ..metrics.definitions import Scope, resolution_rate
@@ -38,19 +39,39 @@ from ..scenario import Scenario, ScenarioError, load_scenario
 from ..scenario.schema import CATEGORIES, TimelineEntry
 from .levers import check_overrides
 
-TICKER_KEEP = 40
+#: ticker lines kept: the newest are shown, the rest are the scrollback a filter searches
+TICKER_KEEP = 400
+
+
+class Line(StrEnum):
+    """The kinds of ticker line; each is a catalogue key `workshop.ticker_line.<kind>`."""
+
+    REPORTED = "reported"
+    SPOTTED = "spotted"
+    NOTICED_RED_CELL = "noticed_red_cell"
+    RED_CELL_HELPS = "red_cell_helps"
+    RESOLVED = "resolved"
+    ON_THE_SPOT = "on_the_spot"
+    ESCALATED = "escalated"
+    MISROUTED = "misrouted"
+    GAVE_UP = "gave_up"
+    GAVE_UP_WAITING = "gave_up_waiting"
+    HANDOVER = "handover"
+    CHANGE = "change"  # a lever changed mid-run (a timeline entry), not a dispute
+
+
 #: ticker line kinds by (case-log event, detail); None: any detail. Resolutions are told apart by
 #: whether a grid worker settled the case on the spot (`Sim._read_log`).
 TICKER_KIND = {
-    (Event.NOTICE, Detail.REPORTED): "reported",
-    (Event.NOTICE, Detail.GRID_WORKER): "spotted",
-    (Event.NOTICE, Detail.RED_CELL): "noticed_red_cell",
-    (Event.ROUTE, Detail.ESCALATED): "escalated",
-    (Event.ABANDON, Detail.GAVE_UP_WAITING): "gave_up_waiting",
-    (Event.ABANDON, None): "gave_up",
-    (Event.MISROUTE, None): "misrouted",
-    (Event.HANDOVER, None): "handover",
-    (Event.NEGOTIATE, Detail.RED_CELL_HELPS): "red_cell_helps",
+    (Event.NOTICE, Detail.REPORTED): Line.REPORTED,
+    (Event.NOTICE, Detail.GRID_WORKER): Line.SPOTTED,
+    (Event.NOTICE, Detail.RED_CELL): Line.NOTICED_RED_CELL,
+    (Event.ROUTE, Detail.ESCALATED): Line.ESCALATED,
+    (Event.ABANDON, Detail.GAVE_UP_WAITING): Line.GAVE_UP_WAITING,
+    (Event.ABANDON, None): Line.GAVE_UP,
+    (Event.MISROUTE, None): Line.MISROUTED,
+    (Event.HANDOVER, None): Line.HANDOVER,
+    (Event.NEGOTIATE, Detail.RED_CELL_HELPS): Line.RED_CELL_HELPS,
 }
 #: closed disputes stay on the map (a tick or a cross) for this many days
 RECENT_DAYS = 5
@@ -131,12 +152,26 @@ class TickerItem:
     """One line of the ticker, language-free: the page words it (sim.webapp.ticker)."""
 
     day: int  # 1-based day the event happened on
-    kind: str  # reported, spotted, noticed_red_cell, red_cell_helps, resolved, on_the_spot, escalated, misrouted, gave_up, gave_up_waiting, handover, change
+    kind: Line
     category: str
     community: str | None  # None in a one-community run
     building: int  # 1-based building number within its community
     channel: str | None
-    change: TimelineEntry | None = None  # kind "change": the timeline entry (a lever changed mid-run)
+    change: TimelineEntry | None = None  # kind CHANGE: the timeline entry (a lever changed mid-run)
+    dispute: int = -1  # the dispute it is about (its id in the case log); -1 for a change
+
+
+@dataclass(frozen=True)
+class Journey:
+    """One dispute followed from arising to now, language-free (sim.webapp.journey words it)."""
+
+    dispute: int
+    category: str
+    community: str | None  # None in a one-community run
+    building: int  # 1-based, within its community
+    status: Status
+    steps: tuple[Step, ...]
+    today: int  # days run so far: how long an open dispute has waited
 
 
 @dataclass(frozen=True)
@@ -191,6 +226,7 @@ class Frame:
     b: SimFrame | None
     error: str | None
     days_per_second: float | None = None
+    followed: tuple[str, Journey] | None = None  # ("a" or "b", the dispute being followed)
 
 
 # --------------------------------------------------------------------------------------------
@@ -224,7 +260,7 @@ class Sim:
         """Change levers from today on (`CoGovModel.apply`: a timeline entry on this day), and say
         so in the ticker."""
         entry = self.model.apply(changes)
-        self.ticker.appendleft(TickerItem(day=self.model.day + 1, kind="change", category="", community=None, building=0,
+        self.ticker.appendleft(TickerItem(day=self.model.day + 1, kind=Line.CHANGE, category="", community=None, building=0,
                                           channel=None, change=entry))
         return entry
 
@@ -243,7 +279,7 @@ class Sim:
             if event == Event.ROUTE and detail == Detail.ON_THE_SPOT:
                 self._on_spot = i
             if event == Event.RESOLVE:
-                kind = "on_the_spot" if i == self._on_spot else "resolved"
+                kind = Line.ON_THE_SPOT if i == self._on_spot else Line.RESOLVED
             else:
                 kind = TICKER_KIND.get((event, detail), TICKER_KIND.get((event, None)))
             if kind is None:
@@ -255,9 +291,23 @@ class Sim:
                 category=CATEGORIES[int(b.cols["category"][i])],
                 community=names[c] if multi else None,
                 building=int(self._local_building[building[who]]),
-                channel=CHANNEL_NAMES[channel] if channel >= 0 else None,
+                channel=CHANNEL_NAMES[channel] if channel >= 0 else None, dispute=int(i),
             ))
         self.cursor = n
+
+    def journey(self, dispute: int) -> Journey | None:
+        """Dispute `dispute` followed through the case log so far; None if there is no such dispute."""
+        m = self.model
+        b = m.disputes.book
+        if not 0 <= dispute < b.n:
+            return None
+        c = int(b.community[dispute])
+        return Journey(
+            dispute=dispute, category=CATEGORIES[int(b.category[dispute])],
+            community=m.geography.names[c] if len(m.geography.communities) > 1 else None,
+            building=int(self._local_building[m.population.building[int(b.complainant[dispute])]]),
+            status=Status(int(b.status[dispute])), steps=b.journey(dispute), today=m.day,
+        )
 
     # --- frames --------------------------------------------------------------------------------
     def map_data(self, community: int) -> MapData:
@@ -376,6 +426,7 @@ class Session:
         self.community = 0
         self.playing = False  # set by the page's play loop; the speed is shown only while playing
         self.levers: dict[str, Any] = {}  # the levers as they stand now (the page's lever panel)
+        self.following: tuple[str, int] | None = None  # ("a" or "b", dispute id): shown in every frame
         self._rate: deque[tuple[float, int]] = deque(maxlen=64)
 
     def release(self) -> None:
@@ -410,6 +461,7 @@ class Session:
         with self.lock:
             self._forget_models()  # the models replaced (a reset, another preset) go
             self.setup, self.a, self.b, self.error = setup, a, b, None
+            self.following = None
             self.levers = setup.overrides_dict()
             self.community = min(self.community, len(a.model.geography.communities) - 1)
             self._rate.clear()
@@ -483,7 +535,20 @@ class Session:
             self.serial += 1
             a = self.a.frame(self.community) if self.a is not None else None
             b = self.b.frame(self.community if self.b is not None and self._same_geography() else 0) if self.b is not None else None
-            return Frame(self.serial, a, b, self.error, self.days_per_second() if self.playing else None)
+            return Frame(self.serial, a, b, self.error, self.days_per_second() if self.playing else None, self._followed())
+
+    def follow(self, side: str | None, dispute: int = -1) -> None:
+        """Follow one dispute of A or B (its journey is in every frame from now); None: stop."""
+        with self.lock:
+            self.following = (side, int(dispute)) if side in ("a", "b") else None
+
+    def _followed(self) -> tuple[str, Journey] | None:
+        if self.following is None:
+            return None
+        side, dispute = self.following
+        sim = self.a if side == "a" else self.b
+        journey = sim.journey(dispute) if sim is not None else None
+        return (side, journey) if journey is not None else None
 
     def _same_geography(self) -> bool:
         return self.a is not None and self.b is not None and self.a.model.geography.names == self.b.model.geography.names

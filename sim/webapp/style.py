@@ -6,7 +6,7 @@ FONT = ('system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans CJK SC", "Noto
         '"Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", sans-serif')
 
 CSS = """
-.cg-root { font-family: __FONT__; color: #1b1b1b; background: #f4f5f7; min-height: 100vh;
+.cg-root { font-family: __FONT__; color: #1b1b1b; background: #f4f5f7; height: 100vh;
            --cg-accent: #a61b1b; --cg-side: 390px; font-size: 15px; }
 .cg-root .v-application, .cg-root .v-btn, .cg-root .v-label, .cg-root input { font-family: __FONT__ !important; }
 .cg-root.v-sheet, .cg-root { background: #f4f5f7 !important; }
@@ -19,12 +19,12 @@ CSS = """
 .cg-header .cg-subtitle { font-size: .95rem; opacity: .9; }
 .cg-header .v-input--switch .v-label { color: #fff !important; }
 .cg-header .v-input--selection-controls { margin-top: 0; padding-top: 0; }
-.cg-body { align-items: stretch; flex-wrap: nowrap; }
+.cg-body { align-items: stretch; flex-wrap: nowrap; flex: 1 1 0; min-height: 0; }
 .cg-side.v-sheet { background: #fff !important; }
-.cg-side { width: var(--cg-side); min-width: var(--cg-side); max-width: var(--cg-side); height: calc(100vh - 56px);
+.cg-side { width: var(--cg-side); min-width: var(--cg-side); max-width: var(--cg-side);
            overflow-y: auto; padding: 10px; background: #fff; border-right: 1px solid #d8dbe0; }
 .cg-main.v-sheet { background: transparent !important; }
-.cg-main { flex: 1 1 auto; min-width: 0; height: calc(100vh - 56px); overflow-y: auto; padding: 12px 16px 40px 16px; }
+.cg-main { flex: 1 1 auto; min-width: 0; overflow-y: auto; padding: 12px 16px 40px 16px; }
 .cg-section { background: #fff; border: 1px solid #dde1e6; border-radius: 8px; padding: 10px 12px; margin-bottom: 10px; }
 .cg-h2 { font-size: 1.2rem; font-weight: 700; display: block; margin: 2px 0 4px 0; }
 .cg-h3 { font-size: 1.02rem; font-weight: 700; display: block; }
@@ -60,6 +60,12 @@ CSS = """
 .cg-ticker-mark { font-weight: bold; min-width: 1.1em; }
 .cg-ticker .cg-h3 { margin-bottom: 4px; }
 .cg-ticker-day { font-weight: 700; white-space: nowrap; color: #333; }
+.cg-ticker-box .cg-ticker { max-height: 60vh; overflow-y: auto; }
+.cg-ticker-link { cursor: pointer; border-radius: 4px; }
+.cg-ticker-link:hover { background: #eef3fb; }
+.cg-journey, .cg-journey.v-sheet { background: #fffbea !important; border: 2px solid #b9770e; border-radius: 8px; padding: 8px 10px; }
+.cg-journey-step { display: flex; gap: 6px; align-items: baseline; font-size: .92rem; line-height: 1.35; }
+.cg-journey-outcome { font-weight: 700; margin-top: 4px; }
 .cg-legend { font-size: .85rem; color: #333; }
 .cg-legend-row { display: flex; flex-wrap: wrap; gap: 4px 14px; align-items: center; margin: 3px 0; }
 .cg-legend-note { color: #555; font-size: .82rem; margin-top: 2px; }
@@ -76,6 +82,36 @@ CSS = """
 .cg-tile-selected.v-btn { outline: 3px solid #111; }
 .cg-message { background: #fdecea; border: 1px solid #a61b1b; color: #7a1010; border-radius: 8px; padding: 8px 12px; margin-bottom: 10px; }
 .cg-ab-title { font-weight: 800; }
+.cg-side-by-side { flex: 1 1 420px; min-width: 0; }
+.cg-stage-map, .cg-stage-charts { min-width: 0; }
+
+/* a wide live view (a 1920 x 1080 projector, or 1280 x 720 with the panel hidden): map and ticker on
+   the left, the six charts beside them, the stage filling the height the day line and tiles
+   leave, so nothing scrolls */
+.cg-main { container-type: inline-size; }
+@container (min-width: 1000px) {
+  .cg-live { flex: 1 1 0; }
+  .cg-stage { flex: 1 1 0; min-height: 540px; display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1.1fr);
+              grid-template-rows: minmax(0, 1fr); gap: 12px; }
+  .cg-stage-map { min-height: 0; overflow-y: auto; }
+  .cg-stage .cg-live-row { flex: 1 1 0; min-height: 0; flex-wrap: nowrap; align-items: stretch; }
+  .cg-stage .cg-map { flex: 1 1 auto; min-width: 0; overflow: hidden; }
+  .cg-stage .cg-map img { max-height: calc(100vh - 56px - 400px); }
+  .cg-stage .cg-live-row > div:last-child { flex: 0 1 300px !important; min-width: 240px !important; min-height: 0; }
+  .cg-stage .cg-live-row .cg-ticker { max-height: calc(100vh - 56px - 460px); overflow-y: auto; }
+  .cg-stage-charts { min-height: 0; display: flex; flex-direction: column; }
+  .cg-stage-charts > div { flex: 1 1 0; min-height: 0; }
+  .cg-stage .cg-charts { flex: 1 1 0; min-height: 0; grid-template-columns: repeat(2, minmax(0, 1fr));
+                         grid-template-rows: repeat(3, minmax(0, 1fr)); gap: 8px; }
+  .cg-stage .cg-chart { display: flex; flex-direction: column; min-height: 0; overflow: hidden; }
+  .cg-stage .cg-chart-body { flex: 1 1 0; min-height: 0; }
+  .cg-stage .cg-chart-svg { width: 100%; height: 100%; }
+  .cg-stage .cg-h2 { margin: 0; }
+}
+/* the control panel hidden (presentation on a small projector): the stage takes the width */
+.cg-root.cg-panel-hidden .cg-side { display: none !important; }
+.cg-root .cg-mini-controls { display: none !important; }
+.cg-root.cg-panel-hidden .cg-mini-controls { display: flex !important; }
 
 /* presentation mode: bigger type, black on white, heavier lines */
 .cg-present { font-size: 19px; color: #000; --cg-side: 430px; }
@@ -93,6 +129,19 @@ CSS = """
 .cg-present .cg-tile-metric, .cg-present .cg-city { border: 2px solid #222; }
 .cg-present .cg-charts { grid-template-columns: repeat(2, minmax(0, 1fr)); }
 .cg-present .v-label, .cg-present .v-btn__content { font-size: 1.05rem !important; }
+/* a phone: the panel above the live view, one column, nothing wider than the screen */
+@media (max-width: 760px) {
+  .cg-root { height: auto; min-height: 100vh; }
+  .cg-root .cg-body { flex-direction: column !important; flex: none; }
+  .cg-root .cg-side { width: 100%; min-width: 0; max-width: none; height: auto; overflow: visible; border-right: 0; border-bottom: 1px solid #d8dbe0; }
+  .cg-main { height: auto; overflow: visible; padding: 8px 8px 40px 8px; }
+  .cg-map, .cg-side-by-side { flex: 1 1 100%; min-width: 0; }
+  .cg-charts, .cg-present .cg-charts { grid-template-columns: minmax(0, 1fr); }
+  .cg-tiles, .cg-present .cg-tiles { grid-template-columns: repeat(2, minmax(0, 1fr)); }
+  .cg-tile-value { font-size: 1.6rem; }
+  .cg-root .v-btn { min-height: 44px; }
+  .cg-header .cg-title { font-size: 1.1rem; }
+}
 """.replace("__FONT__", FONT)
 
 __all__ = ["CSS", "FONT"]
