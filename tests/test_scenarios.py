@@ -23,6 +23,8 @@ IDS = [str(p.relative_to(SCENARIO_DIR)) for p in SCENARIO_FILES]
 
 SHORT_DAYS = 120  # a single community
 CITY_DAYS = 60  # a many-community city is several times bigger
+#: a city of millions (city_6m) takes minutes to build: it is loaded and checked here, run by bench/bench_city.py
+FULL_SIZE_HOUSEHOLDS = 1_000_000
 
 
 def test_the_scenario_library_is_found():
@@ -48,6 +50,8 @@ def finished(request):
     scenario = load_scenario(path)
     days = CITY_DAYS if scenario.city is not None else SHORT_DAYS
     days = max([days, *(e.day + 10 for e in scenario.timeline if e.day + 10 <= scenario.run.days)])
+    if sum(site.households for _, _, site in scenario.communities()) > FULL_SIZE_HOUSEHOLDS:
+        pytest.skip("a city of millions: run by `bench/bench_city.py --scenario city_6m`, not in the test suite")
     model = CoGovModel(scenario=scenario, rng=scenario.run.seed, days=days)
     model.run()
     assert model.day == days
