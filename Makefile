@@ -30,7 +30,7 @@ SMOKE_DAYS ?= 30
 # --- main virtualenv (default Python, Mesa as resolved from pyproject.toml) -------------------
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install $(PIP_FLAGS) -e '.[test]'
+	$(VENV)/bin/pip install $(PIP_FLAGS) -e '.[test,robust]'
 	touch $@
 
 setup: $(VENV)/.installed
@@ -78,7 +78,7 @@ smoke-installed: $(VENV)/.installed
 
 # --- documentation site ------------------------------------------------------------------------
 $(VENV)/.docs-installed: $(VENV)/.installed pyproject.toml
-	$(VENV)/bin/pip install $(PIP_FLAGS) -e '.[test,docs]'
+	$(VENV)/bin/pip install $(PIP_FLAGS) -e '.[test,robust,docs]'
 	touch $@
 
 docs: $(VENV)/.docs-installed

@@ -348,11 +348,18 @@ def _print_plan(plan, out: Path) -> None:
     print(f"sweep {plan.name}: {plan.describe_design()}, "
           f"{_runs_phrase(len(plan.points), plan.replicates, plan.n_runs, plan.days)}; seed {plan.seed}")
     print(f"base scenario: {plan.arms[0].source}")
+    if plan.levers:
+        print("uncertainties (sampled worlds):")
     for p in plan.parameters:
         print(f"  {p.name:<28} {p.path} ({p.kind}): {p.describe()}")
+    if plan.levers:
+        print(f"levers ({len(plan.levers)} options, each run on every world with the world's seeds):")
+        for option, settings in plan.levers.items():
+            print(f"  {option:<28} {', '.join(f'{k}={json.dumps(v)}' for k, v in settings.items()) or '(the base scenario)'}")
     print(f"kept series: {', '.join(plan.metrics) or '(none)'}")
     frame = plan.design_frame()
-    print(frame[["point", *[p.name for p in plan.parameters]]].head(10).to_string(index=False))
+    ids = ["point", "world", "option"] if plan.levers else ["point"]
+    print(frame[[*ids, *[p.name for p in plan.parameters]]].head(10).to_string(index=False))
     if len(frame) > 10:
         print(f"... {len(frame) - 10} more points")
     print(f"results folder: {out}")

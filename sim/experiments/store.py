@@ -546,6 +546,11 @@ class Results:
         return [p["name"] for p in self.manifest["parameters"]]
 
     @property
+    def options(self) -> list[str]:
+        """A robustness study's policy options, in the sweep file's order (else none)."""
+        return list(self.manifest.get("options") or [])
+
+    @property
     def metrics(self) -> list[str]:
         """The kept daily series."""
         return list(self.manifest["metrics"])
