@@ -87,3 +87,19 @@ def test_bad_levers_give_one_clear_line(case, tmp_path, capsys):
     assert_one_line_error(err)
     assert what in err
     assert not (tmp_path / "out").exists()
+
+
+
+def test_the_shipped_studys_party_led_option_is_the_party_led_scenario():
+    """robust_packages.yaml spells out party_led.yaml's settings as one option; they must not drift apart."""
+    from experiment_files import ROOT
+
+    from sim.model import resolve_scenario
+    from sim.scenario import load_scenario
+
+    sweep = load_sweep(ROOT / "scenarios" / "sweeps" / "robust_packages.yaml")
+    assert list(sweep.options) == ["baseline", "party_led", "party_core", "grid_mediation"]
+    as_option = resolve_scenario(sweep.base, sweep.options["party_led"]).model_dump(mode="json")
+    scenario = load_scenario(ROOT / "scenarios" / "party_led.yaml").model_dump(mode="json")
+    for section in ("site", "policies", "behaviour", "handlers"):
+        assert as_option[section] == scenario[section], section
