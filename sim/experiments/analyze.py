@@ -18,7 +18,7 @@
   with ``satisficing`` conditions, ``satisficing.csv``.
 
 The folder is written aside and renamed into place, replacing an earlier analysis; what `cogov
-discover` wrote there (``discover/``) is kept.
+discover` wrote there (``discover*/``) is kept.
 """
 
 from __future__ import annotations
@@ -73,8 +73,9 @@ def analysis_metrics(results: Results, metrics: list[str] | None = None) -> list
     return chosen
 
 
-#: what `cogov discover` writes into the analysis folder, kept when the analysis is rewritten
-KEPT = ("discover",)
+#: what `cogov discover` writes into the analysis folder (``discover/``, or ``discover*/`` by
+#: --out), kept when the analysis is rewritten
+KEPT = "discover"
 
 
 def analyze(path: str | Path, *, out: str | Path | None = None, metrics: list[str] | None = None,
@@ -100,9 +101,8 @@ def analyze(path: str | Path, *, out: str | Path | None = None, metrics: list[st
             _robust(results, metrics, satisficing or [], tmp, a)
         else:
             _sweep(results, metrics, tmp, a)
-        for name in KEPT:
-            if (target / name).is_dir():
-                shutil.copytree(target / name, tmp / name)
+        for kept in target.glob(f"{KEPT}*/") if target.is_dir() else []:
+            shutil.copytree(kept, tmp / kept.name)
         _replace(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -77,7 +77,7 @@ def regret_table(table: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
         sign = float(METRICS[m].direction)  # +1: more is better
         t = table[["world", "option", m]].rename(columns={m: "value"})
         best = t.groupby("world")["value"].transform("max" if sign > 0 else "min")
-        rows.append(t.assign(metric=m, best=best, regret=(best - t["value"]) * sign))
+        rows.append(t.assign(metric=m, best=best, regret=(best - t["value"]) * sign + 0.0))  # + 0.0: no −0
     if not rows:
         return pd.DataFrame(columns=["world", "option", "metric", "value", "best", "regret"])
     return pd.concat(rows, ignore_index=True)[["world", "option", "metric", "value", "best", "regret"]]
