@@ -7,7 +7,7 @@
 #   make smoke-installed build the wheel, install it in a fresh virtualenv, use it from another folder
 #   make docs            the documentation site (mkdocs.yml) into build/site; broken links fail it
 #   make bench           throughput benchmark
-#   make robustness      the shipped robustness study and the figures of docs/robustness.md (~10 min)
+#   make robustness      the shipped robustness study and every figure of docs/robustness.md (720 runs)
 #   make clean           remove virtualenvs and build/test caches (keeps results/)
 
 PYTHON ?= python3

@@ -25,6 +25,8 @@ from ..running.dashboard import _rc
 from .report import esc, plot_lang, png, table
 
 
+#: fewer worlds than this where an option does not win are too few to look for their conditions
+MIN_CASES = 5
 #: a PRIM restriction whose quasi-p-value is not below this is said to be weakly supported
 SIGNIFICANCE = 0.05
 
@@ -62,6 +64,8 @@ def _where_not(table_: pd.DataFrame, inputs: list[str], metric: str, option: str
     y = ((wide[option] - wide[reference]) * sign <= 0).to_numpy()
     if not y.any() or y.all():
         return ""
+    if y.sum() < MIN_CASES:
+        return t("report.robust.where_not_few", lang, n=int(y.sum()))
     try:
         trajectory, chosen, box, _ = run_prim(x, y, threshold=THRESHOLD)
     except DiscoverError:
