@@ -156,3 +156,27 @@ def test_bad_where_is_refused_in_one_line(study, where, says, capsys):
     assert_one_line_error(err)
     assert says in err
     assert sorted(p.name for p in study.rglob("*")) == before
+
+
+def test_satisficing_is_refused_in_one_line_when_it_cannot_be_computed(study, tmp_path, capsys):
+    assert main(["analyze", str(study), "--satisficing", "resolution_rate >= high"]) == 2
+    err = capsys.readouterr().err
+    assert_one_line_error(err)
+    assert "--satisficing: unknown column 'high'" in err
+    assert (study / "analysis" / "worlds.csv").is_file()  # the earlier analysis is untouched
+
+
+def test_discover_and_satisficing_on_a_sweep_without_levers(tmp_path, capsys):
+    from experiment_files import write_sweep
+
+    sweep = write_sweep(tmp_path, replicates=1)  # a 2 × 2 grid: interval_days, secretary_capability
+    out = tmp_path / "out"
+    assert main(["sweep", str(sweep), "--out", str(out), "--workers", "2", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["analyze", str(out), "--satisficing", "resolution_rate >= 0.5"]) == 2
+    assert "is not a robustness study" in capsys.readouterr().err
+    assert main(["discover", str(out), "--where", "secretary_capability > 0.5", "--threshold", "1"]) == 0
+    cases = pd.read_csv(out / "analysis" / "discover" / "cases.csv")
+    assert len(cases) == 4 and cases["of_interest"].sum() == 2
+    box = pd.read_csv(out / "analysis" / "discover" / "box.csv")
+    assert list(box["parameter"]) == ["secretary_capability"]

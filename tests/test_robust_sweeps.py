@@ -103,3 +103,44 @@ def test_the_shipped_studys_party_led_option_is_the_party_led_scenario():
     scenario = load_scenario(ROOT / "scenarios" / "party_led.yaml").model_dump(mode="json")
     for section in ("site", "policies", "behaviour", "handlers"):
         assert as_option[section] == scenario[section], section
+
+
+def test_a_study_killed_with_sigkill_then_resumed_equals_an_uninterrupted_one(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from experiment_files import ROOT, assert_same_results, python_m_sim
+
+    from sim.experiments.engines import LocalEngine
+    from sim.experiments.runner import run_plan
+    from sim.experiments.store import committed
+
+    path = write_study(tmp_path, samples=3, replicates=2)  # 3 worlds × 3 options × 2 = 18 runs
+    write_base(tmp_path, households=300, days=40)  # slow enough to be killed in the middle
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "sim", "sweep", str(path), "--out", str(out), "--workers", "1", "--batch", "1"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while len(committed(out, "summary")) < 3:
+            assert proc.poll() is None, f"the sweep ended before it could be killed: {proc.stderr.read()}"
+            assert time.monotonic() < deadline, "no results appeared"
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    before = load(out).status()
+    assert 3 <= before["finished"] < 18, before
+    done = python_m_sim("sweep", path, "--out", out, "--workers", "2")
+    assert done.returncode == 0, done.stderr
+    assert f"{before['finished']} finished earlier; {18 - before['finished']} to run" in done.stdout
+    reference = tmp_path / "uninterrupted"
+    run_plan(Plan.from_sweep(load_sweep(path)), reference, LocalEngine(2))
+    assert_same_results(out, reference)
+    s = load(out).summary
+    assert (s.groupby(["world", "replicate"])["seed"].nunique() == 1).all()
