@@ -7,6 +7,7 @@
 #   make smoke-installed build the wheel, install it in a fresh virtualenv, use it from another folder
 #   make docs            the documentation site (mkdocs.yml) into build/site; broken links fail it
 #   make bench           throughput benchmark
+#   make robustness      the shipped robustness study and every figure of docs/robustness.md (720 runs)
 #   make clean           remove virtualenvs and build/test caches (keeps results/)
 
 PYTHON ?= python3
@@ -25,12 +26,12 @@ endif
 
 SMOKE_DAYS ?= 30
 
-.PHONY: setup run test smoke312 smoke313 smoke-installed docs bench clean
+.PHONY: setup run test smoke312 smoke313 smoke-installed docs bench robustness clean
 
 # --- main virtualenv (default Python, Mesa as resolved from pyproject.toml) -------------------
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install $(PIP_FLAGS) -e '.[test]'
+	$(VENV)/bin/pip install $(PIP_FLAGS) -e '.[test,robust]'
 	touch $@
 
 setup: $(VENV)/.installed
@@ -76,9 +77,23 @@ $(eval $(call smoke,smoke313,$(PY313),.venv313,))
 smoke-installed: $(VENV)/.installed
 	PYTHON=$(PYTHON) bash .ci/installed_smoke.sh
 
+# --- the shipped robustness study (docs/robustness.md): every figure of that page, from scratch --
+ROBUST := results/sweeps/robust_packages
+robustness: $(VENV)/.installed
+	$(VENV)/bin/cogov sweep scenarios/sweeps/robust_packages.yaml --workers 2 --out $(ROBUST)
+	$(VENV)/bin/cogov analyze $(ROBUST) --satisficing "resolution_rate >= 0.9" --satisficing "participation_rate >= 0.38"
+	$(VENV)/bin/cogov discover $(ROBUST) --where "option == 'party_led' and resolution_rate - baseline_resolution_rate < 0.2"
+	$(VENV)/bin/cogov discover $(ROBUST) --out $(ROBUST)/analysis/discover_core \
+	  --where "option == 'party_core' and party_led_resolution_rate - resolution_rate < 0.1"
+	$(VENV)/bin/cogov report $(ROBUST) --lang en --out $(ROBUST)/report-en.html
+	$(VENV)/bin/cogov report $(ROBUST) --lang zh --out $(ROBUST)/report-zh.html
+	cp $(ROBUST)/analysis/distribution.png docs/img/robust_distribution.png
+	cp $(ROBUST)/analysis/regret.png docs/img/robust_regret.png
+	cp $(ROBUST)/analysis/discover/peeling.png docs/img/robust_peeling.png
+
 # --- documentation site ------------------------------------------------------------------------
 $(VENV)/.docs-installed: $(VENV)/.installed pyproject.toml
-	$(VENV)/bin/pip install $(PIP_FLAGS) -e '.[test,docs]'
+	$(VENV)/bin/pip install $(PIP_FLAGS) -e '.[test,robust,docs]'
 	touch $@
 
 docs: $(VENV)/.docs-installed

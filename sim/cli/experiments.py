@@ -1,11 +1,12 @@
-"""The experiment commands of `cogov`: compare, sweep, results, analyze.
+"""The experiment commands of `cogov`: compare, sweep, results, analyze, discover.
 
     cogov compare A.yaml B.yaml [...] [--replicates N] [--seed N] [--days N] [--metrics M,...] [ENGINE] [--out DIR]
                   [--max-memory SIZE]
     cogov sweep SWEEP.yaml [--replicates N] [--days N] [ENGINE] [--out DIR] [--retry-failed] [--dry-run]
                 [--max-memory SIZE]
     cogov results PATH [--failures]
-    cogov analyze PATH [--out DIR] [--metrics M,...]
+    cogov analyze PATH [--out DIR] [--metrics M,...] [--satisficing CONDITION ...]
+    cogov discover RESULTS --where CONDITION [--threshold D] [--peel-alpha A] [--mass-min M] [--out DIR]
 
 ENGINE is ``--workers N`` (local processes; default: all cores) or ``--dask ADDRESS`` (a Dask
 scheduler, e.g. tcp://host:8786) or ``--dask local`` (a Dask LocalCluster of --workers processes).
@@ -87,7 +88,40 @@ def register(sub: argparse._SubParsersAction) -> None:
     an.add_argument("path", metavar="PATH", help="results folder")
     an.add_argument("--out", metavar="DIR", help="write the analysis here (default: PATH/analysis)")
     an.add_argument("--metrics", metavar="M,...", help="end-of-run metrics to analyse (default: the kept series)")
+    an.add_argument("--satisficing", metavar="CONDITION", action="append",
+                    help="robustness studies: the share of worlds in which each option meets CONDITION, e.g. "
+                         "\"resolution_rate >= 0.8\" (may be repeated)")
     an.set_defaults(func=cmd_analyze)
+
+    from ..experiments.discover import MASS_MIN, PEEL_ALPHA, THRESHOLD
+
+    dis = sub.add_parser("discover", help="scenario discovery: the conditions under which a result holds (PRIM, CART)",
+                         description="Mark the sampled worlds (or design points) where CONDITION holds and find the "
+                                     "ranges of the uncertainties that explain them: PRIM (peeling trajectory, the "
+                                     "chosen box with its ranges and significance) and a CART tree, by EMA Workbench. "
+                                     "Columns: the uncertainties, option, each outcome, and <option>_<outcome> (that "
+                                     "world's value under an option).")
+    dis.add_argument("path", metavar="RESULTS", help="results folder of a sweep (a robustness study: one with levers)")
+    dis.add_argument("--where", metavar="CONDITION", required=True,
+                     help="e.g. \"option == 'party_led' and resolution_rate - baseline_resolution_rate < 0.02\"")
+    dis.add_argument("--threshold", metavar="D", type=_share, default=THRESHOLD,
+                     help=f"density the chosen PRIM box must reach (default {THRESHOLD})")
+    dis.add_argument("--peel-alpha", metavar="A", type=_share, default=PEEL_ALPHA,
+                     help=f"share of cases PRIM peels off at each step (default {PEEL_ALPHA})")
+    dis.add_argument("--mass-min", metavar="M", type=_share, default=MASS_MIN,
+                     help=f"smallest box, as a share of the cases (default {MASS_MIN})")
+    dis.add_argument("--out", metavar="DIR", help="write here (default: RESULTS/analysis/discover)")
+    dis.set_defaults(func=cmd_discover)
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number above 0 and at most 1, found {text!r}")
+    return value
 
 
 def _output_options(p: argparse.ArgumentParser, kind: str) -> None:
@@ -348,11 +382,18 @@ def _print_plan(plan, out: Path) -> None:
     print(f"sweep {plan.name}: {plan.describe_design()}, "
           f"{_runs_phrase(len(plan.points), plan.replicates, plan.n_runs, plan.days)}; seed {plan.seed}")
     print(f"base scenario: {plan.arms[0].source}")
+    if plan.levers:
+        print("uncertainties (sampled worlds):")
     for p in plan.parameters:
         print(f"  {p.name:<28} {p.path} ({p.kind}): {p.describe()}")
+    if plan.levers:
+        print(f"levers ({len(plan.levers)} options, each run on every world with the world's seeds):")
+        for option, settings in plan.levers.items():
+            print(f"  {option:<28} {', '.join(f'{k}={json.dumps(v)}' for k, v in settings.items()) or '(the base scenario)'}")
     print(f"kept series: {', '.join(plan.metrics) or '(none)'}")
     frame = plan.design_frame()
-    print(frame[["point", *[p.name for p in plan.parameters]]].head(10).to_string(index=False))
+    ids = ["point", "world", "option"] if plan.levers else ["point"]
+    print(frame[[*ids, *[p.name for p in plan.parameters]]].head(10).to_string(index=False))
     if len(frame) > 10:
         print(f"... {len(frame) - 10} more points")
     print(f"results folder: {out}")
@@ -535,13 +576,15 @@ def cmd_analyze(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     metrics = [m.strip() for m in args.metrics.split(",")] if args.metrics else None
     try:
-        a = analyze(args.path, out=args.out, metrics=metrics)
+        a = analyze(args.path, out=args.out, metrics=metrics, satisficing=args.satisficing)
     except ResultsError as e:
         raise UsageError(str(e)) from None
     for note in a.notes:
         _warning(note)
     if a.sensitivity is not None:
         _print_sensitivity(a.sensitivity)
+    if a.ranking is not None:
+        _print_ranking(a.ranking, a.satisficing)
     print(f"Wrote {a.folder}: {', '.join(a.files)}")
     return EXIT_OK
 
@@ -563,3 +606,47 @@ def _print_sensitivity(table) -> None:
             cells = [f"{r['mu_star']:.4g} ± {r['mu_star_conf']:.2g}", f"{r['sigma']:.4g}", f"{r['mu']:+.4g}"]
         out.add_row(Text(r["metric"]), Text(r["parameter"]), *cells)
     _console().print(out)
+
+
+def _print_ranking(ranking, satisficing) -> None:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..experiments.robust import REGRET_PERCENTILE
+
+    out = Table(title=Text(f"Regret across sampled worlds (lower is more robust; ranked by maximum, then {REGRET_PERCENTILE}th percentile)"),
+                title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("Metric", "Option", "Worlds", "Median", "Max regret", f"P{REGRET_PERCENTILE} regret", "Best in"):
+        out.add_column(col, justify="left" if col in ("Metric", "Option") else "right")
+    for _, r in ranking.iterrows():
+        out.add_row(Text(r["metric"]), Text(r["option"]), str(r["worlds"]), f"{r['median_value']:.4g}",
+                    f"{r['max_regret']:.4g}", f"{r[f'p{REGRET_PERCENTILE}_regret']:.4g}", f"{r['best_share']:.0%}")
+    _console().print(out)
+    if satisficing is not None:
+        for _, r in satisficing.iterrows():
+            print(f"{r['condition']}: {r['option']} in {r['met']} of {r['worlds']} worlds ({r['share']:.0%})")
+
+
+def cmd_discover(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from ..experiments.discover import discover
+    from ..experiments.store import ResultsError
+
+    try:
+        d = discover(args.path, args.where, out=args.out, threshold=args.threshold, peel_alpha=args.peel_alpha,
+                     mass_min=args.mass_min)
+    except ResultsError as e:
+        raise UsageError(str(e)) from None
+    for note in d.notes:
+        _warning(note)
+    st = d.stats
+    k, n = int(d.cases["of_interest"].sum()), len(d.cases)
+    print(f"{args.where}: {k} of {n} cases of interest")
+    print(f"PRIM box {d.chosen} of {len(d.trajectory)}: coverage {st['coverage']:.0%}, density {st['density']:.0%}, "
+          f"mass {st['mass']:.0%}, {st['res_dim']} restricted")
+    for _, r in d.box.iterrows():
+        rng = f"{r['low']}" if r["high"] == "" else f"{r['low']:.4g} – {r['high']:.4g} (of {r['full_low']:.4g} – {r['full_high']:.4g})"
+        qp = ", ".join(f"{v:.2g}" for v in (r["qp_lower"], r["qp_upper"]) if v == v)
+        print(f"  {r['parameter']:<28} {rng}  quasi-p {qp or '-'}")
+    print(f"Wrote {d.folder}: {', '.join(d.files)}")
+    return EXIT_OK

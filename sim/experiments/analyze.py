@@ -11,8 +11,14 @@
   Each design point's output is its mean over replicates. Parameters are sampled on the unit
   scale, so μ* is the effect of moving a parameter across its whole range.
 * A comparison gets ``comparison.csv`` (see `compare.comparison_table`) and ``comparison.png``.
+* A robustness study (a sweep with levers, see `robust`) gets ``worlds.csv`` (each world's
+  uncertainties and each option's outcomes), ``distribution.png``, ``regret.csv`` (every world and
+  option), ``regret_ranking.csv`` (options ranked by maximum and 90th-percentile regret),
+  ``regret.png``, ``versus_reference.csv`` (each option against the first, world by world) and,
+  with ``satisficing`` conditions, ``satisficing.csv``.
 
-The folder is written aside and renamed into place, replacing an earlier analysis.
+The folder is written aside and renamed into place, replacing an earlier analysis; what `cogov
+discover` wrote there (``discover*/``) is kept.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ from matplotlib.figure import Figure
 from ..i18n import metric_label
 from ..metrics import METRICS
 from .compare import before_after_table, comparison_figure, comparison_table, interrupted_time_series_figure
+from . import robust
+from .condition import ConditionError
 from .designs import DESIGNS, DesignKind
 from .stats import LEVEL, band, by_group
 from .store import Results, ResultsError
@@ -47,6 +55,8 @@ class Analysis:
     sensitivity: pd.DataFrame | None = None
     comparison: pd.DataFrame | None = None
     before_after: pd.DataFrame | None = None
+    ranking: pd.DataFrame | None = None
+    satisficing: pd.DataFrame | None = None
 
 
 def analysis_metrics(results: Results, metrics: list[str] | None = None) -> list[str]:
@@ -63,12 +73,22 @@ def analysis_metrics(results: Results, metrics: list[str] | None = None) -> list
     return chosen
 
 
-def analyze(path: str | Path, *, out: str | Path | None = None, metrics: list[str] | None = None) -> Analysis:
-    """Analyse the results folder at `path`; write into `out` (default ``PATH/analysis``)."""
+#: what `cogov discover` writes into the analysis folder (``discover/``, or ``discover*/`` by
+#: --out), kept when the analysis is rewritten
+KEPT = "discover"
+
+
+def analyze(path: str | Path, *, out: str | Path | None = None, metrics: list[str] | None = None,
+            satisficing: list[str] | None = None) -> Analysis:
+    """Analyse the results folder at `path`; write into `out` (default ``PATH/analysis``).
+    `satisficing`: conditions (e.g. ``resolution_rate >= 0.8``) whose share of worlds each option
+    of a robustness study meets."""
     results = Results(path)
     if results.summary.empty:
         raise ResultsError(f"{results.path}: no finished runs to analyse yet")
     metrics = analysis_metrics(results, metrics)
+    if satisficing and not results.options:
+        raise ResultsError(f"--satisficing: {results.path} is not a robustness study (its sweep file has no levers:)")
     target = Path(out) if out else results.path / "analysis"
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -77,8 +97,12 @@ def analyze(path: str | Path, *, out: str | Path | None = None, metrics: list[st
     try:
         if results.kind == "compare":
             _compare(results, metrics, tmp, a)
+        elif results.options:
+            _robust(results, metrics, satisficing or [], tmp, a)
         else:
             _sweep(results, metrics, tmp, a)
+        for kept in target.glob(f"{KEPT}*/") if target.is_dir() else []:
+            shutil.copytree(kept, tmp / kept.name)
         _replace(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -148,6 +172,38 @@ def _sweep(results: Results, metrics: list[str], tmp: Path, a: Analysis) -> None
             _sensitivity_figure(table, DESIGNS[kind], tmp / "sensitivity.png")
             a.files += ["sensitivity.csv", "sensitivity.png"]
             a.sensitivity = table
+
+
+def _robust(results: Results, metrics: list[str], satisficing: list[str], tmp: Path, a: Analysis) -> None:
+    options = results.options
+    table, incomplete = robust.world_table(results, metrics)
+    if incomplete:
+        a.notes.append(f"{incomplete} sampled worlds are left out: some option has no finished run there yet")
+    if table.empty:
+        raise ResultsError(f"{results.path}: no sampled world has finished runs of every option yet")
+    try:
+        sat = robust.satisficing_table(table, satisficing, options) if satisficing else None
+    except ConditionError as e:
+        raise ResultsError(str(e)) from None
+    table.to_csv(tmp / "worlds.csv", index=False, lineterminator="\n")
+    robust.distribution_figure(table, metrics, options, tmp / "distribution.png")
+    a.files += ["worlds.csv", "distribution.png"]
+    undirected = [m for m in metrics if m not in robust.directed(metrics)]
+    if undirected:
+        a.notes.append(f"no regret for {', '.join(undirected)}: the metric registry declares no better direction")
+    regret = robust.regret_table(table, metrics)
+    if not regret.empty:
+        regret.to_csv(tmp / "regret.csv", index=False, lineterminator="\n")
+        a.ranking = robust.regret_ranking(regret, options)
+        a.ranking.to_csv(tmp / "regret_ranking.csv", index=False, lineterminator="\n")
+        robust.regret_figure(regret, options, tmp / "regret.png")
+        robust.versus_reference(table, metrics, options).to_csv(tmp / "versus_reference.csv", index=False,
+                                                                 lineterminator="\n")
+        a.files += ["regret.csv", "regret_ranking.csv", "regret.png", "versus_reference.csv"]
+    if sat is not None:
+        sat.to_csv(tmp / "satisficing.csv", index=False, lineterminator="\n")
+        a.satisficing = sat
+        a.files.append("satisficing.csv")
 
 
 # --- sensitivity ------------------------------------------------------------------------------------

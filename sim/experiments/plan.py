@@ -39,12 +39,14 @@ class Arm:
 
 @dataclass
 class Point:
-    """A design point: an arm with overrides (path → value) and their result columns (name → value)."""
+    """A design point: an arm with overrides (path → value) and their result columns (name → value).
+    In a robustness study, the sampled world it belongs to: its seeds are the world's."""
 
     index: int
     arm: int
     overrides: dict[str, Any]
     columns: dict[str, Any]
+    world: int | None = None
 
 
 @dataclass
@@ -72,6 +74,8 @@ class Plan:
     problem: dict | None = None
     source_path: str | None = None
     source_text: str | None = None
+    #: a robustness study's policy options (name → settings), each run on every world
+    levers: dict[str, dict[str, Any]] = field(default_factory=dict)
     _hash: str | None = field(default=None, repr=False)
 
     # --- building ---------------------------------------------------------------------------
@@ -80,8 +84,17 @@ class Plan:
         spec = sweep.spec
         design_seed = spec.design.seed if spec.design.seed is not None else spec.seed
         design = make_design(sweep.parameters, spec.design, design_seed)
-        points = [Point(i, 0, values, {p.name: p.label(values[p.path]) for p in sweep.parameters})
-                  for i, values in enumerate(design.values)]
+        unit = design.unit
+        if sweep.options:  # world by world, every option of a world in turn (a world's options finish together)
+            k = len(sweep.options)
+            points = [Point(w * k + j, 0, {**settings, **values},
+                            {"option": option, "world": w, **{p.name: p.label(values[p.path]) for p in sweep.parameters}},
+                            world=w)
+                      for w, values in enumerate(design.values) for j, (option, settings) in enumerate(sweep.options.items())]
+            unit = None if unit is None else np.repeat(unit, k, axis=0)
+        else:
+            points = [Point(i, 0, values, {p.name: p.label(values[p.path]) for p in sweep.parameters})
+                      for i, values in enumerate(design.values)]
         arm = Arm(sweep.base.name, str(sweep.base_path), sweep.base.model_dump(mode="json", by_alias=True))
         for p in sweep.parameters:  # a column of mixed or non-scalar choices is stored as text
             if _arrow_type(p.kind, [pt.columns[p.name] for pt in points]) == pa.string():
@@ -92,8 +105,8 @@ class Plan:
             kind="sweep", name=sweep.name, description=spec.description, arms=[arm], parameters=sweep.parameters,
             design={**spec.design.model_dump(), "seed": design_seed}, points=points, replicates=spec.replicates,
             seed=spec.seed, common_random_numbers=spec.common_random_numbers, days=sweep.days,
-            metrics=list(spec.metrics), series_every=spec.series_every, unit=design.unit, problem=design.problem,
-            source_path=str(sweep.path), source_text=sweep.text,
+            metrics=list(spec.metrics), series_every=spec.series_every, unit=unit, problem=design.problem,
+            source_path=str(sweep.path), source_text=sweep.text, levers=dict(sweep.options),
         )
 
     @classmethod
@@ -147,7 +160,9 @@ class Plan:
         return len(self.points) * self.replicates
 
     def seed_for(self, point: int, replicate: int) -> int:
-        return run_seed(self.seed, point, replicate, common=self.common_random_numbers)
+        """The run's seed; every option of a robustness study's world has the world's seeds."""
+        world = self.points[point].world
+        return run_seed(self.seed, point if world is None else world, replicate, common=self.common_random_numbers)
 
     def runs(self) -> Iterator[tuple[int, int]]:
         """Every (point, replicate), point by point."""
@@ -167,13 +182,16 @@ class Plan:
     def identity(self) -> dict[str, Any]:
         """What makes two plans the same experiment (everything but the number of replicates, names
         and comments): a results folder may be resumed, or given more replicates, only under it."""
-        return {
+        identity = {
             "kind": self.kind, "arms": [a.document for a in self.arms], "design": self.design,
             "points": [[p.arm, p.overrides] for p in self.points], "seed": self.seed,
             "common_random_numbers": self.common_random_numbers, "days": self.days, "metrics": self.metrics,
             "series_every": self.series_every, "windows": self.windows, "window_days": self.window_days,
             "period_days": self.period_days,
         }
+        if self.levers:  # only then: the plans of other sweeps hash as before
+            identity["levers"] = self.levers
+        return identity
 
     def identity_hash(self) -> str:
         if self._hash is None:
@@ -185,7 +203,7 @@ class Plan:
         """Arrow types of the design columns (parameters, or the arm)."""
         if self.kind == "compare":
             return {"arm": pa.string()}
-        out: dict[str, pa.DataType] = {}
+        out: dict[str, pa.DataType] = {"option": pa.string(), "world": pa.int64()} if self.levers else {}
         for p in self.parameters:
             labels = [pt.columns[p.name] for pt in self.points] or [p.label(v) for v in (p.values or [])]
             out[p.name] = _arrow_type(p.kind, labels)
@@ -225,11 +243,13 @@ class Plan:
             "parameters": [p.to_json() for p in self.parameters], "design": self.design,
             "points": len(self.points), "replicates": self.replicates, "runs": self.n_runs, "seed": self.seed,
             "seed_rule": ("numpy SeedSequence(seed, spawn_key=(replicate,))" if self.common_random_numbers
-                          else "numpy SeedSequence(seed, spawn_key=(point, replicate))"),
+                          else "numpy SeedSequence(seed, spawn_key=(world, replicate)), the same for every option of a world"
+                          if self.levers else "numpy SeedSequence(seed, spawn_key=(point, replicate))"),
             "common_random_numbers": self.common_random_numbers, "days": self.days, "metrics": self.metrics,
             "series_every": self.series_every, "windows": self.windows, "window_labels": self.window_labels,
             "window_days": self.window_days, "period_days": self.period_days, "problem": self.problem, "plan_hash": self.identity_hash(),
             "sweep_file": self.source_path, "sweep_text": self.source_text,
+            **({"options": list(self.levers), "levers": self.levers} if self.levers else {}),
         }
 
 

@@ -60,7 +60,8 @@ RESULTS_FILES = {
                                    "start_day, end_day, one column per period metric",
     "failures/part-NNNNNN.parquet": "runs that raised or whose worker died: point, replicate, seed, design columns, "
                                     "parameters (JSON), error, message, traceback, worker, attempt, failed_at",
-    "analysis/": "what `cogov analyze` (or `compare`) wrote: tables (CSV) and figures (PNG)",
+    "analysis/": "what `cogov analyze` (or `compare`) wrote: tables (CSV) and figures (PNG); `analysis/discover/`: "
+                 "what `cogov discover` wrote",
 }
 #: summary columns that describe how a run went rather than what it gave; they vary between runs
 #: of the same (point, replicate) and are left out when results are compared
@@ -544,6 +545,11 @@ class Results:
         if self.kind == "compare":
             return ["arm"]
         return [p["name"] for p in self.manifest["parameters"]]
+
+    @property
+    def options(self) -> list[str]:
+        """A robustness study's policy options, in the sweep file's order (else none)."""
+        return list(self.manifest.get("options") or [])
 
     @property
     def metrics(self) -> list[str]:

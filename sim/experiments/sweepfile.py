@@ -15,6 +15,19 @@ errors ``file:line: key: message``) and validated against the schema below (``ex
     seed: 2024
     metrics: [resolution_rate, participation_rate]   # daily metrics to record and keep (sim.metrics registry)
 
+A robustness study splits what it varies, as EMA Workbench does, into ``uncertainties:`` (facts
+about the world, same shape as ``parameters:``, sampled by the design) and ``levers:`` (the policy
+options: name → settings by dotted path; ``{}`` is the base scenario as it is). Every option is run
+on every sampled world, and every option of a world gets the same seeds (the seed of replicate r
+of world w is ``derived_seed(seed, w, r)``), so options are compared on identical worlds::
+
+    uncertainties:
+      behaviour.participation.cost: {low: 0.04, high: 0.37}
+    levers:
+      baseline: {}
+      party_led: {policies.joint_meetings.enabled: true, policies.red_cells.enabled: true}
+    design: {kind: lhs, samples: 40}
+
 Every parameter path must name a setting of the base scenario; it is checked by walking the resolved
 base scenario and by applying its extreme (or every listed) value through `resolve_scenario`, so a
 value the scenario schema would refuse is refused here, before any run.
@@ -30,10 +43,10 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from ..metrics import METRICS
 from ..model import resolve_scenario
@@ -123,6 +136,11 @@ class DesignSpec(_Strict):
         return kind
 
 
+#: the name of a policy option (a results column value and part of column names such as
+#: ``baseline_resolution_rate``)
+OptionName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
 class SweepSpec(_Strict):
     """A sweep file, as written."""
 
@@ -130,7 +148,11 @@ class SweepSpec(_Strict):
     description: str = Field("", description="what the sweep is for")
     base: str = Field(description="base scenario file, relative to the sweep file, or a shipped scenario's name")
     overrides: dict[str, Any] = Field(default_factory=dict, description="settings fixed for every run, by dotted path")
-    parameters: dict[str, ParamSpec] = Field(description="settings to vary, by dotted path")
+    parameters: dict[str, ParamSpec] = Field(default_factory=dict, description="settings to vary, by dotted path")
+    uncertainties: dict[str, ParamSpec] = Field(
+        default_factory=dict, description="with levers: facts about the world to sample, by dotted path (as parameters)")
+    levers: dict[OptionName, dict[str, Any]] = Field(
+        default_factory=dict, description="policy options, each run on every sampled world: name → settings by dotted path")
     design: DesignSpec = Field(default_factory=lambda: DesignSpec(kind="grid"), description="how points are chosen")
     replicates: int = Field(10, ge=1, le=100_000, description="runs per design point, each with its own seed")
     seed: int = Field(1, ge=0, description="the sweep seed every run seed derives from")
@@ -217,6 +239,8 @@ class Sweep:
     base_path: Path
     base: Scenario
     parameters: list[Parameter] = field(default_factory=list)
+    #: the policy options of a robustness study (name → settings by dotted path); empty otherwise
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def days(self) -> int:
@@ -274,9 +298,9 @@ def load_sweep(path: str | Path, *, replicates: int | None = None, days: int | N
         raise
     base_doc = base.model_dump(mode="json", by_alias=True)
 
-    if not spec.parameters:
-        raise f.fail(("parameters",), "no parameters to vary: name at least one setting")
-    _check_design(spec, f)
+    section = _varied_section(spec, f)
+    varied = getattr(spec, section)
+    _check_design(spec, varied, section, f)
     daily = [m.name for m in METRICS.daily()]
     for i, m in enumerate(spec.metrics):
         if m not in daily:
@@ -293,23 +317,65 @@ def load_sweep(path: str | Path, *, replicates: int | None = None, days: int | N
         raise f.fail(("overrides", bad), _reason(e, bad)) from None
 
     parameters: list[Parameter] = []
-    for key, p in spec.parameters.items():
-        loc = ("parameters", key)
+    for key, p in varied.items():
+        loc = (section, key)
         if key in spec.overrides:
             raise f.fail(loc, "also set in overrides; a setting is either fixed or varied")
         value = _check_path(key, base_doc, f, loc)
         parameters.append(_resolve_parameter(key, p, value, spec.design.kind, f, loc))
-    _name_columns(parameters, spec, f)
+    _name_columns(parameters, varied, section, f)
     for prm in parameters:
-        _try_values(prm, fixed, spec.parameters[prm.path], f)
+        _try_values(prm, fixed, section, f)
+    _check_levers(spec, base_doc, fixed, f)
 
     name = spec.name or path.stem
     return Sweep(spec=spec, path=path, text=layer.text, name=name, base_path=base_path,
-                 base=fixed, parameters=parameters)
+                 base=fixed, parameters=parameters, options={k: dict(v) for k, v in spec.levers.items()})
 
 
-def _check_design(spec: SweepSpec, f: _File) -> None:
-    DESIGNS[spec.design.kind].check(spec.design, spec.parameters, f.fail)
+def _varied_section(spec: SweepSpec, f: _File) -> str:
+    """``parameters``, or ``uncertainties`` in a robustness study (one with levers)."""
+    if spec.levers or spec.uncertainties:
+        if spec.parameters:
+            raise f.fail(("parameters",), "a sweep with levers samples uncertainties: name the settings to vary "
+                                          "under uncertainties:, not parameters:")
+        if not spec.levers:
+            raise f.fail(("uncertainties",), "uncertainties go with levers: (the policy options run on every sampled "
+                                             "world); without options, name the settings under parameters:")
+        if len(spec.levers) < 2:
+            raise f.fail(("levers",), f"a robustness study compares options: give at least two, found {len(spec.levers)}")
+        if not spec.uncertainties:
+            raise f.fail(("levers",), "levers need uncertainties: (the settings that describe the sampled worlds)")
+        return "uncertainties"
+    if not spec.parameters:
+        raise f.fail(("parameters",), "no parameters to vary: name at least one setting")
+    return "parameters"
+
+
+def _check_design(spec: SweepSpec, varied: dict[str, ParamSpec], section: str, f: _File) -> None:
+    def fail(loc: tuple, message: str, *alternatives: tuple) -> SweepError:
+        here = (section, *loc[1:]) if loc and loc[0] == "parameters" else loc
+        return f.fail(here, message.replace("parameters", section), *alternatives)
+
+    DESIGNS[spec.design.kind].check(spec.design, varied, fail)
+
+
+def _check_levers(spec: SweepSpec, base_doc: dict, fixed: Scenario, f: _File) -> None:
+    """Each option's settings name scenario settings that are neither fixed nor sampled, and
+    together make a valid scenario."""
+    for option, settings in spec.levers.items():
+        for key in settings:
+            loc = ("levers", option, key)
+            if key in spec.overrides:
+                raise f.fail(loc, "also set in overrides; a setting is either fixed or a lever")
+            if key in spec.uncertainties:
+                raise f.fail(loc, "also an uncertainty; a setting is either sampled or a lever")
+            _check_path(key, base_doc, f, loc)
+        try:
+            resolve_scenario(fixed, settings)
+        except ScenarioError as e:
+            bad = next((k for k in settings if f"{k}:" in str(e)), next(iter(settings), None))
+            raise f.fail(("levers", option, *([bad] if bad else [])), _reason(e, bad or "")) from None
 
 
 def _check_path(key: str, doc: dict, f: _File, loc: tuple) -> Any:
@@ -386,12 +452,16 @@ def _resolve_parameter(key: str, p: ParamSpec, current: Any, design: str, f: _Fi
     return Parameter(name="", path=key, kind=kind, values=values)
 
 
-def _name_columns(parameters: list[Parameter], spec: SweepSpec, f: _File) -> None:
+#: results columns no parameter may take (``option`` and ``world``: a robustness study's)
+RESERVED_COLUMNS = {"point", "replicate", "seed", "arm", "day", "option", "world"}
+
+
+def _name_columns(parameters: list[Parameter], varied: dict[str, ParamSpec], section: str, f: _File) -> None:
     """Column names: the given name, else the shortest unique tail of the path joined by '_' that is
     no reserved column and does not start with a digit."""
-    taken = {"point", "replicate", "seed", "arm", "day"}
+    taken = RESERVED_COLUMNS
     for prm in parameters:
-        given = spec.parameters[prm.path].name
+        given = varied[prm.path].name
         if given:
             prm.name = given
     for prm in parameters:
@@ -409,7 +479,7 @@ def _name_columns(parameters: list[Parameter], spec: SweepSpec, f: _File) -> Non
     seen: dict[str, str] = {}
     for prm in parameters:
         if prm.name in taken or prm.name in seen:
-            raise f.fail(("parameters", prm.path), f"column name '{prm.name}' is taken; give this parameter a name:")
+            raise f.fail((section, prm.path), f"column name '{prm.name}' is taken; give this parameter a name:")
         seen[prm.name] = prm.path
 
 
@@ -420,9 +490,9 @@ def _reason(e: ScenarioError, key: str) -> str:
     return msg[len(key) + 2:] if msg.startswith(f"{key}: ") else msg
 
 
-def _try_values(prm: Parameter, base: Scenario, spec: ParamSpec, f: _File) -> None:
+def _try_values(prm: Parameter, base: Scenario, section: str, f: _File) -> None:
     """Apply each listed value (or both ends of the range) through `resolve_scenario`."""
-    loc = ("parameters", prm.path)
+    loc = (section, prm.path)
     if prm.values is not None:
         trials = [(v, loc + ("values", i), loc + (i,)) for i, v in enumerate(prm.values)]
     else:
@@ -441,22 +511,35 @@ def costliest_point(sweep: Sweep, cost: Callable[[Scenario], float]) -> tuple[di
     its range's ends, or of its listed values, that costs most with the others at the base), and
     its resolved scenario. What a run costs grows monotonically with the settings that drive it
     (households, rates, ties, days), so no design point costs more than this corner. Should the
-    corner itself be invalid, the costliest single-parameter extreme stands in for it."""
+    corner itself be invalid, the costliest single-parameter extreme stands in for it. With
+    policy options, the costliest option's corner (its settings are part of the point)."""
+    if not sweep.options:
+        return _costliest_corner(sweep.base, sweep.parameters, cost)
+    corners = []
+    for settings in sweep.options.values():
+        corner, scenario = _costliest_corner(resolve_scenario(sweep.base, settings), sweep.parameters, cost)
+        corners.append((cost(scenario), {**settings, **corner}, scenario))
+    _, corner, scenario = max(corners, key=lambda c: c[0])
+    return corner, scenario
+
+
+def _costliest_corner(base: Scenario, parameters: list[Parameter],
+                      cost: Callable[[Scenario], float]) -> tuple[dict[str, Any], Scenario]:
     corner: dict[str, Any] = {}
-    worst: tuple[float, dict[str, Any], Scenario] = (cost(sweep.base), {}, sweep.base)
-    for prm in sweep.parameters:
+    worst: tuple[float, dict[str, Any], Scenario] = (cost(base), {}, base)
+    for prm in parameters:
         if prm.values is None:
             candidates = [prm.low, prm.high]
         elif prm.kind in ("int", "float"):
             candidates = [min(prm.values), max(prm.values)]
         else:
             candidates = list(prm.values)
-        scenarios = [(v, resolve_scenario(sweep.base, {prm.path: v})) for v in candidates]
+        scenarios = [(v, resolve_scenario(base, {prm.path: v})) for v in candidates]
         price, value, scenario = max(((cost(sc), v, sc) for v, sc in scenarios), key=lambda p: p[0])
         corner[prm.path] = value
         if price > worst[0]:
             worst = (price, {prm.path: value}, scenario)
     try:
-        return corner, resolve_scenario(sweep.base, corner)
+        return corner, resolve_scenario(base, corner)
     except ScenarioError:
         return worst[1], worst[2]

@@ -130,7 +130,9 @@ def codebook_markdown() -> str:
             "`sim.experiments.load(PATH)`, pandas, pyarrow or DuckDB.", ""]
     out += _table(["file", "contents"], [[f"`{k}`", v] for k, v in RESULTS_FILES.items()])
     out += ["Columns of the summary parts: `point`, `replicate`, `seed` (int64); the design columns (each varied",
-            "parameter by its short name, or `arm` for a comparison); every end-of-run metric of `summary.json`",
+            "parameter by its short name, or `arm` for a comparison; in a sweep with levers, `option` (the policy",
+            "option's name) and `world` (int64, the sampled world, whose seeds every option shares) before the",
+            "uncertainties); every end-of-run metric of `summary.json`",
             "(int64 or double as above; null where undefined); and how the run went:", ""]
     out += _table(["column", "meaning"], [[f"`{k}`", v] for k, v in PROVENANCE.items()])
     return "\n".join(out).rstrip("\n") + "\n"

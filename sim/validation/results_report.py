@@ -1,9 +1,11 @@
 """The report of a results folder of the experiments tooling (`cogov compare`, `cogov sweep`,
 `cogov analyze`): read with `sim.experiments.load`, compared with `sim.experiments.compare`, and
-the sensitivity indices `cogov analyze` wrote (analysis/sensitivity.csv)."""
+the sensitivity indices `cogov analyze` wrote (analysis/sensitivity.csv); a sweep with levers gets
+the robustness page of `robust_report`."""
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -36,6 +38,10 @@ def _what_was_run(r, lang: str) -> str:
         rows.append([esc(t("report.scenario", lang)), "<ul>" + "".join(f"<li>{esc(a['name'])} <span class='muted'>({esc(a.get('source', ''))})</span></li>"
                                                                    for a in m["arms"]) + "</ul>"])
     else:
+        if r.options:
+            rows.append([esc(t("report.robust.option", lang)), "<ul>" + "".join(
+                f"<li>{esc(o)} <span class='muted'>{esc(', '.join(f'{k}={json.dumps(v)}' for k, v in m['levers'][o].items()) or '—')}</span></li>"
+                for o in r.options) + "</ul>"])
         rows.append([esc(t("report.input", lang)), "<ul>" + "".join(
             f"<li>{esc(p['name'])} <span class='muted'>{esc(p.get('path', ''))}</span></li>" for p in m.get("parameters", [])) + "</ul>"])
     return f"<h2>{esc(t('report.what_was_run', lang))}</h2>" + table([t("report.scenario", lang), ""], rows)
@@ -153,6 +159,13 @@ def results_report(folder: Path, lang: str) -> str:
     if r.summary.empty:
         raise ReportError(f"{folder}: no finished runs yet")
     sections = [_what_was_run(r, lang)]
-    sections += _compare(r, lang) if r.kind == "compare" else _sweep(r, lang)
+    if r.kind == "compare":
+        sections += _compare(r, lang)
+    elif r.options:
+        from .robust_report import robustness_sections
+
+        sections += robustness_sections(r, lang)
+    else:
+        sections += _sweep(r, lang)
     sections.append(glossary(lang))
     return page(t("report.title", lang, name=r.name), sections, lang)
