@@ -117,6 +117,16 @@ def new_code(taken: set[str]) -> str:
     raise RuntimeError("no free room code")
 
 
+@dataclass(frozen=True)
+class RoleView:
+    """What one role's page shows (per room change, shared by the pages of that role)."""
+
+    trust: float  # residents' mean trust in the role's institution, 0..1
+    cases: dict[str, int]  # open cases at its channel (a household: in its building), by status
+    since: dict[str, int]  # disputes arisen, resolved, escalated since the round's start
+    current: dict[Decision, float | None]  # what each of its decisions stands at now
+
+
 class Room:
     """One classroom session over one shared model (the first community of `scenario`)."""
 
@@ -154,6 +164,8 @@ class Room:
         self.storm_ends: int | None = None
         self._frame: RoomFrame | None = None
         self.error: str | None = None  # what stopped the room, if something failed
+        self._views: dict[tuple[Role, int | None], RoleView] = {}
+        self._shown_seconds: int | None = None
         self.save()
 
     @property
@@ -311,6 +323,9 @@ class Room:
             if self.phase is Phase.DECIDING and self.deadline is not None and now >= self.deadline:
                 self.close_decisions()
                 return 0
+            if self.phase is Phase.DECIDING and self.deadline is not None and int(self.deadline - now) != self._shown_seconds:
+                self._shown_seconds = int(self.deadline - now)
+                self._touch()  # the timer on every page
             if self.phase is not Phase.PLAYING:
                 return 0
             due = int((now - self.play_started) * self.days_per_second) - (self.model.day - self.round_start_day)
@@ -391,7 +406,24 @@ class Room:
     def _touch(self) -> None:
         self.serial += 1
         self._frame = None
+        self._views.clear()
         self.changed.notify_all()
+
+    def role_view(self, role: Role, building: int | None = None) -> RoleView:
+        from .decisions import TRUST_OF, current
+
+        with self.lock:
+            key = (role, building)
+            if key not in self._views:
+                m = self.model
+                rows = m.community_rows[self.community]
+                mv = m.datacollector.model_vars
+                since = {k: int(round(float(np.sum(mv[k][self.round_start_day:m.day])))) if k in mv else 0
+                         for k in ("arisen", "resolved", "escalated")}
+                self._views[key] = RoleView(
+                    trust=float(m.population.trust[rows, TRUST_OF[role]].mean()), cases=self.open_cases(role, building),
+                    since=since, current={d: current(d, m, self.community) for d in OF_ROLE[role]})
+            return self._views[key]
 
     def frame(self) -> RoomFrame:
         """The room now; one frame per change, shared by every page."""
@@ -492,7 +524,9 @@ class Rooms:
     def create(self, scenario: Scenario | str | Path, **kwargs) -> Room:
         scenario = resolve_scenario(scenario)
         with self._lock:
-            code = new_code(set(self.rooms))
+            code = kwargs.pop("code", None) or new_code(set(self.rooms))
+            if code in self.rooms:
+                raise ValueError(f"room code {code} is taken")
             stamp = time.strftime("%Y%m%d-%H%M%S")
             folder = kwargs.pop("folder", None) or Path(self.results_dir) / f"classroom-{code}-{stamp}"
             room = self.rooms[code] = Room(scenario, code=code, folder=folder, **kwargs)
