@@ -255,7 +255,7 @@ def JoinForm(cfg: ClassroomConfig, code0: str, on_joined):
         on_joined(r.code, p.token)
 
     with solara.Column(classes=["cr-phone", "cr-join"], gap="12px"):
-        solara.Text(t("classroom.join.title", lang), classes=["cr-role"])
+        solara.Text(t("classroom.join.title", lang), classes=["cr-role", "cr-join-title"])
         solara.InputText(t("classroom.join.name", lang), value=name, on_value=set_name, continuous_update=True, classes=["cr-name"])
         solara.InputText(t("classroom.join.code", lang), value=code, on_value=set_code, continuous_update=True, classes=["cr-code"])
         if room is not None and room.pick_roles:
@@ -364,8 +364,11 @@ def Console(cfg: ClassroomConfig, room: Room, on_new_room, on_debrief):
                     solara.Button(t("classroom.console.next", L), on_click=room.next_round, color="primary", classes=["cr-next"],
                                   disabled=f.phase is Phase.FINISHED)
                     solara.Button(t("classroom.console.extend", L), on_click=lambda: room.extend(30), classes=["cr-extend"])
-                solara.InputInt(t("classroom.console.round_days", L), value=f.round_days, classes=["cr-round-days"],
-                                on_value=lambda n: room.set_round_days(n) if n and n > 0 else None)
+                with solara.Row(gap="10px"):
+                    solara.InputInt(t("classroom.console.round_days", L), value=f.round_days, classes=["cr-round-days"],
+                                    on_value=lambda n: room.set_round_days(n) if n and n > 0 else None)
+                    solara.InputInt(t("classroom.console.decide_seconds", L), value=int(room.decide_seconds), classes=["cr-decide-seconds"],
+                                    on_value=lambda n: room.set_decide_seconds(n) if n and 0 < n <= 86400 else None)
                 solara.Text(t("classroom.console.inject", L), classes=["cg-h3"])
                 with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
                     for ev in EVENTS:

@@ -68,7 +68,7 @@ def replay_world(replayer: Replayer, days: int) -> World:
     first = m.geography.communities[c].building_offset
     return World(sim.frame(c), tuple(maps), tuple(tickers), {i: tuple(j) for i, j in journeys.items()},
                  np.asarray(b.category).copy(), (m.population.building[b.complainant] - first + 1).copy(),
-                 np.asarray(b.cols["escalations"]).copy())
+                 np.asarray(b.escalations).copy())
 
 
 def journey_lines(world: World, dispute: int, day: int, lang: str) -> list[str]:
@@ -116,13 +116,14 @@ def Debrief(room: Room, on_back):
         names = (t("classroom.session", L), t("classroom.counterfactual", L))
         with solara.Column(classes=["cg-main"], gap="6px", style={"height": "auto"}):
             with solara.Row(gap="10px", style={"align-items": "center"}, classes=["cr-debrief-day"]):
-                solara.Text(f"{t('classroom.debrief.day', L)} {day}", classes=["cg-day", "cr-scrub-day"])
-                solara.SliderInt("", value=day, min=0, max=a.final.day, on_value=set_day, classes=["cr-scrub"], step=1)
+                solara.Text(t("classroom.debrief.on_day", L, day=day), classes=["cg-day", "cr-scrub-day"])
+                with solara.Column(classes=["cr-scrub"], style={"flex": "1 1 auto"}):
+                    solara.SliderInt("", value=day, min=0, max=a.final.day, on_value=set_day, step=1)
             Tiles(frame, L)
             with solara.Row(classes=["cg-live-row"], gap="10px"):
                 for side, world_frame, name in (("a", fa, names[0]), ("b", fb, names[1])):
                     with solara.Column(gap="6px", style={"flex": "1 1 420px", "min-width": "320px"}):
-                        CommunityMap(world_frame.map, "trust", name, side)
+                        CommunityMap(world_frame.map, "trust", name, side).key(f"map-{side}-{day}")  # a day's own map
                         Ticker(world_frame.ticker, L, rows=6, title=f"{t('workshop.ticker', L)} · {name}")
             with solara.Column(classes=["cg-section", "cr-journey"], gap="4px"):
                 solara.Text(t("classroom.debrief.follow", L), classes=["cg-h3"])

@@ -397,6 +397,18 @@ class Room:
             self.round_days = _positive(days, "round_days")
             self._touch()
 
+    def set_decide_seconds(self, seconds: float) -> None:
+        """The decision window's length, from now: an open window closes `seconds` from now."""
+        with self.lock:
+            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds <= 86400:
+                raise ValueError(f"decide_seconds: expected a number of seconds in (0, 86400], found {seconds!r}")
+            self.decide_seconds = float(seconds)
+            if self.phase is Phase.DECIDING:
+                self.deadline = self.clock() + self.decide_seconds
+            elif self.phase is Phase.PAUSED and self.paused_phase is Phase.DECIDING:
+                self.paused_left = self.decide_seconds
+            self._touch()
+
     def set_lang(self, lang: str) -> None:
         with self.lock:
             self.lang = lang

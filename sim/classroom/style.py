@@ -5,7 +5,8 @@ CLASSROOM_CSS = """
 .cr-root { min-height: 100vh; }
 .cr-header.v-sheet, .cr-header { padding: 10px 14px; }
 .cr-phone { width: 100%; max-width: 560px; margin: 0 auto; padding: 12px; box-sizing: border-box; }
-.cr-card { background: #fff; border: 1px solid #dde1e6; border-radius: 10px; padding: 12px 14px; }
+.cr-root.v-sheet { background: #eef0f3 !important; }
+.cr-card.v-sheet, .cr-card { background: #fff !important; border: 1px solid #dde1e6; border-radius: 10px; padding: 12px 14px; }
 .cr-role { font-size: 1.35rem; font-weight: 800; display: block; }
 .cr-round-line { font-size: 1.05rem; font-weight: 700; display: block; }
 .cr-timer { font-size: 1.5rem; font-weight: 800; color: #a61b1b; display: block; }
