@@ -68,6 +68,47 @@ def workshop_server(*args: str, timeout: float = 60.0, env: dict | None = None):
         proc.stdout.close()
 
 
+@contextmanager
+def classroom_server(*args: str, timeout: float = 60.0):
+    """`cogov classroom --port N ARGS...`; yields (join address, room code, console address)."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "sim", "classroom", "--port", str(port), *args]
+    log = open(os.devnull, "wb")
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=log, start_new_session=True)
+    try:
+        first, second = proc.stdout.readline().decode(), proc.stdout.readline().decode()
+        found = re.search(r"open (\S+) and enter the room code (\w+)", first)
+        console = re.search(r"console (\S+)", second)
+        assert found and console, f"cogov classroom printed {first!r} {second!r}"
+        url = found.group(1)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None:
+                raise RuntimeError(f"cogov classroom exited with {proc.returncode}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{url} did not answer within {timeout} s")
+            time.sleep(0.2)
+        yield url, found.group(2), console.group(1)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+        proc.stdout.close()
+
+
 def launch(playwright):
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 

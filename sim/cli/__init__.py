@@ -195,6 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     workshop.register(sub)
 
+    from . import classroom  # the classroom app, and replaying a session
+
+    classroom.register(sub)
+
     from . import shipped  # list, examples
 
     shipped.register(sub)

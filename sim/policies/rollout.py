@@ -55,9 +55,9 @@ class Timeline:
             apply_entry(self.model, entry)
             self.applied.append(entry)
 
-    def add(self, entry: TimelineEntry) -> TimelineEntry:
-        """Check a new entry for today as a scenario's timeline would be checked, apply it after
-        the scenario's own entries for today, and write it into the model's resolved scenario."""
+    def check(self, entry: TimelineEntry):
+        """The resolved scenario with `entry` added, checked as a scenario's timeline would be
+        (ScenarioError, one line, for the first problem); nothing is applied."""
         m = self.model
         config = m.config.model_copy(update={"timeline": [*m.config.timeline, entry]})
         mine = ("timeline", len(config.timeline) - 1)
@@ -65,6 +65,13 @@ class Timeline:
         if problems:
             p = problems[0]
             raise ScenarioError(f"{'.'.join(str(x) for x in ('apply',) + p.loc[2:])}: {p.message}")
+        return config
+
+    def add(self, entry: TimelineEntry) -> TimelineEntry:
+        """Check a new entry for today as a scenario's timeline would be checked, apply it after
+        the scenario's own entries for today, and write it into the model's resolved scenario."""
+        m = self.model
+        config = self.check(entry)
         self.apply_due(entry.day)
         apply_entry(m, entry)
         self.applied.append(entry)

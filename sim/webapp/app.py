@@ -269,12 +269,13 @@ class TabMemory(v.VuetifyTemplate):
 <template><span style="display: none"></span></template>
 <script>
 module.exports = {
-  mounted() { this.stored = window.sessionStorage.getItem("cogov-session") || ""; },
-  watch: { token(value) { if (value) { window.sessionStorage.setItem("cogov-session", value); } } },
+  mounted() { this.stored = window.sessionStorage.getItem(this.store_key) || ""; },
+  watch: { token(value) { if (value) { window.sessionStorage.setItem(this.store_key, value); } } },
 };
 </script>""").tag(sync=True)
     token = traitlets.Unicode("").tag(sync=True)
     stored = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+    store_key = traitlets.Unicode("cogov-session").tag(sync=True)  # the classroom keeps its own
 
 
 def _in_browser() -> bool:

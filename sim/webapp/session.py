@@ -256,10 +256,10 @@ class Sim:
         self.model.step()
         self._read_log()
 
-    def apply(self, changes: dict[str, Any]) -> TimelineEntry:
-        """Change levers from today on (`CoGovModel.apply`: a timeline entry on this day), and say
-        so in the ticker."""
-        entry = self.model.apply(changes)
+    def apply(self, changes: dict[str, Any], **where: Any) -> TimelineEntry:
+        """Change levers from today on (`CoGovModel.apply`: a timeline entry on this day, with its
+        scale, place and label as keywords), and say so in the ticker."""
+        entry = self.model.apply(changes, **where)
         self.ticker.appendleft(TickerItem(day=self.model.day + 1, kind=Line.CHANGE, category="", community=None, building=0,
                                           channel=None, change=entry))
         return entry

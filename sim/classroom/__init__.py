@@ -1,0 +1,1 @@
+"""The classroom: one shared community played in roles (room, decisions, debrief, pages)."""
