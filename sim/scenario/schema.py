@@ -832,12 +832,20 @@ class _Shocks(Strict):
     shocks: list[Shock]
 
 
+#: the default warm-up (docs/ODD.md, Warm-up: when backlog and period rates stop trending)
+WARMUP_DAYS = 365
+
+
 class RunSpec(Strict):
     days: int = Field(365, ge=1, le=3650, description="simulated days (one step = one day; at most 3,650, ten years)",
                       json_schema_extra=unit("days"))
     seed: int = Field(42, ge=0, le=2**63 - 1,
                       description="random seed; same scenario and seed give identical results (a 64-bit integer)")
     window_days: int = Field(90, ge=1, le=3650, description="days on each side of a timeline entry in its before/after comparison",
+                             json_schema_extra=unit("days"))
+    warmup_days: int = Field(WARMUP_DAYS, ge=0, le=3650,
+                             description="days simulated before day 0 and not recorded, so that queues, trust, participation and the "
+                                         "open disputes start where the system sits in its long run (docs/ODD.md, Warm-up)",
                              json_schema_extra=unit("days"))
 
 
