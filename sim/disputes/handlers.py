@@ -5,7 +5,7 @@ free at or after t, works for a random time, and completes at start + work. Back
 therefore emerge from capacity; they are never drawn directly.
 
 Each handler also measures its offered load over the reported days (day 0 on): the cases that
-reached its queue, the work times of the cases it finished, and the server-days it had open
+reached its queue, the work times drawn for the cases it started, and the server-days it had open
 (`Load`; `sim.metrics.capacity` turns them into ρ).
 """
 
@@ -40,8 +40,8 @@ class Load:
     """What a handler was offered and did over the reported days."""
 
     arrivals: int = 0  # cases that reached its queue
-    work_days: float = 0.0  # work time of the cases it finished that it started on a reported day
-    finished: int = 0  # those cases
+    work_days: float = 0.0  # work time drawn for the cases it started on a reported day
+    started: int = 0  # those cases
     server_days: float = 0.0  # servers open, summed over days (cases per meeting, summed over meetings, for a forum)
 
 
@@ -61,7 +61,6 @@ class Handler:
         self.busy_days = 0.0  # server-days worked, for resources spent
         self.speed = 1.0  # work-time multiplier, set by policies and supervision each day
         self.load = Load()
-        self._started: dict[int, float] = {}  # start time of the cases in service started on a reported day
 
     @property
     def work_time(self) -> WorkTime:
@@ -100,18 +99,16 @@ class Handler:
         self.busy = [(t, int(new_id[c])) for t, c in self.busy]
         self.busy_days = 0.0
         self.load = Load()
-        self._started = {}
 
     def _arrive_at_queue(self, item: tuple[float, int]) -> None:
         self.queue.append(item)
         if item[0] >= 0:
             self.load.arrivals += 1
 
-    def _finish(self, case: int, finish: float) -> None:
-        start = self._started.pop(case, None)
-        if start is not None:
-            self.load.work_days += finish - start
-            self.load.finished += 1
+    def _count_work(self, start: float, w: float) -> None:
+        if start >= 0:
+            self.load.work_days += w
+            self.load.started += 1
 
     def waiting(self) -> list[int]:
         return [c for _, c in self.queue] + [c for _, c in self.transit]
@@ -141,13 +138,11 @@ class Handler:
             self.free_at[s] = start + w
             self.busy_days += w
             heapq.heappush(self.busy, (start + w, case))
-            if start >= 0:
-                self._started[case] = start
+            self._count_work(start, w)
             started.append((case, start))
         completed = []
         while self.busy and self.busy[0][0] < end:
             finish, case = heapq.heappop(self.busy)
-            self._finish(case, finish)
             completed.append((case, finish))
         return started, completed
 
@@ -162,7 +157,6 @@ class Handler:
         """Close the channel: every case it held, in queue order."""
         cases = [c for _, c in sorted(self.busy)] + [c for _, c in self.queue] + [c for _, c in sorted(self.transit)]
         self.busy, self.queue, self.transit, self.free_at = [], deque(), [], []
-        self._started = {}
         return cases
 
 
@@ -193,14 +187,12 @@ class PeriodicHandler(Handler):
                 w = draw_work_time(rng, self.work_time, self.speed)
                 self.busy_days += w
                 heapq.heappush(self.busy, (meeting + w, case))
-                if meeting >= 0:
-                    self._started[case] = meeting
+                self._count_work(meeting, w)
                 started.append((case, meeting))
         self._arrive(day + 1.0)
         completed = []
         while self.busy and self.busy[0][0] < day + 1.0:
             finish, case = heapq.heappop(self.busy)
-            self._finish(case, finish)
             completed.append((case, finish))
         return started, completed
 

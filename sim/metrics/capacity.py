@@ -3,8 +3,9 @@
 ρ = arrivals × mean work time ÷ server-days: the share of its capacity a handler's arrivals would
 take if none gave up waiting. A queue at ρ ≥ 1 grows without bound but for reneging; at ρ ≥ 0.9
 waits are long and swing with every small change of demand (an M/M/c queue's wait grows as
-1 ÷ (1 − ρ)). The mean work time is measured over the cases the handler finished that it started on
-a reported day (the spec's mean where it finished none yet). A joint meeting takes up to its cases
+1 ÷ (1 − ρ)). The mean work time is that of the cases the handler started on a reported day (the
+work drawn when each starts, whether or not it finished by the end; the spec's mean, at the
+current speed, where it started none). A joint meeting takes up to its cases
 per meeting at each meeting, so its capacity is those seats: ρ = arrivals ÷ seats offered.
 """
 
@@ -14,6 +15,8 @@ from dataclasses import asdict, dataclass
 
 from ..disputes.handlers import Handler, PeriodicHandler
 from ..disputes.ladder import Channel
+from .definitions import scope
+from .registry import METRICS, Direction, Kind, Metric, Section
 
 #: offered load from which a handler is named in `cogov run`'s table (and refused by calibration)
 RHO_HIGH = 0.9
@@ -54,7 +57,7 @@ def handler_load(model, h: Handler) -> HandlerLoad | None:
     load, days = h.load, max(1, model.day)
     if load.server_days == 0 and load.arrivals == 0:
         return None
-    work = load.work_days / load.finished if load.finished else h.work_time.mean_days * h.speed
+    work = load.work_days / load.started if load.started else h.work_time.mean_days * h.speed
     if isinstance(h, PeriodicHandler):
         servers = load.server_days / h.meetings if h.meetings else float(h.servers)
         rho = load.arrivals / load.server_days if load.server_days else None
@@ -80,3 +83,14 @@ def capacity_section(model) -> list[dict]:
 def loaded(report: list[HandlerLoad], at: float = RHO_HIGH) -> list[HandlerLoad]:
     """The handlers at ρ >= `at`, most loaded first."""
     return sorted((x for x in report if x.rho is not None and x.rho >= at), key=lambda x: -x.rho)
+
+
+def max_offered_load(x) -> float:
+    """The highest offered load ρ of any handler over the reported days (summary.json `capacity`
+    has every handler's); calibration penalises parameter sets that take it to 0.9 or more."""
+    rhos = [h.rho for h in capacity_report(scope(x).model) if h.rho is not None]
+    return max(rhos) if rhos else float("nan")
+
+
+METRICS.add(Metric("max_offered_load", max_offered_load, Kind.RATE, "ρ: arrivals × mean work ÷ server-days",
+                   Section.VALIDATION, Direction.MINIMIZE, daily=False, community=False))

@@ -17,9 +17,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import stats
 
-from .definitions import Period
+from .definitions import Period, scope
 from .periods import MONTH_DAYS, months
-from .registry import METRICS
+from .registry import METRICS, Kind, Metric, Section
 
 ALPHA = 0.01
 MIN_PERIODS = 6  # fewer months than this: not tested
@@ -79,8 +79,25 @@ def trends(model) -> list[Trend]:
     return [t for t in out if t is not None]
 
 
+def tested(model) -> bool:
+    """Whether the run can be tested: its inputs do not change and it has `MIN_PERIODS` months."""
+    return not inputs_change(model) and model.day >= MIN_PERIODS * MONTH_DAYS
+
+
 def stationarity_section(model) -> dict:
-    """The `stationarity` section of `summary.json`: whether the run was tested (its inputs do
-    not change and it has `MIN_PERIODS` months), and the series found trending."""
-    tested = not inputs_change(model) and model.day >= MIN_PERIODS * MONTH_DAYS
-    return {"tested": tested, "trends": [asdict(t) for t in trends(model)] if tested else []}
+    """The `stationarity` section of `summary.json`: whether the run was tested, and the series
+    found trending."""
+    ok = tested(model)
+    return {"tested": ok, "trends": [asdict(t) for t in trends(model)] if ok else []}
+
+
+def trending_series(x) -> float:
+    """Series among the backlog, the resolution rate and the community share that trend over the
+    run's 30-day periods (Mann–Kendall p < 0.01 and a material change; NaN for a run with a
+    timeline or project, or shorter than six periods)."""
+    model = scope(x).model
+    return float(len(trends(model))) if tested(model) else float("nan")
+
+
+METRICS.add(Metric("trending_series", trending_series, Kind.COUNT, "series (of 3)", Section.VALIDATION,
+                   daily=False, community=False))

@@ -94,7 +94,7 @@ def codebook_markdown() -> str:
     out += ["`capacity` (a list, one item per handler open or reached on a reported day: each community's channels,",
             "then street offices, districts, the hotline and the court): `channel`, `place`, `servers` (mean open per",
             "day; a joint meeting: mean cases per meeting), `arrivals` (cases that reached its queue), `arrivals_per_day`,",
-            "`mean_work_days` (over the cases it finished that it started on a reported day) and `rho`, the offered load",
+            "`mean_work_days` (drawn for the cases it started on a reported day) and `rho`, the offered load",
             "arrivals × mean work ÷ server-days (a joint meeting: arrivals ÷ seats offered); ≥ 1 is a queue only",
             "reneging holds (docs/ODD.md, Capacity).", "",
             "`stationarity`: `tested` (false when a timeline entry or project changes the inputs, or the run is",
