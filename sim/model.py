@@ -100,7 +100,7 @@ def seed_from(rng: Any) -> int:
 
 
 def validate_run(run: dict[str, Any]) -> RunSpec:
-    """The run settings (seed, days) checked against the schema; ValueError naming the bad one."""
+    """The run settings (seed, days, ...) checked against the schema; ValueError naming the bad one."""
     try:
         return RunSpec.model_validate(run, strict=True)
     except ValidationError as e:
@@ -133,7 +133,10 @@ class CoGovModel(mesa.Model):
       from it), or None for fresh entropy. The seed used is written into ``model.config.run.seed``
       (and read back as ``model.seed``), so ``model.config`` alone reproduces the run. The
       scenario's own ``run.seed`` is what `cogov run` and the experiment layers pass here;
-    * days: run length (default: the scenario's ``run.days``), written into ``model.config`` too;
+    * days: run length in reported days (default: the scenario's ``run.days``), written into
+      ``model.config`` too. The scenario's ``run.warmup_days`` are simulated first, inside the
+      constructor, and not recorded: a new model stands at day 0 with the queues, trust and open
+      disputes of the end of its warm-up (docs/ODD.md, Warm-up);
     * overrides: dotted paths to values, e.g. ``{"policies.grid_management.enabled": True}``;
     * record: the daily metrics the DataCollector records (names of the metric registry,
       `sim.metrics.registry.METRICS`); default None records every daily metric;
@@ -150,10 +153,10 @@ class CoGovModel(mesa.Model):
                  days: int | None = None, overrides: dict[str, Any] | None = None,
                  record: list[str] | tuple[str, ...] | None = None, record_agents: list[str] | tuple[str, ...] = ()):
         config = resolve_scenario(scenario, overrides)
-        run = {"seed": seed_from(rng), "days": config.run.days if days is None else days}
+        run = {**config.run.model_dump(), "seed": seed_from(rng), "days": config.run.days if days is None else days}
         self.config = config.model_copy(update={"run": validate_run(run)})
         super().__init__(rng=self.seed)
-        self.day = 0
+        self.day = self.first_day
         self.geography = build_geography(self.config)
         n_comm = len(self.geography.communities)
         # what each community works under now: the scenario's, until its timeline changes them
@@ -174,11 +177,17 @@ class CoGovModel(mesa.Model):
             model_reporters=daily_reporters(None if record is None else list(record)),
             agent_reporters=resident_reporters(list(record_agents)))
         self.running = True
+        self.warm_up()
 
     @property
     def seed(self) -> int:
         """The seed this run is made with (``config.run.seed``)."""
         return self.config.run.seed
+
+    @property
+    def first_day(self) -> int:
+        """The first day simulated: −warmup_days (day 0 is the first reported day)."""
+        return -self.config.run.warmup_days
 
     @property
     def days(self) -> int:
@@ -187,7 +196,7 @@ class CoGovModel(mesa.Model):
 
     @days.setter
     def days(self, value: int) -> None:
-        run = validate_run({"seed": self.seed, "days": value})
+        run = validate_run({**self.config.run.model_dump(), "days": value})
         self.config = self.config.model_copy(update={"run": run})
         self.running = self.day < self.days
 
@@ -212,9 +221,23 @@ class CoGovModel(mesa.Model):
             company.provide_service()
         update_wellbeing(self, day)
         self.day += 1
-        self.datacollector.collect(self)
+        if self.day > 0:  # warm-up days are not recorded
+            self.datacollector.collect(self)
         if self.day >= self.days:
             self.running = False
+
+    def warm_up(self) -> None:
+        """Simulate the warm-up days (day −warmup_days to −1) under the scenario's starting
+        settings, then open the books at day 0 from where the system stands: the disputes still
+        open are a stock carried in (with their case log), and the counts of work done (handlers,
+        fees, inspections) start from zero."""
+        while self.day < 0:
+            self.step()
+        self.disputes.start_reporting()
+        for company in self.property_companies:
+            company.start_reporting()
+        for district in self.districts:
+            district.inspections = 0
 
     # ------------------------------------------------------------------------------------------
     def apply(self, changes: dict[str, Any] | None = None, *, scale: dict[str, float] | None = None,

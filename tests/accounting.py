@@ -1,8 +1,10 @@
 """The dispute lifecycle's books, checked on a finished model (shared by test_scenarios and
 test_timeline):
 
-* every dispute that arose ends in exactly one of resolved / abandoned / open;
-* the summary's counts add up: resolved + abandoned + lumped + open == arisen;
+* every dispute in the book ends in exactly one of resolved / abandoned / open;
+* the summary's counts add up: resolved + abandoned + lumped + open == arisen + carried in (the
+  disputes open at day 0, a stock carried in from the warm-up: they arose before day 0), and the
+  book holds exactly those: the ones carried in first, every one of them open at day 0;
 * in the case log each dispute has exactly one `arise`, at most one terminal event (`resolve` or
   `abandon`) and a terminal event iff its status is resolved or abandoned, matching that status;
   no event precedes its dispute's `arise`, and none follows its terminal event.
@@ -40,8 +42,17 @@ def every_dispute_ends_in_exactly_one_state(model) -> None:
 def summary_counts_add_up(model) -> None:
     s = summary(model)
     parts = s["disputes_resolved"] + s["disputes_abandoned"] + s["disputes_lumped"] + s["disputes_open"]
-    assert parts == s["disputes_arisen"], s
-    assert s["disputes_arisen"] == model.disputes.book.n
+    assert parts == s["disputes_arisen"] + s["disputes_carried_in"], s
+    b = model.disputes.book
+    assert s["disputes_arisen"] + s["disputes_carried_in"] == b.n
+    carried = b.arisen_day < 0
+    assert s["disputes_carried_in"] == b.carried_in and carried[: b.carried_in].all() and not carried[b.carried_in:].any()
+    # nothing carried in had closed before day 0; nothing that arose after day 0 did anything before it
+    assert not (b.closed_time[carried] < 0).any()
+    if model.config.run.warmup_days:
+        log = b.event_table(model.geography.names)
+        early = log.column("time").to_numpy() < 0
+        assert np.isin(log.column("dispute_id").to_numpy()[early], np.flatnonzero(carried)).all()
 
 
 def case_log_lifecycle(model) -> None:

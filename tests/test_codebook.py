@@ -53,7 +53,7 @@ def test_the_run_folder_holds_the_documented_files_and_columns(city_folder):
     assert series.column_names == ["day", *(m.name for m in METRICS.daily())]
     assert all(str(series.schema.field(m.name).type) == "double" for m in METRICS.daily())
     summary = json.loads((city_folder / "summary.json").read_text())
-    assert set(summary) == {m.name for m in METRICS.end()} | {"timeline"}
+    assert set(summary) == {m.name for m in METRICS.end()} | {"timeline", "capacity", "stationarity"}
     assert [set(e) for e in summary["timeline"]] == [{"entry", "day", "label", "before_days", "after_days", "before", "after"}]
     assert set(summary["timeline"][0]["before"]) == {m.name for m in METRICS.periodic()}
     periods = pq.read_table(city_folder / "periods.parquet")

@@ -91,6 +91,7 @@ def test_participation_docks_with_granovetter_threshold_limits():
 
     def cascade(thresholds):
         m = CoGovModel(rng=0, days=n + 5, overrides={
+            "run.warmup_days": 0,  # the thresholds are set below, before the first day
             "site.households": n, "site.residents_per_household": 1, "site.party.mobilisation_effort": 0.0,
             "behaviour.participation": {"influence": "global", "noise": 0, "weight_social": 1, "weight_trust": 0,
                                         "weight_invitation": 0, "weight_results": 0, "cost": 0,

@@ -3,6 +3,7 @@ frames, the ticker's sentences, the map and charts, and the page rendered with `
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from pathlib import Path
@@ -459,7 +460,7 @@ def test_a_followed_dispute_tells_its_whole_journey_from_the_case_log(played):
     for lang in ("en", "zh"):
         lines = journey_lines(j, lang)
         assert len(lines) == len(j.steps) and all("{" not in text for _, text in lines)
-        assert [day for day, _ in lines] == [int(s.time) + 1 for s in j.steps]
+        assert [day for day, _ in lines] == [math.floor(s.time) + 1 for s in j.steps]
     days = j.steps[-1].time - j.steps[0].time
     assert f"{days:.0f} days" in outcome(j, "en") or f"{days:.1f} days" in outcome(j, "en")
     if escalated:

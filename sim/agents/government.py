@@ -25,8 +25,8 @@ class District(mesa.Agent):
         self.inspections = 0
 
     def inspects_on(self, day: int, interval: int) -> bool:
-        """Regular inspections, staggered between districts."""
-        return day > 0 and (day + 11 * self.index) % interval == 0
+        """Regular inspections, staggered between districts (none on the first day simulated)."""
+        return day > self.model.first_day and (day + 11 * self.index) % interval == 0
 
 
 class City(mesa.Agent):

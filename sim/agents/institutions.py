@@ -189,6 +189,12 @@ class PropertyCompany(mesa.Agent):
         target = self.initial_quality * spend / need
         self.service_quality += 0.02 * (min(1.0, target) - self.service_quality)
 
+    def start_reporting(self) -> None:
+        """The end of the warm-up: bills, payments and spending count from day 0."""
+        self.bills = self.paid = 0
+        self.revenue = self.spent = 0.0
+        self.ledger = []
+
     def leave(self) -> None:
         self.present = False
         self.budget = 0.0

@@ -71,9 +71,11 @@ class Population:
         self.satisfaction = _beta(rng, beh.satisfaction_initial, 10.0, n)
         self.security = _beta(rng, beh.security_initial, 10.0, n)
         self.last_part = np.full((n, len(ACTIVITIES)), NEVER, dtype=np.int32)
-        # the lowest thresholds start active (ties broken at random), on a day in the last window
+        # the lowest thresholds start active (ties broken at random), on a day in the window before
+        # the first day simulated (the warm-up's first, day −run.warmup_days)
         starters = np.lexsort((rng.random(n), self.threshold))[: int(round(p.initial_share * n))]
-        self.last_part[starters, 0] = -rng.integers(1, p.window_days + 1, size=len(starters))
+        first_day = -scenario.run.warmup_days
+        self.last_part[starters, 0] = first_day - rng.integers(1, p.window_days + 1, size=len(starters))
         self.last_any = self.last_part.max(axis=1)  # last day of any activity
         self.invited_until = np.full(n, NEVER, dtype=np.int32)
         self.red_cell = np.zeros(n, dtype=bool)

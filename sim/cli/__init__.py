@@ -303,12 +303,30 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if manifest["dashboard_lang"] != args.lang:
         _warning(f"no font for {args.lang!r} found; the dashboard is labelled in English")
 
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     if args.quiet:
         print(out)
-        return EXIT_OK
-    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    _print_summary(summary, model, args.lang, out)
+    else:
+        _print_summary(summary, model, args.lang, out)
+    _warn_dynamics(summary, args.lang)
     return EXIT_OK
+
+
+def _warn_dynamics(summary: dict, lang: str) -> None:
+    """One line for handlers whose queue only reneging holds (ρ ≥ 1), one for a run that trends."""
+    from ..metrics.capacity import RHO_UNSTABLE
+
+    unstable = [x for x in summary.get("capacity", []) if x["rho"] is not None and x["rho"] >= RHO_UNSTABLE]
+    if unstable:
+        names = ", ".join(f"{x['channel']} ({x['place']}) {x['rho']:.2f}" for x in sorted(unstable, key=lambda x: -x["rho"]))
+        _warning(t("cli.capacity_warning", lang, n=len(unstable), handlers=names))
+    trends = (summary.get("stationarity") or {}).get("trends") or []
+    if trends:
+        from ..metrics.registry import METRICS
+
+        parts = "; ".join(f"{METRICS[x['metric']].label(lang)} {METRICS.format(x['metric'], x['first'], lang)} → "
+                          f"{METRICS.format(x['metric'], x['last'], lang)}" for x in trends)
+        _warning(t("cli.not_stationary", lang, trends=parts, p=max(x["p"] for x in trends)))
 
 
 def _check_run_options(run: dict[str, int]) -> None:
@@ -348,8 +366,34 @@ def _print_summary(summary: dict, model, lang: str, out: Path) -> None:
     console.print(table)
     if summary.get("timeline"):
         console.print(_before_after_table(summary["timeline"], lang))
+    capacity = _capacity_table(summary.get("capacity") or [], lang)
+    if capacity is not None:
+        console.print(capacity)
     label = t("cli.output_folder", lang)
     print(f"{label}: {out}" if lang == "en" else f"{label}：{out}")
+
+
+def _capacity_table(handlers: list[dict], lang: str):
+    """The handlers at ρ >= 0.9 (sim.metrics.capacity), most loaded first; None if there are none."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..metrics.capacity import RHO_HIGH
+
+    high = sorted((x for x in handlers if x["rho"] is not None and x["rho"] >= RHO_HIGH), key=lambda x: -x["rho"])
+    if not high:
+        return None
+    table = Table(title=Text(t("cli.capacity_title", lang, rho=RHO_HIGH, n=len(high), of=len(handlers))),
+                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for key in ("capacity_handler", "capacity_servers", "capacity_arrivals", "capacity_work", "capacity_rho"):
+        table.add_column(t(f"cli.{key}", lang), justify="left" if key == "capacity_handler" else "right")
+    for x in high[:20]:
+        table.add_row(f"{x['channel']} ({x['place']})", f"{x['servers']:.1f}", f"{x['arrivals_per_day']:.2f}",
+                      f"{x['mean_work_days']:.1f}", f"{x['rho']:.2f}")
+    if len(high) > 20:
+        table.add_row(t("cli.capacity_more", lang, n=len(high) - 20), "", "", "", "")
+    return table
 
 
 def _before_after_table(entries: list[dict], lang: str):

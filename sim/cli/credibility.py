@@ -96,6 +96,24 @@ def validation_table(result, lang: str):
     return table
 
 
+def dynamics_table(result, lang: str):
+    """Per scenario: the busiest handler's offered load ρ and the replicates that trend."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=Text(t("validation.dynamics_title", lang)), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for key, justify in (("scenario", "left"), ("max_rho", "right"), ("capacity", "left"), ("trending", "right")):
+        table.add_column(t(f"validation.{key}", lang), justify=justify)
+    styles = {"ok": "green", "high": "yellow", "unstable": "bold red", "": "dim"}
+    for _, r in result.dynamics().iterrows():
+        rho = "—" if r["n"] == 0 else f"{r['max_rho']:.2f} [{r['max_rho_ci_low']:.2f}, {r['max_rho_ci_high']:.2f}]"
+        cap = t(f"validation.capacity_status.{r['capacity']}", lang) if r["capacity"] else ""
+        trend = Text(f"{r['trending']} / {r['tested']}", style="bold red" if r["trending"] else "")
+        table.add_row(r["scenario"], rho, Text(cap, style=styles[r["capacity"]]), trend)
+    return table
+
+
 def _progress(quiet: bool, label: str):
     from rich.console import Console
 
@@ -119,6 +137,7 @@ def cmd_validate_model(args: argparse.Namespace, argv: Sequence[str]) -> int:
     out = write_validation(result, args.out)
     console = _console()
     console.print(validation_table(result, args.lang))
+    console.print(dynamics_table(result, args.lang))
     counts = result.counts()
     print(t("validation.counts", args.lang, **{"pass": counts["pass"], "miss": counts["miss"],
                                                  "no_data": counts["no data"], "not_compared": counts["not compared"]}))

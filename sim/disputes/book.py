@@ -107,8 +107,9 @@ class Step:
 #: the case log's columns (case_log.parquet), in order: name → meaning
 CASE_LOG_COLUMNS = {
     "dispute_id": "the dispute (a row of cases.parquet)",
-    "time": "when, in days since the start (fractions are times of day)",
-    "day": "the day it happened on: floor(time), 0 = the first day",
+    "time": "when, in days since day 0, the end of the warm-up (fractions are times of day; negative: during the "
+            "warm-up, in the history of a dispute carried in)",
+    "day": "the day it happened on: floor(time), 0 = the first reported day",
     "event": "what happened (the events below)",
     "channel": "the channel it happened at (the channels below); empty for arise, lump before any channel, notice",
     "community": "the dispute's community",
@@ -116,13 +117,13 @@ CASE_LOG_COLUMNS = {
 }
 #: the cases table's columns (cases.parquet), in order: name → meaning
 CASE_COLUMNS = {
-    "dispute_id": "the dispute, numbered in the order disputes arose from 0",
+    "dispute_id": "the dispute, numbered in the order disputes arose from 0 (those carried in from the warm-up first)",
     "community": "its community",
     "category": "its category (family, noise_neighbour, property_service, ...)",
     "party_type": "who it is between",
     "severity": "how serious, 0..1 (Beta-distributed)",
     "complainant": "the resident who brings it (an index of the population; Resident agent order)",
-    "arisen_day": "the day it arose",
+    "arisen_day": "the day it arose (negative: during the warm-up; the dispute was open at day 0, carried in)",
     "noticed_time": "when an institution first learned of it (days; empty if never)",
     "notice": "how it was first noticed (none, reported, grid_worker, red_cell, negotiated)",
     "status": "its status at the end: latent, negotiating, waiting, in_service, resolved, abandoned",
@@ -162,6 +163,7 @@ class DisputeBook:
 
     def __init__(self, capacity: int = 1024):
         self.n = 0
+        self.carried_in = 0  # disputes open at the end of the warm-up (the first rows)
         self._cap = capacity
         self.cols = {k: np.empty(capacity, dtype=t) for k, t in _COLUMNS.items()}
         self.log_id: list[int] = []
@@ -254,12 +256,16 @@ class DisputeBook:
         return self.n, len(self.log_id)
 
     def log_arrays(self) -> dict[str, np.ndarray]:
-        """The case log as NumPy arrays (id, time, event, channel, detail), kept until it grows."""
+        """The events of the reported days (time >= 0: not the warm-up history of the disputes
+        carried in) as NumPy arrays (id, time, event, channel, detail), kept until the log grows."""
         cached = self.__dict__.get("_log_arrays")
         if cached is None or cached[0] != len(self.log_id):
             arrays = {"id": np.asarray(self.log_id, dtype=np.int64), "time": np.asarray(self.log_time, dtype=np.float64),
                       "event": np.asarray(self.log_event, dtype=np.int64), "channel": np.asarray(self.log_channel, dtype=np.int64),
                       "detail": np.asarray(self.log_detail, dtype=np.int64)}
+            if self.carried_in:
+                reported = arrays["time"] >= 0
+                arrays = {k: v[reported] for k, v in arrays.items()}
             self.__dict__["_log_arrays"] = cached = (len(self.log_id), arrays)
         return cached[1]
 
@@ -269,6 +275,27 @@ class DisputeBook:
         rows = np.flatnonzero(log["id"] == i)
         return tuple(Step(float(log["time"][k]), Event(int(log["event"][k])), int(log["channel"][k]),
                           Detail(int(log["detail"][k]))) for k in rows)
+
+    def carry_over(self) -> np.ndarray:
+        """The end of the warm-up: keep only the disputes still open, a stock carried into the
+        reported days, renumbered in order, with their case log (its events before day 0 are their
+        history); returns the new id of every old one (−1: closed during the warm-up, dropped)."""
+        keep = np.flatnonzero(self.status < Status.RESOLVED)
+        new_id = np.full(self.n, -1, dtype=np.int64)
+        new_id[keep] = np.arange(len(keep))
+        for arr in self.cols.values():
+            arr[: len(keep)] = arr[keep]
+        self.n = self.carried_in = len(keep)
+        ids = new_id[np.asarray(self.log_id, dtype=np.int64)]
+        kept = np.flatnonzero(ids >= 0)
+        self.log_id = ids[kept].tolist()
+        self.log_time = [self.log_time[j] for j in kept]
+        self.log_event = [self.log_event[j] for j in kept]
+        self.log_channel = [self.log_channel[j] for j in kept]
+        self.log_detail = [self.log_detail[j] for j in kept]
+        self.__dict__.pop("_log_arrays", None)
+        self.__dict__.pop("_scope", None)
+        return new_id
 
     # ----------------------------------------------------------------------------------------
     def with_status(self, *statuses: Status) -> np.ndarray:

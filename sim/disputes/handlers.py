@@ -3,12 +3,17 @@
 Time inside a day is continuous: a case that becomes ready at time t starts on the first server
 free at or after t, works for a random time, and completes at start + work. Backlog and delay
 therefore emerge from capacity; they are never drawn directly.
+
+Each handler also measures its offered load over the reported days (day 0 on): the cases that
+reached its queue, the work times drawn for the cases it started, and the server-days it had open
+(`Load`; `sim.metrics.capacity` turns them into ρ).
 """
 
 from __future__ import annotations
 
 import heapq
 from collections import deque
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -30,20 +35,32 @@ def draw_work_time(rng: np.random.Generator, spec: WorkTime, scale: float = 1.0)
     return float(rng.lognormal(np.log(mean) - sigma2 / 2, np.sqrt(sigma2)))
 
 
+@dataclass
+class Load:
+    """What a handler was offered and did over the reported days."""
+
+    arrivals: int = 0  # cases that reached its queue
+    work_days: float = 0.0  # work time drawn for the cases it started on a reported day
+    started: int = 0  # those cases
+    server_days: float = 0.0  # servers open, summed over days (cases per meeting, summed over meetings, for a forum)
+
+
 class Handler:
     """One channel's queue in one place (a community, a street, a district or the city), working
-    cases as its `spec` says (work time, base success, hand-off delay), which a timeline may change."""
+    cases as its `spec` says (work time, base success, hand-off delay), which a timeline may change.
+    `opens`: the time its servers are first free (the first day simulated)."""
 
-    def __init__(self, channel: Channel, servers: int, spec: ServiceSpec, place: int):
+    def __init__(self, channel: Channel, servers: int, spec: ServiceSpec, place: int, opens: float = 0.0):
         self.channel = channel
         self.place = place
         self.spec = spec
-        self.free_at = [0.0] * servers  # time each server is next free
+        self.free_at = [opens] * servers  # time each server is next free
         self.queue: deque[tuple[float, int]] = deque()  # (ready time, dispute id), FCFS
         self.transit: list[tuple[float, int]] = []  # heap of cases still being handed over
         self.busy: list[tuple[float, int]] = []  # heap of (finish time, dispute id)
         self.busy_days = 0.0  # server-days worked, for resources spent
         self.speed = 1.0  # work-time multiplier, set by policies and supervision each day
+        self.load = Load()
 
     @property
     def work_time(self) -> WorkTime:
@@ -74,6 +91,25 @@ class Handler:
         per_server = staff_days / self.servers
         self.free_at = [max(t, day) + per_server for t in self.free_at]
 
+    def start_reporting(self, new_id: np.ndarray) -> None:
+        """The end of the warm-up: its cases renumbered as the book renumbered them (`new_id`
+        by old id; the mapping keeps order, so the heaps stay heaps), its counts from zero."""
+        self.queue = deque((t, int(new_id[c])) for t, c in self.queue)
+        self.transit = [(t, int(new_id[c])) for t, c in self.transit]
+        self.busy = [(t, int(new_id[c])) for t, c in self.busy]
+        self.busy_days = 0.0
+        self.load = Load()
+
+    def _arrive_at_queue(self, item: tuple[float, int]) -> None:
+        self.queue.append(item)
+        if item[0] >= 0:
+            self.load.arrivals += 1
+
+    def _count_work(self, start: float, w: float) -> None:
+        if start >= 0:
+            self.load.work_days += w
+            self.load.started += 1
+
     def waiting(self) -> list[int]:
         return [c for _, c in self.queue] + [c for _, c in self.transit]
 
@@ -87,7 +123,9 @@ class Handler:
         """Run the queue through day `day`; returns (started, completed) as (case, time) pairs."""
         end = day + 1.0
         while self.transit and self.transit[0][0] < end:
-            self.queue.append(heapq.heappop(self.transit))
+            self._arrive_at_queue(heapq.heappop(self.transit))
+        if day >= 0:
+            self.load.server_days += self.servers
         started = []
         while self.queue and self.free_at:
             s = min(range(len(self.free_at)), key=self.free_at.__getitem__)
@@ -100,6 +138,7 @@ class Handler:
             self.free_at[s] = start + w
             self.busy_days += w
             heapq.heappush(self.busy, (start + w, case))
+            self._count_work(start, w)
             started.append((case, start))
         completed = []
         while self.busy and self.busy[0][0] < end:
@@ -125,8 +164,9 @@ class PeriodicHandler(Handler):
     """A forum that meets every `interval` days and takes up to `servers` cases per meeting
     (the joint meeting, 联席会议). Cases wait in the queue between meetings."""
 
-    def __init__(self, channel: Channel, servers: int, spec: ServiceSpec, place: int, interval: int, phase: int):
-        super().__init__(channel, servers, spec, place)
+    def __init__(self, channel: Channel, servers: int, spec: ServiceSpec, place: int, interval: int, phase: int,
+                 opens: float = 0.0):
+        super().__init__(channel, servers, spec, place, opens)
         self.interval = interval
         self.phase = phase
         self.meetings = 0
@@ -140,11 +180,14 @@ class PeriodicHandler(Handler):
         if self.meets_on(day):
             self._arrive(meeting)
             self.meetings += 1
+            if day >= 0:
+                self.load.server_days += self.servers
             for _ in range(min(self.servers, len(self.queue))):
                 _, case = self.queue.popleft()
                 w = draw_work_time(rng, self.work_time, self.speed)
                 self.busy_days += w
                 heapq.heappush(self.busy, (meeting + w, case))
+                self._count_work(meeting, w)
                 started.append((case, meeting))
         self._arrive(day + 1.0)
         completed = []
@@ -153,6 +196,10 @@ class PeriodicHandler(Handler):
             completed.append((case, finish))
         return started, completed
 
+    def start_reporting(self, new_id: np.ndarray) -> None:
+        super().start_reporting(new_id)
+        self.meetings = 0
+
     def _arrive(self, until: float) -> None:
         while self.transit and self.transit[0][0] <= until:
-            self.queue.append(heapq.heappop(self.transit))
+            self._arrive_at_queue(heapq.heappop(self.transit))

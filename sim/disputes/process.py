@@ -8,6 +8,8 @@ and on whether the dispute's parties sit at the table.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..mathx import cumulative, draw_index, logistic, logit
@@ -45,20 +47,22 @@ class DisputeProcess:
         self.book = DisputeBook()
         hs = model.config.handlers
         self.community_handlers: list[dict[Channel, Handler]] = []
+        start = float(model.day)  # servers are free from the first day simulated
         for c in range(len(model.geography.communities)):
             fx = model.effects[c]
             company = model.property_companies[c]
             self.community_handlers.append({
-                Channel.PROPERTY_DESK: Handler(Channel.PROPERTY_DESK, company.staff if company.present else 0, hs.property_desk, c),
-                Channel.MEDIATION: Handler(Channel.MEDIATION, len(model.committees[c].mediators), hs.mediation, c),
+                Channel.PROPERTY_DESK: Handler(Channel.PROPERTY_DESK, company.staff if company.present else 0, hs.property_desk, c, opens=start),
+                Channel.MEDIATION: Handler(Channel.MEDIATION, len(model.committees[c].mediators), hs.mediation, c, opens=start),
                 Channel.JOINT_MEETING: PeriodicHandler(Channel.JOINT_MEETING, fx.joint_cases if fx.joint_meetings else 0,
-                                                       hs.joint_meeting, c, fx.joint_interval, joint_phase(c, fx.joint_interval)),
-                Channel.PROFESSIONAL: Handler(Channel.PROFESSIONAL, self.professionals(c), hs.professional, c),
+                                                       hs.joint_meeting, c, fx.joint_interval, joint_phase(c, fx.joint_interval), opens=start),
+                Channel.PROFESSIONAL: Handler(Channel.PROFESSIONAL, self.professionals(c), hs.professional, c, opens=start),
             })
-        self.street_handlers = [Handler(Channel.STREET, hs.street.servers, hs.street, s) for s in range(len(model.geography.streets))]
-        self.district_handlers = [Handler(Channel.DISTRICT, hs.district.servers, hs.district, d) for d in range(len(model.geography.districts))]
-        self.hotline = Handler(Channel.CITY_HOTLINE, hs.city_hotline.servers, hs.city_hotline, 0)
-        self.court = Handler(Channel.COURT, hs.court.servers, hs.court, 0)
+        self.street_handlers = [Handler(Channel.STREET, hs.street.servers, hs.street, s, opens=start) for s in range(len(model.geography.streets))]
+        self.district_handlers = [Handler(Channel.DISTRICT, hs.district.servers, hs.district, d, opens=start)
+                                  for d in range(len(model.geography.districts))]
+        self.hotline = Handler(Channel.CITY_HOTLINE, hs.city_hotline.servers, hs.city_hotline, 0, opens=start)
+        self.court = Handler(Channel.COURT, hs.court.servers, hs.court, 0, opens=start)
         self.visible_results = np.full(len(model.geography.communities), 0.5)  # moving average of outcomes
         self.base_rates = np.array([self.rates_of(c, model.dispute_specs[c]) for c in range(len(model.geography.communities))])
 
@@ -72,6 +76,13 @@ class DisputeProcess:
         counselling organisations' people."""
         return self.m.effects[c].professionals_per_community + sum(
             o.capacity for o in self.m.social_organisations[c] if o.kind in ("legal_aid", "counselling"))
+
+    def start_reporting(self) -> None:
+        """The end of the warm-up: the book keeps the open disputes only (renumbered), and the
+        handlers their queues and nothing of the work done so far."""
+        new_id = self.book.carry_over()
+        for h in self.all_handlers():
+            h.start_reporting(new_id)
 
     # ----------------------------------------------------------------------------------------
     def handler(self, channel: Channel, community: int) -> Handler:
@@ -324,7 +335,7 @@ class DisputeProcess:
         self.book.close(i, t, Status.ABANDONED, channel, detail)
         who = int(self.book.complainant[i])
         pop = self.m.population
-        pop.grievance_until[who] = max(int(pop.grievance_until[who]), int(t) + GRIEVANCE_DAYS)
+        pop.grievance_until[who] = max(int(pop.grievance_until[who]), math.floor(t) + GRIEVANCE_DAYS)
 
     def next_rung(self, rung: int, c: int, party: int) -> int | None:
         """The first rung at or above `rung` with a channel open to this dispute."""

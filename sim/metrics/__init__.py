@@ -5,7 +5,7 @@ tables of them by community, street and district (`tables`).
 Importing this package declares every metric, so ``from sim.metrics import METRICS`` is complete.
 """
 
-from . import definitions  # noqa: F401  (declares the metrics)
+from . import capacity, definitions, stationarity  # noqa: F401  (declare the metrics)
 from .registry import METRICS, Direction, Kind, Metric, Section
 
 __all__ = ["METRICS", "Direction", "Kind", "Metric", "Section"]

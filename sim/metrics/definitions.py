@@ -523,8 +523,15 @@ def communities(x) -> int:
 
 
 def disputes_arisen(x) -> int:
-    """Disputes that arose, since the start."""
-    return int(len(scope(x).disputes("status")))
+    """Disputes that arose on the reported days (day 0 on)."""
+    return int((scope(x).disputes("arisen_day") >= 0).sum())
+
+
+def disputes_carried_in(x) -> int:
+    """Disputes open at day 0, carried in from the warm-up (they arose before day 0). With the
+    ones that arose since, they are every dispute the end-of-run counts and shares cover:
+    resolved + abandoned + lumped + open = arisen + carried in."""
+    return int((scope(x).disputes("arisen_day") < 0).sum())
 
 
 def disputes_noticed(x) -> int:
@@ -608,6 +615,7 @@ for _m in (
     Metric("residents", residents, Kind.COUNT, "adult residents", Section.RUN, **END_ONLY),
     Metric("communities", communities, Kind.COUNT, "communities", Section.RUN, **END_ONLY),
     Metric("disputes_arisen", disputes_arisen, Kind.COUNT, "disputes", Section.DISPUTES, **END_ONLY),
+    Metric("disputes_carried_in", disputes_carried_in, Kind.COUNT, "disputes", Section.DISPUTES, **END_ONLY),
     Metric("disputes_noticed", disputes_noticed, Kind.COUNT, "disputes", Section.DISPUTES, **END_ONLY),
     Metric("disputes_resolved", disputes_resolved, Kind.COUNT, "disputes", Section.DISPUTES, MAX, **END_ONLY),
     Metric("disputes_abandoned", disputes_abandoned, Kind.COUNT, "disputes", Section.DISPUTES, MIN, **END_ONLY),

@@ -91,6 +91,16 @@ def codebook_markdown() -> str:
             "scenario's timeline), `day`, `label`, `before_days` and `after_days` (the windows, [first day, last day + 1],",
             "`run.window_days` long, cut at the run's ends), and `before` and `after`: every period metric below in",
             "that window.", ""]
+    out += ["`capacity` (a list, one item per handler open or reached on a reported day: each community's channels,",
+            "then street offices, districts, the hotline and the court): `channel`, `place`, `servers` (mean open per",
+            "day; a joint meeting: mean cases per meeting), `arrivals` (cases that reached its queue), `arrivals_per_day`,",
+            "`mean_work_days` (drawn for the cases it started on a reported day) and `rho`, the offered load",
+            "arrivals × mean work ÷ server-days (a joint meeting: arrivals ÷ seats offered); ≥ 1 is a queue only",
+            "reneging holds (docs/ODD.md, Capacity).", "",
+            "`stationarity`: `tested` (false when a timeline entry or project changes the inputs, or the run is",
+            "shorter than six 30-day periods) and `trends`: each series (`backlog`, `resolution_rate`, `community_share`)",
+            "that trends over the 30-day periods (Mann–Kendall p < 0.01 and a material Theil–Sen change), with its",
+            "fitted `first` and `last` values and `p`.", ""]
 
     out += ["### `periods.parquet`, `periods.csv`", "",
             "The period metrics month by month (30-day periods from day 0; the last may be shorter): each counts",

@@ -30,8 +30,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..metrics.capacity import capacity_section
 from ..metrics.definitions import summary
 from ..metrics.periods import before_after, periods_table
+from ..metrics.stationarity import stationarity_section
 from ..metrics.tables import community_table, district_league, street_table
 from ..scenario import scenario_to_yaml
 from ..scenario.timeline import entry_label
@@ -42,8 +44,9 @@ RUN_FILES = {
     "series.csv": "the same as series.parquet, as CSV",
     "case_log.parquet": "the audit log: one row per event of every dispute, in the order they happened",
     "cases.parquet": "one row per dispute, with its state at the end of the run",
-    "summary.json": "every end-of-run metric (sorted keys; null where undefined), and `timeline`: each timeline "
-                    "entry's period metrics in the windows before and after it",
+    "summary.json": "every end-of-run metric (sorted keys; null where undefined); `timeline`: each timeline "
+                    "entry's period metrics in the windows before and after it; `capacity`: each handler's offered "
+                    "load ρ over the reported days; `stationarity`: the series that trend over the run",
     "periods.parquet": "the period metrics month by month (30-day periods): what happened in each period only",
     "periods.csv": "the same as periods.parquet, as CSV",
     "scenario.yaml": "the fully resolved scenario, seed and days included: `cogov run` on it reproduces the run",
@@ -209,6 +212,13 @@ def check_target(out_dir: str | os.PathLike[str], *, force: bool = False) -> Pat
     return target
 
 
+def summary_document(model) -> dict[str, Any]:
+    """What `summary.json` holds: the end-of-run metrics and the timeline, capacity and
+    stationarity sections."""
+    return {**summary(model), "timeline": before_after(model), "capacity": capacity_section(model),
+            "stationarity": stationarity_section(model)}
+
+
 def what_ran(model):
     """The resolved scenario of what the folder holds: for a run stopped early (a workshop's
     export), its days so far and the timeline entries applied by then, so that `cogov run` on it
@@ -256,7 +266,7 @@ def write_run_folder(model, out_dir: str | os.PathLike[str], *, scenario_path: s
         digests["series.csv"] = _write(tmp / "series.csv", series_csv(series))
         digests["case_log.parquet"] = _write(tmp / "case_log.parquet", parquet_bytes(book.event_table(names)))
         digests["cases.parquet"] = _write(tmp / "cases.parquet", parquet_bytes(book.case_table(names)))
-        digests["summary.json"] = _write(tmp / "summary.json", json_bytes({**summary(model), "timeline": before_after(model)}))
+        digests["summary.json"] = _write(tmp / "summary.json", json_bytes(summary_document(model)))
         periods = periods_table(model)
         digests["periods.parquet"] = _write(tmp / "periods.parquet", parquet_bytes(pa.Table.from_pandas(periods, preserve_index=False)))
         digests["periods.csv"] = _write(tmp / "periods.csv", table_csv(periods))

@@ -78,12 +78,13 @@ class Size:
     households: int
     communities: int
     ties: int  # entries of the symmetric tie matrix (two per tie)
-    disputes: int  # expected to arise over the run, at the base rates
-    days: int
+    disputes: int  # expected to arise over the days simulated, at the base rates (the book holds them all until the warm-up ends)
+    days: int  # days simulated: the warm-up and the reported days
+    warmup_days: int = 0
 
     @classmethod
     def of(cls, scenario: Scenario, days: int | None = None) -> Size:
-        days = scenario.run.days if days is None else days
+        days = (scenario.run.days if days is None else days) + scenario.run.warmup_days
         site = scenario.site
         entries = ([c.site for d in scenario.city.districts for s in d.streets for c in s.communities]
                    if scenario.city is not None else [{}])
@@ -101,7 +102,7 @@ class Size:
         ties = 2 * (residents * social * (p.ties_in_building + p.ties_in_community) + (residents - households))
         disputes = disputes_per_year * scenario.disputes.rate_multiplier * days / 365
         return cls(residents=round(residents), households=round(households), communities=len(entries),
-                   ties=round(ties), disputes=round(disputes), days=days)
+                   ties=round(ties), disputes=round(disputes), days=days, warmup_days=scenario.run.warmup_days)
 
     def memory_terms(self) -> tuple[float, ...]:
         return 1.0, self.residents, self.ties, self.disputes
@@ -136,7 +137,11 @@ class Estimate:
         n = self.size
         return (f"about {format_bytes(self.bytes)} of memory and {format_duration(self.seconds)} "
                 f"({n.residents:,} residents in {n.communities:,} communit{'y' if n.communities == 1 else 'ies'}, "
-                f"about {n.disputes:,} disputes over {n.days:,} days)")
+                f"about {n.disputes:,} disputes over {n.days:,} days{self._warmup()})")
+
+    def _warmup(self) -> str:
+        w = self.size.warmup_days
+        return f": {self.size.days - w:,} reported after a {w:,}-day warm-up" if w else ""
 
 
 def format_bytes(n: float) -> str:

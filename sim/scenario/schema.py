@@ -465,7 +465,9 @@ class Handlers(Strict):
                                        description="follow-up of a joint meeting (联席会议); base success (calibrated: docs/calibration.md)")
     professional: ServiceSpec = Field(default_factory=lambda: _svc(8.0, calibrated("handlers.professional.base_success", 0.7)),
                                       description="legal aid and counselling; base success (calibrated: docs/calibration.md)")
-    street: HandlerSpec = Field(default_factory=lambda: _gov(2, 10.0, 0.55, 3.0), description="street office (街道), per street")
+    street: HandlerSpec = Field(default_factory=lambda: _gov(6, 10.0, 0.55, 3.0),
+                                description="street office (街道), per street; six servers: a judicial office of at least three staff and a "
+                                            "people's mediation committee of at least three members (docs/ODD.md, Capacity)")
     district: HandlerSpec = Field(default_factory=lambda: _gov(3, 14.0, 0.5, 5.0), description="district departments, per district")
     city_hotline: HandlerSpec = Field(default_factory=lambda: _gov(6, 12.0, 0.53, 2.0), description="city hotline (12345) and petition office")
     court: HandlerSpec = Field(default_factory=lambda: _gov(50, 90.0, 0.7, 14.0), description="court, with pre-litigation mediation")
@@ -487,8 +489,10 @@ class JointMeetings(Strict):
     """S1, S3: joint party-building meetings (党建联席会议) take complex cross-party disputes."""
 
     enabled: bool = Field(False, description="hold joint meetings")
-    interval_days: int = Field(30, ge=1, le=365, description="days between meetings", json_schema_extra=unit("days"))
-    cases_per_meeting: int = Field(6, ge=1, le=100, description="cases taken up per meeting",
+    interval_days: int = Field(14, ge=1, le=365, description="days between meetings (fortnightly, with ten cases a meeting: enough "
+                                                            "seats for the cross-party cases a 2,000-household estate sends up, "
+                                                            "ρ below 0.9; docs/ODD.md, Capacity)", json_schema_extra=unit("days"))
+    cases_per_meeting: int = Field(10, ge=1, le=100, description="cases taken up per meeting",
                                    json_schema_extra=unit("cases"))
     attendees: list[Attendee] = Field(
         default_factory=lambda: ["residents_committee", "property_company", "owners_committee"],
@@ -745,6 +749,17 @@ class CommunityMix(Strict):
                             json_schema_extra=unit("households"))
     spread: float = Field(0.3, ge=0, le=2, description="relative spread of households (lognormal s.d.)")
     site: dict = Field(default_factory=dict, description="site keys that differ for communities of this type")
+    mediators_per_1000_households: float | None = Field(
+        None, gt=0, le=20, description="staff each community's people's mediation committee by its size: this many per 1,000 "
+                                       "households, within the 3 to 9 members the People's Mediation Law allows (docs/ODD.md, Capacity); "
+                                       "unset: the site's mediators")
+
+    def mediators(self, households: int) -> dict:
+        """The mediators of a community of `households`, as site keys (none when unset)."""
+        if self.mediators_per_1000_households is None:
+            return {}
+        n = int(np.clip(round(households / 1000 * self.mediators_per_1000_households), 3, 9))
+        return {"residents_committee": {"mediators": n}}
 
 
 class CityGenerator(Strict):
@@ -787,7 +802,8 @@ class CityGenerator(Strict):
                     for _ in range(n):
                         sigma = mix.spread
                         size = mix.households * rng.lognormal(-sigma**2 / 2, sigma) if sigma > 0 else mix.households
-                        site = deep_merge(mix.site, {"type": kind.value, "households": int(np.clip(round(size), 10, MAX_HOUSEHOLDS))})
+                        households = int(np.clip(round(size), 10, MAX_HOUSEHOLDS))
+                        site = deep_merge(deep_merge(mix.site, mix.mediators(households)), {"type": kind.value, "households": households})
                         communities.append(CommunityEntry(name=f"d{d + 1}-s{s + 1}-c{len(communities) + 1}", site=site))
                 if not communities:  # every street office has at least one community
                     kind, mix = next(iter(self.per_street.items()))
@@ -832,12 +848,20 @@ class _Shocks(Strict):
     shocks: list[Shock]
 
 
+#: the default warm-up (docs/ODD.md, Warm-up: when backlog and period rates stop trending)
+WARMUP_DAYS = 365
+
+
 class RunSpec(Strict):
     days: int = Field(365, ge=1, le=3650, description="simulated days (one step = one day; at most 3,650, ten years)",
                       json_schema_extra=unit("days"))
     seed: int = Field(42, ge=0, le=2**63 - 1,
                       description="random seed; same scenario and seed give identical results (a 64-bit integer)")
     window_days: int = Field(90, ge=1, le=3650, description="days on each side of a timeline entry in its before/after comparison",
+                             json_schema_extra=unit("days"))
+    warmup_days: int = Field(WARMUP_DAYS, ge=0, le=3650,
+                             description="days simulated before day 0 and not recorded, so that queues, trust, participation and the "
+                                         "open disputes start where the system sits in its long run (docs/ODD.md, Warm-up)",
                              json_schema_extra=unit("days"))
 
 

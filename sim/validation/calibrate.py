@@ -5,7 +5,10 @@ The set-up (parameters, priors, budget, seed) is `validation/calibration.yaml`. 
 1. **ABC rejection.** A Latin hypercube of `design_points` over the uniform priors; each point is
    run with `design_replicates` seeds of every scenario the targets need, and scored by the
    distance D = sqrt(mean z²), z = (simulated mean − figure) / (half the acceptable range), over
-   the calibrated targets. The best `accept_share` of points are the approximate posterior.
+   the calibrated targets, plus a capacity penalty: a point whose runs load any handler to an
+   offered load ρ ≥ 0.9 (the busiest handler's ρ, averaged over a scenario's replicates) pays
+   CAPACITY_WEIGHT per 0.1 of ρ above 0.9, so the fit cannot be bought with a queue at the edge of
+   instability (sim.metrics.capacity). The best `accept_share` of points are the approximate posterior.
 2. **Finalists.** The best `finalists` points are rerun with `finalist_replicates` fresh seeds;
    the best is kept.
 3. **Local refinement.** Nelder–Mead from the best finalist, in the prior box scaled to [0, 1],
@@ -39,6 +42,7 @@ from ..experiments.engines import InlineEngine, LocalEngine, default_workers
 from ..experiments.plan import Plan, Point
 from ..experiments.runner import collect
 from ..experiments.seeds import derived_seed
+from ..metrics.capacity import RHO_HIGH
 from ..resources import shipped
 from ..scenario.loader import ScenarioError, _Layer
 from ..scenario.schema import CALIBRATED_FILE
@@ -50,6 +54,8 @@ OUTSIDE_WEIGHT = 3.0  # weight of leaving a target's acceptable range, against t
 SHARE_CLIP = 1e-3  # shares are clipped to [0.001, 0.999] before the logit
 Z_CAP, E_CAP = 2.5, 1.0  # each target's z and distance outside its range are capped: a target the model
 # cannot reach then costs about as much as any other miss and does not drag the others out of range
+
+CAPACITY_WEIGHT = 3.0  # distance added per 0.1 of offered load ρ above RHO_HIGH (as much as leaving a range entirely)
 
 #: stage name, done, total
 Progress = Callable[[str, int, int], None]
@@ -172,8 +178,9 @@ class Evaluator:
         self.runs += len(runs)
         out = []
         for j in range(len(points)):
-            table = evaluate(self.targets, runs[runs["candidate"] == j])
-            out.append((distance(self.targets, table), table))
+            mine = runs[runs["candidate"] == j]
+            table = evaluate(self.targets, mine)
+            out.append((distance(self.targets, table) + capacity_penalty(mine), table))
         return out
 
 
@@ -219,6 +226,15 @@ def distance(targets: TargetsFile, table: pd.DataFrame) -> float:
     means = table.set_index("id")["mean"]
     e = np.array([outside(t, means[t.id]) for t in targets.calibrated()])
     return float(np.sqrt(np.mean(z**2)) + OUTSIDE_WEIGHT * np.sqrt(np.mean(e**2)))
+
+
+def capacity_penalty(runs: pd.DataFrame) -> float:
+    """CAPACITY_WEIGHT per 0.1 by which the most loaded scenario's mean busiest-handler ρ
+    (`max_offered_load`, over its replicates) exceeds RHO_HIGH; 0 below it."""
+    if "max_offered_load" not in runs or runs.empty:
+        return 0.0
+    worst = runs.groupby("scenario")["max_offered_load"].mean().max()
+    return CAPACITY_WEIGHT * max(0.0, float(worst) - RHO_HIGH) / 0.1 if math.isfinite(worst) else 0.0
 
 
 # --- the calibration -----------------------------------------------------------------------------------
@@ -440,7 +456,10 @@ def calibration_markdown(result: CalibrationResult, before, after, command: str)
         "much as any other miss and does not drag the others out of their ranges (docs/validation.md tells how the first",
         "objectives, without these, were misled). Only behavioural",
         "patterns are calibrated against; the administrative 95 % mediation ceiling and the other `check` targets are",
-        "not in the objective, so they are independent checks.",
+        "not in the objective, so they are independent checks. A capacity constraint is added to D: "
+        f"{CAPACITY_WEIGHT:g} per 0.1 by which",
+        f"the busiest handler's offered load ρ (mean over a scenario's replicates; docs/ODD.md, Capacity) exceeds {RHO_HIGH:g},",
+        "in the most loaded scenario, so that no fit is bought with a queue at the edge of instability.",
         "",
         f"1. **ABC rejection.** A Latin hypercube of {result.settings['design_points']} points over the uniform priors, each run with",
         f"   {cfg.design_replicates} seeds of every scenario; the best {cfg.accept_share:.0%} ({n_acc} points, tolerance ε = D ≤ {result.epsilon:.3f})",

@@ -39,6 +39,26 @@ class ValidationResult:
     def counts(self) -> dict[str, int]:
         return {k: int((self.table["status"] == k).sum()) for k in (PASS, MISS, NO_DATA, NOT_COMPARED)}
 
+    def dynamics(self) -> pd.DataFrame:
+        """The capacity and stationarity checks, per scenario (`dynamics_table`)."""
+        return dynamics_table(self.runs)
+
+
+def dynamics_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario of the runs: the busiest handler's offered load ρ (mean [95 % CI] over the
+    replicates; `capacity` says ok below 0.9, high from 0.9, unstable from 1), and the replicates
+    whose backlog or headline period rates trend (`trending` of `tested`; sim.metrics.stationarity)."""
+    from ..metrics.capacity import RHO_HIGH, RHO_UNSTABLE
+
+    rows = []
+    for name, g in runs.groupby("scenario", sort=False):
+        mean, lo, hi, n = mean_ci(g["max_offered_load"].astype(float).dropna().to_numpy()) if "max_offered_load" in g else (math.nan,) * 3 + (0,)
+        trend = g["trending_series"].astype(float) if "trending_series" in g else pd.Series(dtype=float)
+        capacity = "" if not math.isfinite(mean) else ("unstable" if mean >= RHO_UNSTABLE else "high" if mean >= RHO_HIGH else "ok")
+        rows.append({"scenario": scenario_label(name), "max_rho": mean, "max_rho_ci_low": lo, "max_rho_ci_high": hi, "n": n,
+                     "capacity": capacity, "tested": int(trend.notna().sum()), "trending": int((trend > 0).sum())})
+    return pd.DataFrame(rows, columns=["scenario", "max_rho", "max_rho_ci_low", "max_rho_ci_high", "n", "capacity", "tested", "trending"])
+
 
 def scenario_label(name: str) -> str:
     return Path(name).stem
@@ -150,6 +170,14 @@ def validation_markdown(result: ValidationResult) -> str:
                      f"{acceptable} | {simulated} | **{r['status']}** |")
     c = result.counts()
     lines += ["", f"{c[PASS]} pass, {c[MISS]} miss, {c[NO_DATA]} without data, {c[NOT_COMPARED]} not compared.", ""]
+    lines += ["Capacity and stationarity (docs/ODD.md, Capacity and Warm-up): the busiest handler's offered load ρ, and the",
+              "replicates whose backlog or headline period rates trend (Mann–Kendall over 30-day periods; runs with a",
+              "timeline or project are not tested).", "",
+              "| scenario | busiest handler ρ [95 % CI] | capacity | replicates trending / tested |", "|---|---|---|---|"]
+    for _, r in result.dynamics().iterrows():
+        lines.append(f"| {r['scenario']} | {r['max_rho']:.2f} [{r['max_rho_ci_low']:.2f}, {r['max_rho_ci_high']:.2f}] | "
+                     f"{r['capacity']} | {r['trending']} / {r['tested']} |")
+    lines.append("")
     return "\n".join(lines)
 
 
@@ -163,6 +191,7 @@ def write_validation(result: ValidationResult, out: str | Path) -> Path:
     result.runs.to_parquet(out / "runs.parquet", index=False)
     doc = {"kind": "cogov-validation", "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
            "settings": result.settings, "counts": result.counts(),
+           "dynamics": json.loads(result.dynamics().to_json(orient="records")),
            "table": json.loads(result.table.to_json(orient="records"))}
     (out / "validation.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return out

@@ -9,6 +9,7 @@ party-building meeting", "Resolved after 9 days".
 
 from __future__ import annotations
 
+import math
 from html import escape
 
 from ..disputes.book import Detail, Event, Status
@@ -45,7 +46,7 @@ def journey_lines(j: Journey, lang: str) -> list[tuple[int, str]]:
             text += ", " if lang == "en" else "，"
             text += t("workshop.journey.waited", lang, days=_days(step.time - queued))
             queued = None
-        out.append((int(step.time) + 1, text[:1].upper() + text[1:] if lang == "en" else text))
+        out.append((math.floor(step.time) + 1, text[:1].upper() + text[1:] if lang == "en" else text))
     return out
 
 
