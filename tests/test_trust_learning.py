@@ -107,4 +107,4 @@ def test_residents_who_expect_more_escalate_more_after_a_failure():
     """Voice (Hirschman 1970) with reference dependence: a failure weighs more on someone who
     expected a resolution, so more failures are taken a rung up."""
     low, high = escalations_per_failure(0.3), escalations_per_failure(0.9)
-    assert high - low >= 0.08, (low, high)
+    assert high - low >= 0.15, (low, high)  # about 0.54 vs 0.84 escalations per failure

@@ -100,7 +100,10 @@ def type_spread(communities: pd.DataFrame) -> pd.DataFrame:
             rows.append({"type": kind, "communities": len(group), "metric": metric,
                          "mean": v.mean() if len(v) else np.nan, "sd": v.std(ddof=1) if len(v) > 1 else np.nan,
                          "min": q[0], "p10": q[1], "median": q[2], "p90": q[3], "max": q[4]})
-    return pd.DataFrame(rows, columns=list(SPREAD))
+    table = pd.DataFrame(rows, columns=list(SPREAD))
+    stats = list(SPREAD)[3:]
+    table[stats] = table[stats].round(10)  # as summary() rounds each metric
+    return table
 
 
 def street_table(model) -> pd.DataFrame:
