@@ -19,7 +19,7 @@ from sim.experiments.runner import run_plan
 from sim.experiments.store import PROVENANCE, RESULTS_FILES
 from sim.experiments.sweepfile import load_sweep
 from sim.metrics import METRICS
-from sim.metrics.tables import COUNTS, IDENTITY
+from sim.metrics.tables import COUNTS, IDENTITY, LATENT, SPREAD
 from sim.running import write_run_folder
 from sim.running.codebook import CASE_LOG_TYPES, CASE_TYPES, codebook_markdown, value_type
 from sim.running.output import CITY_FILES, MANIFEST_FIELDS, RUN_FILES
@@ -80,11 +80,13 @@ def test_case_tables_have_the_documented_columns_types_and_codes(city_folder):
 
 
 def test_city_tables_have_identity_metric_and_count_columns_only(city_folder):
-    documented = set(IDENTITY) | set(COUNTS) | {m.name for m in METRICS.per_community()}
+    documented = set(IDENTITY) | set(LATENT) | set(COUNTS) | {m.name for m in METRICS.per_community()}
     for name in ("communities.csv", "streets.csv", "districts.csv"):
         columns = (city_folder / name).read_text().splitlines()[0].split(",")
         assert set(columns) <= documented, (name, set(columns) - documented)
         assert {m.name for m in METRICS.per_community()} <= set(columns), name
+    assert set(LATENT) <= set((city_folder / "communities.csv").read_text().splitlines()[0].split(","))
+    assert (city_folder / "types.csv").read_text().splitlines()[0].split(",") == list(SPREAD)
 
 
 def test_a_results_folder_holds_the_documented_files_and_columns(tmp_path):

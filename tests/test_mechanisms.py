@@ -46,12 +46,12 @@ def test_trust_learning_moves_toward_outcome_and_spills_to_ties():
     who = int(np.argmax(pop.degree))
     friend = int(pop.ties[who].indices[0])
     before = pop.trust[[who, friend], 1].copy()
-    pop.learn(who, 1, True, 0.2, 0.2, 0.5)
+    pop.learn(who, 1, 0.2, 0.5)
     gain = pop.trust[[who, friend], 1] - before
     assert gain[0] == pytest.approx(0.2 * (1 - before[0]))
     assert gain[1] == pytest.approx(0.5 * 0.2 * (1 - before[1]))
     mid = pop.trust[who, 1]
-    pop.learn(who, 1, False, 0.2, 0.2, 0.5)
+    pop.learn(who, 1, -0.2, 0.5)
     assert pop.trust[who, 1] == pytest.approx(mid * 0.8)
 
 

@@ -70,7 +70,8 @@ class ResidentsCommittee(mesa.Agent):
         """Staff, skill and programme as the site says; people's mediators from the site and the
         multi-channel lever (S3) — hired, or retired last in first out."""
         spec = site.residents_committee
-        self.staff, self.base_skill = spec.staff, spec.skill
+        shift = self.model.config.behaviour.latent.skill_per_sd * site.latent.committee_effectiveness
+        self.staff, self.base_skill = spec.staff, float(np.clip(spec.skill + shift, 0.0, 1.0))
         self.service_centre_events_per_month = spec.service_centre_events_per_month
         wanted = spec.mediators + fx.extra_mediators
         while len(self.mediators) < wanted:
@@ -119,7 +120,11 @@ class PropertyCompany(mesa.Agent):
         self.present = spec.present
         self.staff = spec.staff
         self.households = site.households
-        self.initial_quality = spec.service_quality if spec.present else 0.3
+        # a company better or worse than the type's usual one (site.latent): its quality and responsiveness
+        self.quality_shift = model.config.behaviour.latent.quality_per_sd * site.latent.property_quality
+        self.initial_quality = self.standard(spec) if spec.present else 0.3
+        # the service a company of this type usually gives here: service below it brings more disputes
+        self.usual_quality = spec.service_quality if spec.present else 0.3
         self.service_quality = self.initial_quality
         self.fee = spec.monthly_fee
         self.initial_fee = spec.monthly_fee
@@ -132,9 +137,14 @@ class PropertyCompany(mesa.Agent):
         self.ledger: list[tuple[int, int, int]] = []  # (day, billed, paid) of every monthly billing
         self.set_responsiveness(spec, model.effects[community])
 
+    def standard(self, spec) -> float:
+        """The service quality its budget buys: the site's, moved by the company's latent quality."""
+        return float(np.clip(spec.service_quality + self.quality_shift, 0.0, 1.0))
+
     def set_responsiveness(self, spec, fx) -> None:
-        """Its own responsiveness, raised by a party branch in the company (red property, S3)."""
-        self.responsiveness = min(1.0, spec.responsiveness + fx.responsiveness_gain)
+        """Its own responsiveness (moved by its latent quality), raised by a party branch in the
+        company (red property, S3)."""
+        self.responsiveness = min(1.0, float(np.clip(spec.responsiveness + self.quality_shift, 0.0, 1.0)) + fx.responsiveness_gain)
         self.red_property = fx.responsiveness_gain > 0
 
     def arrange(self, spec, fx, changed: set[str]) -> None:
@@ -144,7 +154,8 @@ class PropertyCompany(mesa.Agent):
         if "present" in changed and spec.present != self.present:
             if spec.present:
                 self.present = True
-                self.initial_quality = self.service_quality = spec.service_quality
+                self.initial_quality = self.service_quality = self.standard(spec)
+                self.usual_quality = spec.service_quality
                 self.fee = self.initial_fee = spec.monthly_fee
                 self.cost_month = spec.cost_per_household_month * self.households
                 self.budget = spec.reserve_months * self.cost_month
@@ -154,7 +165,8 @@ class PropertyCompany(mesa.Agent):
             return
         self.staff = spec.staff
         if "service_quality" in changed:  # a new standard: what its budget now buys, from now on
-            self.initial_quality = self.service_quality = spec.service_quality
+            self.initial_quality = self.service_quality = self.standard(spec)
+            self.usual_quality = spec.service_quality
         if "monthly_fee" in changed:
             self.fee = spec.monthly_fee  # a rise is measured against the fee it started with
         if "cost_per_household_month" in changed:

@@ -64,9 +64,14 @@ class Population:
             _beta(rng, t.government, t.concentration, n),
         ], axis=1)
         self.trust_target = np.array([t.party, t.residents_committee, t.property_company, t.government])
+        # how well one expects a case to go at each institution, 0..1 (columns as trust)
+        self.aspiration = np.full((n, len(INSTITUTION_NAMES)), beh.aspiration.initial)
 
         p = beh.participation
-        shift = np.asarray(p.age_threshold_shift)[self.age_band] + np.where(self.party_member, p.party_member_threshold_shift, 0.0)
+        # a cohesive community (site.latent.cohesion): more ties among neighbours, readier to take part
+        cohesion = np.array([layout.site.latent.cohesion for layout in geo.communities])[self.community]
+        shift = (np.asarray(p.age_threshold_shift)[self.age_band] + np.where(self.party_member, p.party_member_threshold_shift, 0.0)
+                 - beh.latent.threshold_per_sd * cohesion)
         self.threshold = np.clip(_beta(rng, p.threshold_mean, p.threshold_concentration, n) + shift, 0.0, 1.0)
         self.satisfaction = _beta(rng, beh.satisfaction_initial, 10.0, n)
         self.security = _beta(rng, beh.security_initial, 10.0, n)
@@ -80,13 +85,14 @@ class Population:
         self.invited_until = np.full(n, NEVER, dtype=np.int32)
         self.red_cell = np.zeros(n, dtype=bool)
         self.grievance_until = np.full(n, NEVER, dtype=np.int32)
-        self.ties = self._make_ties(rng, p, geo)
+        self.ties = self._make_ties(rng, p, np.exp(beh.latent.ties_per_sd * cohesion))
         self.degree = np.asarray(self.ties.sum(axis=1)).ravel()
         self._has_ties = self.degree > 0
 
-    def _make_ties(self, rng, p, geo: Geography) -> sparse.csr_matrix:
-        """Household members, plus random neighbours in the building and the community; a share
-        of residents ('almost never talk to neighbours') have household ties only."""
+    def _make_ties(self, rng, p, factor: np.ndarray) -> sparse.csr_matrix:
+        """Household members, plus random neighbours in the building and the community (their
+        mean number × each resident's `factor`); a share of residents ('almost never talk to
+        neighbours') have household ties only."""
         n = self.n
         rows, cols = [], []
         # household: link each member to the household's first member, and that one back
@@ -96,7 +102,7 @@ class Population:
         rows.append(np.arange(n)[m]); cols.append(head_of[m])
         social = rng.random(n) >= p.isolated_share
         for group, mean in ((self.building, p.ties_in_building), (self.community, p.ties_in_community)):
-            k = rng.poisson(mean, size=n) * social
+            k = rng.poisson(mean * factor) * social
             src = np.repeat(np.arange(n), k)
             if len(src) == 0:
                 continue
@@ -133,18 +139,15 @@ class Population:
         """Social capital, 0..1: took part recently, and how many of one's ties did."""
         return 0.5 * self.active(day, window) + 0.5 * ties_active
 
-    def learn(self, who: int, institution: int, success: bool, rate_success: float,
-              rate_failure: float, spillover: float) -> None:
-        """Update trust after an outcome; the complainant's ties feel part of it."""
+    def learn(self, who: int, institution: int, gain: float, spillover: float) -> None:
+        """Update trust after an outcome: a `gain` above 0 moves it that share of the way to 1,
+        below 0 that share of the way to 0; the complainant's ties feel `spillover` of it."""
         start, stop = self.ties.indptr[who], self.ties.indptr[who + 1]
         idx = np.concatenate(([who], self.ties.indices[start:stop]))
         weight = np.full(1 + stop - start, spillover)
         weight[0] = 1.0
         tr = self.trust[idx, institution]
-        if success:
-            self.trust[idx, institution] = tr + weight * rate_success * (1 - tr)
-        else:
-            self.trust[idx, institution] = tr - weight * rate_failure * tr
+        self.trust[idx, institution] = tr + weight * gain * ((1 - tr) if gain > 0 else tr)
 
 
 class Resident(mesa.Agent):
@@ -189,6 +192,10 @@ class Resident(mesa.Agent):
     @property
     def trust(self) -> dict[str, float]:
         return dict(zip(INSTITUTION_NAMES, map(float, self._pop.trust[self.index])))
+
+    @property
+    def aspiration(self) -> dict[str, float]:
+        return dict(zip(INSTITUTION_NAMES, map(float, self._pop.aspiration[self.index])))
 
     @property
     def threshold(self) -> float:

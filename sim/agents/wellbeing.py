@@ -1,5 +1,6 @@
 """Slow variables, updated in bulk each day: fees and property service (the fee–service spiral),
-satisfaction, sense of security, and trust drifting toward its baseline.
+satisfaction, sense of security, trust drifting toward each institution's reputation, and
+aspirations drifting toward what the community has experienced.
 
 Fees → property budget → service quality → satisfaction → fees (MODEL_BRIEF, Participation).
 """
@@ -14,7 +15,6 @@ from ..mathx import logistic
 BILLING_DAYS = 30
 SATISFACTION_RATE = 0.02
 SECURITY_RATE = 0.01
-TRUST_DRIFT = 0.002
 
 
 def collect_fees(model, day: int) -> None:
@@ -58,11 +58,19 @@ def update_wellbeing(model, day: int) -> None:
     pop.satisfaction += SATISFACTION_RATE * (np.clip(target, 0, 1) - pop.satisfaction)
     sec_target = np.clip(beh.security_initial + each(fx.of("security_gain")) - 0.1 * aggrieved, 0, 1)
     pop.security += SECURITY_RATE * (sec_target - pop.security)
-    gain = fx.of("trust_target_gain")[:, None] * np.array([1.0, 1.0, 0.0, 1.0])  # by community and institution
-    target_trust = np.clip(pop.trust_target + gain, 0, 1)
-    for k in (Institution.PARTY, Institution.RESIDENTS_COMMITTEE, Institution.GOVERNMENT):
-        pop.trust[:, k] += TRUST_DRIFT * (each(target_trust[:, k]) - pop.trust[:, k])
-    # trust in the property company follows its service relative to where it started
+    # trust drifts toward a target: the starting mean, publicity, and the institution's reputation —
+    # its recent performance in the community (what residents have seen of it, weighted by how much
+    # they have seen) against what each resident has come to expect
+    spec, dp = beh.trust, model.disputes
+    base = pop.trust_target + fx.of("trust_target_gain")[:, None] * np.array([1.0, 1.0, 0.0, 1.0])  # community × institution
+    weight = spec.reputation_weight * fx.of("results_visibility")[:, None]
+    seen, seen_weight = weight * dp.performance, weight * dp.performance_weight
     q0 = each(np.array([pc.initial_quality for pc in model.property_companies]))
-    k = Institution.PROPERTY_COMPANY
-    pop.trust[:, k] += TRUST_DRIFT * (np.clip(each(target_trust[:, k]) + 0.5 * (quality - q0), 0, 1) - pop.trust[:, k])
+    social = beh.aspiration.social_rate
+    for k in Institution:
+        target = each(base[:, k] + seen[:, k]) - each(seen_weight[:, k]) * pop.aspiration[:, k]
+        if k == Institution.PROPERTY_COMPANY:  # and its service relative to where it started
+            target = target + 0.5 * (quality - q0)
+        pop.trust[:, k] += spec.drift_rate * (np.clip(target, 0, 1) - pop.trust[:, k])
+        # and what residents expect of it drifts toward its record (adaptation level)
+        pop.aspiration[:, k] += social * (each(dp.performance[:, k]) - each(dp.performance_weight[:, k]) * pop.aspiration[:, k])

@@ -109,6 +109,8 @@ PARTY_MIX = {
 
 #: categories whose rate rises when property service is poor
 QUALITY_SENSITIVE = frozenset({"property_service", "maintenance", "sanitation_pets", "public_facilities"})
+#: categories whose rate follows the buildings' age and state (site.latent.building_condition)
+BUILDING_SENSITIVE = frozenset({"maintenance", "public_facilities"})
 #: categories a safe-community campaign reduces
 SAFETY_SENSITIVE = frozenset({"noise_neighbour", "public_facilities"})
 #: categories counselling and legal aid are good at (residents route such cases to them)

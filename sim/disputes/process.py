@@ -17,7 +17,7 @@ from ..scenario.schema import CATEGORIES
 from .book import NOTICE_DETAIL, Detail, DisputeBook, Event, Notice, Status
 from .handlers import Handler, PeriodicHandler
 from .ladder import (
-    CATEGORY_FIT, CATEGORY_INDEX, CHANNELS_AT, INVOLVES_PROPERTY, LEVEL_INDEX, OWNER, OWNER_CODE, PARTY_MIX, PROFESSIONAL_FIT,
+    BUILDING_SENSITIVE, CATEGORY_FIT, CATEGORY_INDEX, CHANNELS_AT, INVOLVES_PROPERTY, LEVEL_INDEX, OWNER, OWNER_CODE, PARTY_MIX, PROFESSIONAL_FIT,
     QUALITY_SENSITIVE, RUNG, RUNG_COST_KEY, SAFETY_SENSITIVE, TOP_RUNG, Channel, Institution, PartyType,
 )
 
@@ -64,12 +64,20 @@ class DisputeProcess:
         self.hotline = Handler(Channel.CITY_HOTLINE, hs.city_hotline.servers, hs.city_hotline, 0, opens=start)
         self.court = Handler(Channel.COURT, hs.court.servers, hs.court, 0, opens=start)
         self.visible_results = np.full(len(model.geography.communities), 0.5)  # moving average of outcomes
+        # each institution's record in each community (community × institution): a moving average of
+        # case experiences from 0, with the weight it has reached, so that an institution nobody has
+        # dealt with has no record either way
+        n = len(model.geography.communities)
+        self.performance, self.performance_weight = np.zeros((n, len(Institution))), np.zeros((n, len(Institution)))
         self.base_rates = np.array([self.rates_of(c, model.dispute_specs[c]) for c in range(len(model.geography.communities))])
 
     def rates_of(self, c: int, spec) -> list[float]:
         """Disputes per day of community `c`, by category, under dispute settings `spec`."""
         layout = self.m.geography.communities[c]
-        return [spec.rates[layout.site.type][cat] * spec.rate_multiplier * layout.households / 1000.0 / 365.0 for cat in CATEGORIES]
+        # buildings better or worse kept than the type's usual (site.latent) need fewer or more repairs
+        worn = np.exp(-self.m.config.behaviour.latent.building_rate_per_sd * layout.site.latent.building_condition)
+        return [spec.rates[layout.site.type][cat] * spec.rate_multiplier * layout.households / 1000.0 / 365.0
+                * (worn if cat in BUILDING_SENSITIVE else 1.0) for cat in CATEGORIES]
 
     def professionals(self, c: int) -> int:
         """Servers of the professional channel: people sent down (S3) and the legal-aid and
@@ -111,7 +119,7 @@ class DisputeProcess:
         by poor property service and fee rises and lowered by a safe-community campaign."""
         m, rng = self.m, self.m.rng
         companies = m.property_companies
-        worse_service = np.array([max(0.2, 1.0 + spec.quality_sensitivity * (pc.initial_quality - pc.service_quality))
+        worse_service = np.array([max(0.2, 1.0 + spec.quality_sensitivity * (pc.usual_quality - pc.service_quality))
                                   for pc, spec in zip(companies, m.dispute_specs)])
         fee_rise = np.array([pc.fee_rise() for pc in companies])
         lam = self.base_rates.copy()
@@ -188,7 +196,8 @@ class DisputeProcess:
             sc = social_capital[who]
             trust_rc = pop.trust[who, Institution.RESIDENTS_COMMITTEE]
             p_lump = rep.lump_hazard * (1 - sev)
-            hazard = rep.act_hazard * fx.of("report_ease")[b.community[latent]] * (0.5 + sev) * (1 + rep.social_capital_bonus * 2 * sc) * (0.5 + trust_rc)
+            hazard = (rep.act_hazard * fx.of("report_ease")[b.community[latent]] * (0.5 + sev) * (1 + rep.social_capital_bonus * 2 * sc)
+                      * (0.5 + trust_rc) * self.voice(pop.aspiration[who, Institution.RESIDENTS_COMMITTEE]))
             p_act = 1 - np.exp(-hazard)
             u = rng.random(len(latent))
             for j in np.flatnonzero(u < p_lump + p_act):
@@ -239,7 +248,8 @@ class DisputeProcess:
         for h, cases in by_handler.values():
             h.remove(cases)
         for i in gone:
-            self.learn(i, Channel(int(b.channel[i])), False)
+            ch = Channel(int(b.channel[i]))
+            self.adapt(i, ch, self.learn(i, ch, False, day + 0.5))
             self.give_up(i, day + 0.5, int(b.channel[i]), Detail.GAVE_UP_WAITING)
 
     # ----------------------------------------------------------------------------------------
@@ -299,13 +309,15 @@ class DisputeProcess:
         c = int(b.community[i])
         if success:
             b.close(i, t, Status.RESOLVED, ch)
+            self.settled(i, t, True)
         else:
             b.log(i, t, Event.FAIL, ch)
-        self.learn(i, ch, success)
+        experience = self.learn(i, ch, success, t)
         if ch in COMMUNITY_HANDLED or ch == Channel.SELF:
             self.visible_results[c] += 0.05 * (float(success) - self.visible_results[c])
         if not success:
-            self.escalate_or_abandon(i, t, ch)
+            self.escalate_or_abandon(i, t, ch)  # judged against what they expected before this outcome
+        self.adapt(i, ch, experience)
 
     def escalate_or_abandon(self, i: int, t: float, failed: Channel) -> None:
         """Grievance = hardship × (1 − legitimacy of the failed channel); escalate when it exceeds
@@ -315,7 +327,8 @@ class DisputeProcess:
         who = int(b.complainant[i])
         owner = OWNER[failed]
         legitimacy = 0.5 if owner is None else float(m.population.trust[who, owner])
-        grievance = float(b.severity[i]) * (1 + 0.3 * int(b.escalations[i])) * (1 - legitimacy) * 2
+        voice = 1.0 if owner is None else float(self.voice(m.population.aspiration[who, owner]))
+        grievance = float(b.severity[i]) * (1 + 0.3 * int(b.escalations[i])) * (1 - legitimacy) * 2 * voice
         nxt = self.next_rung(RUNG[failed] + 1, int(b.community[i]), int(b.party_type[i]))
         if nxt is not None:
             cost = rep.channel_cost.get(RUNG_COST_KEY[nxt], 0.5) - m.effects[int(b.community[i])].report_cost_cut
@@ -333,6 +346,7 @@ class DisputeProcess:
         """The complainant abandons the dispute; the grievance stays and weighs on their
         satisfaction and security for a while."""
         self.book.close(i, t, Status.ABANDONED, channel, detail)
+        self.settled(i, t, False)
         who = int(self.book.complainant[i])
         pop = self.m.population
         pop.grievance_until[who] = max(int(pop.grievance_until[who]), math.floor(t) + GRIEVANCE_DAYS)
@@ -390,16 +404,83 @@ class DisputeProcess:
             return 0.3
         return 0.0
 
-    def learn(self, i: int, ch: Channel, success: bool) -> None:
-        """Outcomes move the complainant's (and their ties') trust in the channel's institution."""
+    def credited(self, ch: Channel, c: int) -> list[int]:
+        """The institutions a case's outcome at channel `ch` is seen as the work of: the channel's
+        owner and, at a joint meeting, every institution at the table (the residents' committee,
+        the property company, the street office for government)."""
         owner = OWNER[ch]
         if owner is None:
-            return
-        t = self.m.config.behaviour.trust
+            return []
+        out = [int(owner)]
+        if ch == Channel.JOINT_MEETING:
+            at = self.m.effects[c].attendees
+            out += [int(k) for k, who in ((Institution.RESIDENTS_COMMITTEE, "residents_committee"),
+                                          (Institution.PROPERTY_COMPANY, "property_company"),
+                                          (Institution.GOVERNMENT, "street_office"))
+                    if who in at and (k != Institution.PROPERTY_COMPANY or self.m.property_companies[c].present)]
+        return out
+
+    def experience_of(self, i: int, success: bool, t: float) -> float:
+        """How a case went for its complainant, 0..1: a resolution is worth 1, less the wait
+        penalty in proportion to the days since it was reported (up to the patience); a failure
+        or giving up is worth 0."""
+        if not success:
+            return 0.0
+        spec = self.m.config.behaviour.trust
+        noticed = self.book.noticed_time[i]
+        waited = 0.0 if np.isnan(noticed) else max(0.0, t - float(noticed))
+        return 1.0 - spec.wait_penalty * min(1.0, waited / spec.patience_days)
+
+    def record(self, c: int, institutions, x: float) -> None:
+        """An experience `x` enters the record of `institutions` in community `c`."""
+        memory = 1.0 / self.m.config.behaviour.trust.memory_cases
+        for k in institutions:
+            self.performance[c, k] += memory * (x - self.performance[c, k])
+            self.performance_weight[c, k] += memory * (1.0 - self.performance_weight[c, k])
+
+    def settled(self, i: int, t: float, success: bool) -> None:
+        """A dispute that reached an institution ends (resolved, or given up): how it ended enters the
+        record of the party organisation and the residents' committee, who answer for the
+        community's governance."""
+        if self.book.highest_rung[i] >= 1:
+            self.record(int(self.book.community[i]), (Institution.PARTY, Institution.RESIDENTS_COMMITTEE),
+                        self.experience_of(i, success, t))
+
+    def learn(self, i: int, ch: Channel, success: bool, t: float) -> float:
+        """An outcome at an institution's channel: the complainant's (and their ties') trust in each
+        institution credited with it moves by how far the experience fell above or below their
+        aspiration (expectation–disconfirmation); for the property company and government the
+        outcome enters their record in the community. Returns the experience."""
+        x = self.experience_of(i, success, t)
+        credited = self.credited(ch, int(self.book.community[i]))
+        if not credited:
+            return x
+        m = self.m
+        spec, a0 = m.config.behaviour.trust, m.config.behaviour.aspiration.initial
+        c, who = int(self.book.community[i]), int(self.book.complainant[i])
+        spill = min(1.0, spec.neighbour_spillover * m.effects[c].results_visibility)
+        for k in credited:
+            d = x - float(m.population.aspiration[who, k])
+            # scaled so that at the initial aspiration a prompt resolution gains learning_rate_success
+            # and a failure loses learning_rate_failure (the rule before aspirations adapted)
+            gain = spec.learning_rate_success * d / max(1 - a0, 1e-9) if d > 0 else spec.learning_rate_failure * d / max(a0, 1e-9)
+            m.population.learn(who, k, float(np.clip(gain, -1.0, 1.0)), spill)
+        self.record(c, [k for k in credited if k in (Institution.PROPERTY_COMPANY, Institution.GOVERNMENT)], x)
+        return x
+
+    def adapt(self, i: int, ch: Channel, experience: float) -> None:
+        """The complainant's aspiration of each institution credited with an outcome at `ch` moves
+        toward what the case gave them (Selten 1998)."""
+        pop, rate = self.m.population, self.m.config.behaviour.aspiration.own_rate
         who = int(self.book.complainant[i])
-        spill = t.neighbour_spillover * self.m.effects[int(self.book.community[i])].results_visibility
-        pop = self.m.population
-        pop.learn(who, owner, success, t.learning_rate_success, t.learning_rate_failure, min(1.0, spill))
+        for k in self.credited(ch, int(self.book.community[i])):
+            pop.aspiration[who, k] += rate * (experience - pop.aspiration[who, k])
+
+    def voice(self, aspiration):
+        """Reporting and escalation rise with what residents have come to expect (and fall as
+        they come to expect little): 1 at the initial aspiration."""
+        spec = self.m.config.behaviour.aspiration
+        return np.maximum(0.0, 1.0 + spec.voice_weight * (aspiration - spec.initial))
 
     # ----------------------------------------------------------------------------------------
     def close_property_desk(self, c: int, t: float) -> None:

@@ -260,6 +260,17 @@ def trust_in(institution: str) -> MetricFunction:
     return metric
 
 
+def aspiration_of(institution: str) -> MetricFunction:
+    k = INSTITUTION_NAMES.index(institution)
+
+    def metric(x) -> float:
+        return _nan_mean(scope(x).residents("aspiration")[:, k])
+
+    metric.__doc__ = (f"Mean aspiration of residents for a case at {INSTITUTION_WORDS[institution]}, 0..1: the "
+                      "experience they expect (1 a prompt resolution), which moves toward what they get.")
+    return metric
+
+
 def satisfaction(x) -> float:
     """Mean satisfaction of residents with community life, 0..1."""
     return _nan_mean(scope(x).residents("satisfaction"))
@@ -643,6 +654,11 @@ for _m in (
     # trust in the other institutions
     *(Metric(f"trust_{i}", trust_in(i), Kind.INDEX, "0..1", Section.TRUST, MAX, colour=colour, expected_range=(0.0, 1.0))
       for i, colour in (("property_company", "#8c6d31"), ("government", "#2e8b57"))),
+    # what residents expect of each institution (their aspiration level)
+    *(Metric(f"aspiration_{i}", aspiration_of(i), Kind.INDEX, "0..1", Section.TRUST, INFO, colour=colour,
+             expected_range=(0.0, 1.0))
+      for i, colour in (("party", "#c0392b"), ("residents_committee", "#1f5fa8"), ("property_company", "#8c6d31"),
+                        ("government", "#2e8b57"))),
     # wellbeing and resources
     Metric("satisfaction", satisfaction, Kind.INDEX, "0..1", Section.WELLBEING, MAX, colour="#1f5fa8", expected_range=(0.0, 1.0)),
     Metric("security", security, Kind.INDEX, "0..1", Section.WELLBEING, MAX, colour="#2a9d5c", expected_range=(0.0, 1.0)),

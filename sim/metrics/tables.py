@@ -1,4 +1,5 @@
-"""Tables of the end-of-run metrics by community, by street and by district (the league table).
+"""Tables of the end-of-run metrics by community (with its latent attributes), by street and by
+district (the league table), and the spread of results across the communities of one type.
 
 Each row is `summary()` over a `Scope`, so these tables and `summary.json` share one definition
 of every metric. Escalations are also counted by where they were handled: an escalated case is
@@ -12,6 +13,7 @@ import pandas as pd
 
 from ..disputes.book import Detail, Event
 from ..disputes.ladder import LEVEL_OF, Channel
+from ..scenario.schema import LATENT_ATTRIBUTES
 from .definitions import Scope, summary
 from .registry import METRICS
 
@@ -26,6 +28,22 @@ IDENTITY = {
     "streets": "districts: street offices in the district",
     "property_company": "a property-service company serves it at the end of the run",
     "owners_committee": "it has an owners' committee at the end of the run",
+}
+#: communities: the latent attributes (site.latent) beside each community's results
+LATENT = {f"latent_{a}": f"communities: site.latent.{a}, in standard deviations across communities (0: typical of its type)"
+          for a in LATENT_ATTRIBUTES}
+#: the spread of results across the communities of one type (types.csv): column → meaning
+SPREAD = {
+    "type": "community type",
+    "communities": "communities of this type",
+    "metric": "a headline metric",
+    "mean": "mean over the type's communities",
+    "sd": "standard deviation over them (empty for one community)",
+    "min": "lowest community",
+    "p10": "10th percentile",
+    "median": "median",
+    "p90": "90th percentile",
+    "max": "highest community",
 }
 #: the other columns of the city tables (besides the per-community metrics): name → meaning
 COUNTS = {
@@ -63,11 +81,29 @@ def community_table(model) -> pd.DataFrame:
             "households": layout.households,
             "property_company": bool(model.property_companies[layout.index].present),
             "owners_committee": bool(model.owners_committees[layout.index].present),
+            **{f"latent_{a}": getattr(layout.site.latent, a) for a in LATENT_ATTRIBUTES},
         }
         row.update(summary(Scope(model, [layout.index])))
         row.update(esc.loc[layout.index].to_dict())
         rows.append(row)
     return _order(pd.DataFrame(rows))
+
+
+def type_spread(communities: pd.DataFrame) -> pd.DataFrame:
+    """How far the communities of one type differ in each headline metric (from the community
+    table): one row per type and metric."""
+    rows = []
+    for kind, group in communities.groupby("type", sort=False):
+        for metric in METRICS.headline():
+            v = group[metric].dropna().to_numpy(dtype=float)
+            q = np.percentile(v, [0, 10, 50, 90, 100]) if len(v) else np.full(5, np.nan)
+            rows.append({"type": kind, "communities": len(group), "metric": metric,
+                         "mean": v.mean() if len(v) else np.nan, "sd": v.std(ddof=1) if len(v) > 1 else np.nan,
+                         "min": q[0], "p10": q[1], "median": q[2], "p90": q[3], "max": q[4]})
+    table = pd.DataFrame(rows, columns=list(SPREAD))
+    stats = list(SPREAD)[3:]
+    table[stats] = table[stats].round(10)  # as summary() rounds each metric
+    return table
 
 
 def street_table(model) -> pd.DataFrame:
@@ -112,5 +148,5 @@ def _handled(model, channel: Channel, place: int) -> int:
 
 def _order(df: pd.DataFrame) -> pd.DataFrame:
     """Identity columns first, then the headline metrics, then the rest of the summary."""
-    lead = [c for c in IDENTITY if c in df.columns] + [c for c in METRICS.headline() if c in df.columns]
+    lead = [c for c in (*IDENTITY, *LATENT) if c in df.columns] + [c for c in METRICS.headline() if c in df.columns]
     return df[lead + [c for c in df.columns if c not in lead]]

@@ -1,6 +1,6 @@
 """Plots that compare the communities of a city run: how resolution and participation are spread
-across communities, a heat map of communities by street, and the communities behind most
-escalations. They read the community table (`sim.metrics.tables`), never the model's internals.
+across communities, how they go with the communities' latent attributes, a heat map of communities
+by street, and the communities behind most escalations. They read the community table (`sim.metrics.tables`), never the model's internals.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..i18n import metric_label, t
+from ..scenario.schema import LATENT_ATTRIBUTES
 
 TYPE_COLOURS = {"old_compound": "#b5651d", "commodity_estate": "#1f5fa8", "resettlement": "#2e8b57", "mixed": "#7b5ea7"}
 
@@ -39,6 +40,31 @@ def distribution_figure(communities: pd.DataFrame, lang: str = "en") -> Figure:
         ax.grid(axis="y", color="#e5e5e5")
         ax.spines[["top", "right"]].set_visible(False)
     fig.suptitle(t("city.distribution_title", lang, n=len(communities)), x=0.01, ha="left", fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def attributes_figure(communities: pd.DataFrame, lang: str = "en") -> Figure:
+    """Each community's resolution rate (top) and participation (bottom) against each of its latent
+    attributes, coloured by type: what differs between communities of one type, beside the results."""
+    fig = Figure(figsize=(14, 6.5), dpi=120)
+    axes = fig.subplots(2, len(LATENT_ATTRIBUTES), sharey="row", squeeze=False)
+    kinds = [k for k in TYPE_COLOURS if (communities["type"] == k).any()]
+    for row, metric in enumerate(("resolution_rate", "participation_rate")):
+        for col, attribute in enumerate(LATENT_ATTRIBUTES):
+            ax = axes[row][col]
+            for k in kinds:
+                mine = communities[communities["type"] == k]
+                ax.scatter(mine[f"latent_{attribute}"], mine[metric] * 100, s=14, color=TYPE_COLOURS[k], alpha=0.8,
+                           label=t(f"city.type.{k}", lang))
+            ax.grid(color="#e5e5e5")
+            ax.spines[["top", "right"]].set_visible(False)
+            if row == 1:
+                ax.set_xlabel(t(f"city.latent.{attribute}", lang))
+            if col == 0:
+                ax.set_ylabel(metric_label(metric, lang) + " (%)")
+    axes[0][0].legend(loc="best", fontsize=7, frameon=False)
+    fig.suptitle(t("city.attributes_title", lang, n=len(communities)), x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
     return fig
 

@@ -17,7 +17,7 @@ from ..disputes.ladder import CHANNEL_NAMES, RUNG, Channel
 from ..experiments.store import PROVENANCE, RESULTS_FILES
 from ..i18n import t
 from ..metrics import METRICS, Direction, Metric, Section
-from ..metrics.tables import COUNTS, IDENTITY
+from ..metrics.tables import COUNTS, IDENTITY, LATENT, SPREAD
 from .output import CITY_FILES, MANIFEST_FIELDS, RUN_FILES
 
 #: Parquet types of the case tables' columns, as `DisputeBook.event_table` and `case_table` write them
@@ -130,7 +130,10 @@ def codebook_markdown() -> str:
             "One row per community, street office or district: who it is, then every end-of-run metric that exists",
             "per community (the `summary.json` keys of the sections outcomes to resources, over its communities),",
             "then the counts below.", ""]
-    out += _table(["column", "meaning"], [[f"`{k}`", v] for k, v in {**IDENTITY, **COUNTS}.items()])
+    out += _table(["column", "meaning"], [[f"`{k}`", v] for k, v in {**IDENTITY, **LATENT, **COUNTS}.items()])
+    out += ["### `types.csv` (a city run)", "",
+            "The spread of results across the communities of one type: one row per type and headline metric.", ""]
+    out += _table(["column", "meaning"], [[f"`{k}`", v] for k, v in SPREAD.items()])
 
     out += ["### `manifest.json`", ""]
     out += _table(["key", "meaning"], [[f"`{k}`", v] for k, v in MANIFEST_FIELDS.items()])

@@ -34,7 +34,7 @@ from ..metrics.capacity import capacity_section
 from ..metrics.definitions import summary
 from ..metrics.periods import before_after, periods_table
 from ..metrics.stationarity import stationarity_section
-from ..metrics.tables import community_table, district_league, street_table
+from ..metrics.tables import community_table, district_league, street_table, type_spread
 from ..scenario import scenario_to_yaml
 from ..scenario.timeline import entry_label
 
@@ -62,6 +62,8 @@ CITY_FILES = {
     "city_distribution.png": "resolution rate and participation across communities, by community type",
     "city_heatmap.png": "the communities (columns) of each street (rows), coloured by resolution rate",
     "city_escalations.png": "the communities that account for most escalations beyond the community, with their cumulative share",
+    "types.csv": "the spread of each headline metric across the communities of one type (mean, sd, percentiles)",
+    "city_attributes.png": "each community's resolution and participation against its latent attributes, by type",
 }
 #: the keys of manifest.json: name → meaning
 MANIFEST_FIELDS = {
@@ -310,7 +312,7 @@ def write_run_folder(model, out_dir: str | os.PathLike[str], *, scenario_path: s
 
 def _write_city(model, tmp: Path, lang: str) -> dict[str, str]:
     """Per-community and per-street tables, the district league table, and the comparison plots."""
-    from .city_plots import distribution_figure, escalations_figure, heatmap_figure, mark_timeline
+    from .city_plots import attributes_figure, distribution_figure, escalations_figure, heatmap_figure, mark_timeline
     from .dashboard import render
 
     communities = community_table(model)
@@ -319,9 +321,10 @@ def _write_city(model, tmp: Path, lang: str) -> dict[str, str]:
         "communities.csv": _write(tmp / "communities.csv", table_csv(communities)),
         "streets.csv": _write(tmp / "streets.csv", table_csv(street_table(model))),
         "districts.csv": _write(tmp / "districts.csv", table_csv(district_league(model))),
+        "types.csv": _write(tmp / "types.csv", table_csv(type_spread(communities))),
     }
     for name, build in (("city_distribution.png", distribution_figure), ("city_heatmap.png", heatmap_figure),
-                        ("city_escalations.png", escalations_figure)):
+                        ("city_escalations.png", escalations_figure), ("city_attributes.png", attributes_figure)):
         render(lambda used, build=build: mark_timeline(build(communities, used), timeline_events(model.config, used), used),
                tmp / name, lang)
         digests[name] = hashlib.sha256((tmp / name).read_bytes()).hexdigest()

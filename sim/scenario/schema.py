@@ -234,6 +234,24 @@ class CoLocatedUnitSpec(Strict):
                                             json_schema_extra=unit("hours/year"))
 
 
+LATENT_ATTRIBUTES = ("property_quality", "building_condition", "cohesion", "committee_effectiveness")
+
+
+class LatentAttributes(Strict):
+    """What makes one community unlike another of its type and size, as standard scores: 0 is a
+    typical community of its type, +1 one standard deviation better. A city draws them
+    (`city.latent`); `behaviour.latent` says how much one standard deviation changes."""
+
+    property_quality: float = Field(0.0, ge=-3, le=3, description="quality of the property company (service "
+                                    "quality and responsiveness), in standard deviations across communities")
+    building_condition: float = Field(0.0, ge=-3, le=3, description="age and state of the buildings (fewer "
+                                      "repair and facility disputes when better), in standard deviations")
+    cohesion: float = Field(0.0, ge=-3, le=3, description="social cohesion (ties among neighbours, readiness to "
+                            "take part), in standard deviations")
+    committee_effectiveness: float = Field(0.0, ge=-3, le=3, description="how well the residents' committee "
+                                           "works (casework skill), in standard deviations")
+
+
 class Site(Strict):
     """One community (社区): its people, buildings and institutions."""
 
@@ -263,6 +281,8 @@ class Site(Strict):
         default_factory=list, max_length=100,
         description="units and enterprises with co-construction agreements (at most 100: a community has a few dozen)"
     )
+    latent: LatentAttributes = Field(default_factory=LatentAttributes,
+                                     description="latent qualities of this community beside its type and size (drawn by city.latent)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -281,6 +301,39 @@ class TrustSpec(Strict):
     learning_rate_success: Share = Field(0.15, description="trust gain toward 1 after a good outcome")
     learning_rate_failure: Share = Field(0.2, description="trust loss toward 0 after a failure or abandonment")
     neighbour_spillover: Share = Field(0.1, description="share of an outcome's trust effect felt by the complainant's ties")
+    drift_rate: Share = Field(0.006, description="daily rate at which trust moves toward its target (reputation)",
+                              json_schema_extra=unit("per day"))
+    reputation_weight: float = Field(2.0, ge=0, le=5, description="target trust per unit of an institution's "
+                                     "recent performance above residents' aspiration")
+    memory_cases: float = Field(150.0, ge=1, le=10_000, description="cases over which an institution's performance "
+                                "in a community is averaged (exponential moving average)", json_schema_extra=unit("cases"))
+    wait_penalty: Share = Field(0.3, description="share of a resolution's worth lost when it took patience_days or longer")
+    patience_days: float = Field(60.0, gt=0, le=3650, description="waiting time (from report to outcome) that costs "
+                                 "the full wait_penalty", json_schema_extra=unit("days"))
+
+
+class AspirationSpec(Strict):
+    """Residents' aspiration level for how a case goes (Simon 1955; Selten 1998): an outcome is
+    judged against it, and it moves toward what they experience."""
+
+    initial: Share = Field(0.6, description="aspiration at the start, and the level at which learning rates and "
+                           "voice are as set (0 = expects nothing, 1 = a prompt resolution)")
+    own_rate: Share = Field(0.3, description="share of the gap to one's own case experience closed after each case")
+    social_rate: Share = Field(0.003, description="daily share of the gap to each institution's record in the community closed",
+                               json_schema_extra=unit("per day"))
+    voice_weight: float = Field(1.0, ge=0, le=5, description="relative rise in reporting hazard and escalation "
+                                "grievance per unit of aspiration above its initial level (falls below it)")
+
+
+class LatentEffects(Strict):
+    """What one standard deviation of a community's latent attributes (site.latent) changes."""
+
+    quality_per_sd: Share = Field(0.08, description="property service quality and responsiveness per SD of property_quality")
+    building_rate_per_sd: float = Field(0.3, ge=0, le=3, description="log change in maintenance and public-facility "
+                                        "dispute rates per SD of building_condition (better buildings: fewer)")
+    ties_per_sd: float = Field(0.3, ge=0, le=3, description="log change in neighbour ties per SD of cohesion")
+    threshold_per_sd: Share = Field(0.05, description="fall in participation thresholds per SD of cohesion")
+    skill_per_sd: Share = Field(0.1, description="residents' committee skill per SD of committee_effectiveness")
 
 
 class ParticipationSpec(Strict):
@@ -359,6 +412,8 @@ class Behaviour(Strict):
     participation: ParticipationSpec = Field(default_factory=ParticipationSpec)
     reporting: ReportingSpec = Field(default_factory=ReportingSpec)
     fees: FeesSpec = Field(default_factory=FeesSpec)
+    aspiration: AspirationSpec = Field(default_factory=AspirationSpec)
+    latent: LatentEffects = Field(default_factory=LatentEffects)
     satisfaction_initial: Share = Field(0.55, description="initial mean satisfaction")
     security_initial: Share = Field(0.6, description="initial mean sense of security")
 
@@ -813,6 +868,37 @@ class CityGenerator(Strict):
         return districts
 
 
+class LatentDistribution(Strict):
+    """Normal distribution of one latent attribute across communities, cut at ±3."""
+
+    mean: float = Field(0.0, ge=-3, le=3, description="mean, in standard scores")
+    sd: float = Field(1.0, ge=0, le=3, description="standard deviation (0: every community at the mean)")
+
+
+class LatentDraws(Strict):
+    """How the communities' latent attributes (site.latent) are drawn: one draw of every attribute
+    per community, in the order they are listed, from its own seed, so the same seed gives the
+    same communities. A value a community sets itself is kept."""
+
+    seed: int = Field(1, ge=0, le=2**63 - 1, description="seed of the draws; fixed so replicates share one city")
+    property_quality: LatentDistribution = Field(default_factory=LatentDistribution)
+    building_condition: LatentDistribution = Field(default_factory=LatentDistribution)
+    cohesion: LatentDistribution = Field(default_factory=LatentDistribution)
+    committee_effectiveness: LatentDistribution = Field(default_factory=LatentDistribution)
+
+    def draw(self, districts: list[DistrictSpec]) -> None:
+        """Write drawn attributes into each community's site overrides (given ones kept)."""
+        rng = np.random.default_rng(self.seed)
+        for d in districts:
+            for s in d.streets:
+                for c in s.communities:
+                    z = rng.standard_normal(len(LATENT_ATTRIBUTES))
+                    drawn = {a: round(float(np.clip(getattr(self, a).mean + getattr(self, a).sd * z[k], -3, 3)), 3)
+                             for k, a in enumerate(LATENT_ATTRIBUTES)}
+                    given = c.site.get("latent")
+                    c.site = {**c.site, "latent": {**drawn, **(given if isinstance(given, dict) else {})}}
+
+
 class CitySpec(Strict):
     """Four levels (S0, S1): city → districts → streets → communities, listed in `districts` or
     generated from `generate` (then expanded into `districts` on load, so `cogov show` lists them)."""
@@ -821,6 +907,8 @@ class CitySpec(Strict):
     districts: list[DistrictSpec] = Field(default_factory=list, description="the districts, each with its streets and communities",
                                           json_schema_extra=unit("districts"))
     generate: CityGenerator | None = Field(None, description="generate the districts from counts per street instead of listing them")
+    latent: LatentDraws | None = Field(None, description="draw each community's latent attributes (site.latent); "
+                                       "none: every community typical of its type")
 
     @model_validator(mode="after")
     def _expand_and_check(self) -> CitySpec:
@@ -832,6 +920,8 @@ class CitySpec(Strict):
             self.__dict__["generate"] = None
         if not self.districts:
             raise ValueError("a city needs districts (or generate)")
+        if self.latent is not None:
+            self.latent.draw(self.districts)
         names = [c.name for d in self.districts for s in d.streets for c in s.communities]
         if len(names) > MAX_COMMUNITIES and not generated:
             raise ValueError(f"{len(names):,} communities; a city has at most {MAX_COMMUNITIES:,} (the largest Chinese "
