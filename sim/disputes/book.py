@@ -270,11 +270,11 @@ class DisputeBook:
         return cached[1]
 
     def journey(self, i: int) -> tuple[Step, ...]:
-        """Everything that happened to dispute `i`, in order: its rows of the case log."""
-        log = self.log_arrays()
-        rows = np.flatnonzero(log["id"] == i)
-        return tuple(Step(float(log["time"][k]), Event(int(log["event"][k])), int(log["channel"][k]),
-                          Detail(int(log["detail"][k]))) for k in rows)
+        """Everything that happened to dispute `i`, in order: its rows of the case log, with its
+        history from the warm-up (negative times) if it was carried in."""
+        rows = np.flatnonzero(np.asarray(self.log_id, dtype=np.int64) == i)
+        return tuple(Step(self.log_time[k], Event(self.log_event[k]), self.log_channel[k], Detail(self.log_detail[k]))
+                     for k in rows)
 
     def carry_over(self) -> np.ndarray:
         """The end of the warm-up: keep only the disputes still open, a stock carried into the
