@@ -11,19 +11,18 @@ import dataclasses
 import math
 import threading
 from dataclasses import dataclass
-from html import escape
 
 import numpy as np
 import solara
 
-from ..disputes.book import EVENT_NAMES
-from ..disputes.ladder import CHANNEL_NAMES
+from ..disputes.book import Detail, Event, Step
 from ..i18n import t
 from ..metrics import METRICS
 from ..scenario.schema import CATEGORIES
 from ..webapp.charts import Charts, Tiles
 from ..webapp.mapview import CommunityMap
-from ..webapp.session import Frame, MapData, Sim, SimFrame, TickerItem
+from ..webapp.journey import journey_html, status_after
+from ..webapp.session import Frame, Journey, MapData, Sim, SimFrame, TickerItem
 from ..webapp.ticker import Ticker
 from .debrief import Replayer, read_session
 from .room import Room
@@ -36,7 +35,7 @@ class World:
     final: SimFrame
     maps: tuple[MapData, ...]  # index d: after d days
     tickers: tuple[tuple[TickerItem, ...], ...]
-    journeys: dict[int, tuple[tuple[float, str, str], ...]]  # dispute → (time, event, channel)
+    journeys: dict[int, tuple[Step, ...]]  # dispute → its steps through the case log
     categories: np.ndarray
     buildings: np.ndarray
     escalations: np.ndarray
@@ -60,26 +59,21 @@ def replay_world(replayer: Replayer, days: int) -> World:
         tickers.append(tuple(sim.ticker))
     m = sim.model
     b = m.disputes.book
-    journeys: dict[int, list] = {}
+    journeys: dict[int, list[Step]] = {}
     for k in range(len(b.log_id)):
-        ch = int(b.log_channel[k])
-        journeys.setdefault(int(b.log_id[k]), []).append((float(b.log_time[k]), EVENT_NAMES[int(b.log_event[k])],
-                                                          CHANNEL_NAMES[ch] if ch >= 0 else ""))
+        journeys.setdefault(int(b.log_id[k]), []).append(
+            Step(b.log_time[k], Event(b.log_event[k]), b.log_channel[k], Detail(b.log_detail[k])))
     first = m.geography.communities[c].building_offset
     return World(sim.frame(c), tuple(maps), tuple(tickers), {i: tuple(j) for i, j in journeys.items()},
                  np.asarray(b.category).copy(), (m.population.building[b.complainant] - first + 1).copy(),
                  np.asarray(b.escalations).copy())
 
 
-def journey_lines(world: World, dispute: int, day: int, lang: str) -> list[str]:
-    """What happened to one dispute by the end of `day` days, event by event."""
-    out = []
-    for time, event, channel in world.journeys.get(dispute, ()):
-        if time >= day:
-            break
-        where = f" · {t(f'dispute.channel.{channel}', lang)}" if channel else ""
-        out.append(f"{t('classroom.debrief.on_day', lang, day=int(time) + 1)}: {t(f'classroom.event.{event}', lang)}{where}")
-    return out
+def journey_at(world: World, dispute: int, day: int) -> Journey:
+    """Dispute `dispute` as it stood after `day` days (the steps before then)."""
+    steps = tuple(st for st in world.journeys.get(dispute, ()) if st.time < day)
+    return Journey(dispute=dispute, category=CATEGORIES[int(world.categories[dispute])], community=None,
+                   building=int(world.buildings[dispute]), status=status_after(steps), steps=steps, today=day)
 
 
 @solara.component
@@ -132,11 +126,9 @@ def Debrief(room: Room, on_back):
                 else:
                     solara.InputInt("#", value=dispute, on_value=lambda i: set_dispute(int(np.clip(i or 0, 0, len(a.escalations) - 1))),
                                     classes=["cr-dispute"])
-                    solara.Text(t("classroom.debrief.journey", L, id=dispute, category=t(f"dispute.category.{CATEGORIES[int(a.categories[dispute])]}", L),
-                                  building=int(a.buildings[dispute])), classes=["cg-muted"])
-                    solara.HTML(tag="div", classes=["cr-journey-lines"], unsafe_innerHTML="".join(
-                        f"<div>{escape(line)}</div>" for line in journey_lines(a, dispute, day, L)))
+                    solara.HTML(tag="div", classes=["cr-journey-lines"],
+                                unsafe_innerHTML=journey_html(journey_at(a, dispute, day), names[0], L))
             Charts(frame, L, False, names)
 
 
-__all__ = ["Debrief", "World", "journey_lines", "replay_world"]
+__all__ = ["Debrief", "World", "journey_at", "replay_world"]

@@ -143,7 +143,7 @@ def TickerColumn(sim, side: str | None, f: Frame, lang: str, follow: Follow, row
     with solara.Column(gap="6px", classes=["cg-ticker-box"], style={"flex": "1 1 300px", "min-width": "280px"}):
         if f.followed is not None and f.followed[0] == (side or "a"):
             with solara.Column(gap="2px", classes=["cg-journey"]):
-                solara.HTML(tag="div", unsafe_innerHTML=journey_html(f.followed[1], side or "a", lang))
+                solara.HTML(tag="div", unsafe_innerHTML=journey_html(f.followed[1], (side or "a").upper(), lang))
                 solara.Button(t("workshop.journey.stop", lang), on_click=follow.stop, small=True, outlined=True,
                               classes=["cg-journey-stop"])
         Ticker(sim.ticker, lang, rows=rows, title=title, on_pick=lambda i: follow.pick(side or "a", i),

@@ -68,15 +68,26 @@ def _days(d: float) -> str:
     return f"{d:.0f}" if d >= 1 or d == 0 else f"{d:.1f}"
 
 
-def journey_html(j: Journey, side: str, lang: str) -> str:
+#: where a dispute stands after each kind of event (for a journey cut at a past day, as in a debrief)
+STATUS_AFTER = {Event.ARISE: Status.LATENT, Event.NEGOTIATE: Status.NEGOTIATING, Event.START: Status.IN_SERVICE,
+                Event.RESOLVE: Status.RESOLVED, Event.ABANDON: Status.ABANDONED, Event.LUMP: Status.ABANDONED}
+
+
+def status_after(steps) -> Status:
+    """The status a dispute had after `steps` (waiting, between a notice and a start)."""
+    return STATUS_AFTER.get(steps[-1].event, Status.WAITING) if steps else Status.LATENT
+
+
+def journey_html(j: Journey, label: str, lang: str) -> str:
+    """The journey as HTML: `label` (which run it is in, e.g. "A") before its title."""
     place = (t("workshop.ticker_line.place_in", lang, community=j.community, building=j.building)
              if j.community else t("workshop.ticker_line.place", lang, building=j.building))
     title = t("workshop.journey.title", lang, category=t(f"dispute.category_short.{j.category}", lang), place=place,
               dispute=j.dispute)
     rows = "".join(f'<div class="cg-journey-step"><span class="cg-ticker-day">{escape(t("workshop.ticker_day", lang, day=day))}</span>'
                    f'<span>{escape(text)}</span></div>' for day, text in journey_lines(j, lang))
-    return (f'<div class="cg-journey-head"><span class="cg-h3">{escape(side.upper())} · {escape(title)}</span></div>'
+    return (f'<div class="cg-journey-head"><span class="cg-h3">{escape(label)} · {escape(title)}</span></div>'
             f'{rows}<div class="cg-journey-outcome">{escape(outcome(j, lang))}</div>')
 
 
-__all__ = ["journey_html", "journey_lines", "outcome", "step_key"]
+__all__ = ["journey_html", "journey_lines", "outcome", "status_after", "step_key"]
