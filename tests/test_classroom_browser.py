@@ -110,7 +110,7 @@ def test_a_round_where_three_roles_decide_changes_the_world_and_replays(server, 
     expect(console.locator(".cr-people")).to_contain_text("Zhao", timeout=WAIT)
     set_value(secretary, "joint_meetings", "5", 5)
     secretary.click(".cr-decision-joint_meetings .cr-send")
-    set_value(director, "mediators", "5", 2)
+    set_value(director, "mediators", "7", 2)  # the baseline's five, two more
     director.click(".cr-decision-mediators .cr-send")
     set_value(manager, "monthly_fee", "2.5", 5)
     manager.click(".cr-decision-monthly_fee .cr-send")
@@ -123,13 +123,13 @@ def test_a_round_where_three_roles_decide_changes_the_world_and_replays(server, 
     folder = export(console)
     log = pq.read_table(folder / "decisions.parquet").to_pylist()
     assert [(r["role"], r["decision"], r["value"]) for r in log] == [
-        ("party_secretary", "joint_meetings", 5.0), ("committee_director", "mediators", 5.0),
+        ("party_secretary", "joint_meetings", 5.0), ("committee_director", "mediators", 7.0),
         ("property_manager", "monthly_fee", 2.5), ("grid_worker", "model_behaviour", None)]
     assert [r["participant"] for r in log[:3]] == ["Li", "Wang", "Zhao"]
     ran = yaml.safe_load((folder / "run" / "scenario.yaml").read_text(encoding="utf-8"))["timeline"]
     assert [(e["day"], e["set"]) for e in ran] == [
         (0, {"policies.joint_meetings.enabled": True, "policies.joint_meetings.cases_per_meeting": 5}),
-        (0, {"site.residents_committee.mediators": 5}), (0, {"site.property_company.monthly_fee": 2.5})]
+        (0, {"site.residents_committee.mediators": 7}), (0, {"site.property_company.monthly_fee": 2.5})]
     assert "case_log.parquet" in compare_runs(folder / "run", folder / "counterfactual")  # the same seed, another world
     done = subprocess.run([sys.executable, "-m", "sim", "replay", str(folder)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "byte for byte" in done.stdout, done.stderr

@@ -29,17 +29,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def workshop_server(*args: str, timeout: float = 60.0, env: dict | None = None):
-    """`cogov workshop --port N ARGS...` in its own process group; yields the page's address."""
+def _app_server(command: str, args: tuple[str, ...], lines: int, timeout: float, env: dict | None):
+    """`cogov COMMAND --port N ARGS...` in its own process group, until its page answers; yields
+    (the port, the first `lines` lines it printed)."""
     port = free_port()
-    cmd = [sys.executable, "-m", "sim", "workshop", "--port", str(port), *args]
+    cmd = [sys.executable, "-m", "sim", command, "--port", str(port), *args]
     log = open(os.devnull, "wb")
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=log, start_new_session=True,
                             env={**os.environ, **(env or {})})
-    url = f"http://127.0.0.1:{port}/"
     try:
-        first = proc.stdout.readline().decode()
-        assert url.rstrip("/") in first, f"cogov workshop printed {first!r}"
+        printed = [proc.stdout.readline().decode() for _ in range(lines)]
+        url = f"http://127.0.0.1:{port}/"
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -49,11 +49,11 @@ def workshop_server(*args: str, timeout: float = 60.0, env: dict | None = None):
             except OSError:
                 pass
             if proc.poll() is not None:
-                raise RuntimeError(f"cogov workshop exited with {proc.returncode}")
+                raise RuntimeError(f"cogov {command} exited with {proc.returncode}")
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{url} did not answer within {timeout} s")
             time.sleep(0.2)
-        yield url
+        yield port, printed
     finally:
         try:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -69,44 +69,22 @@ def workshop_server(*args: str, timeout: float = 60.0, env: dict | None = None):
 
 
 @contextmanager
+def workshop_server(*args: str, timeout: float = 60.0, env: dict | None = None):
+    """`cogov workshop --port N ARGS...`; yields the page's address."""
+    with _app_server("workshop", args, 1, timeout, env) as (port, (first,)):
+        url = f"http://127.0.0.1:{port}/"
+        assert url.rstrip("/") in first, f"cogov workshop printed {first!r}"
+        yield url
+
+
+@contextmanager
 def classroom_server(*args: str, timeout: float = 60.0):
     """`cogov classroom --port N ARGS...`; yields (join address, room code, console address)."""
-    port = free_port()
-    cmd = [sys.executable, "-m", "sim", "classroom", "--port", str(port), *args]
-    log = open(os.devnull, "wb")
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=log, start_new_session=True)
-    try:
-        first, second = proc.stdout.readline().decode(), proc.stdout.readline().decode()
+    with _app_server("classroom", args, 2, timeout, None) as (_, (first, second)):
         found = re.search(r"open (\S+) and enter the room code (\w+)", first)
         console = re.search(r"console (\S+)", second)
         assert found and console, f"cogov classroom printed {first!r} {second!r}"
-        url = found.group(1)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None:
-                raise RuntimeError(f"cogov classroom exited with {proc.returncode}")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{url} did not answer within {timeout} s")
-            time.sleep(0.2)
-        yield url, found.group(2), console.group(1)
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
-        proc.stdout.close()
+        yield found.group(1), found.group(2), console.group(1)
 
 
 def launch(playwright):

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..i18n import LANGUAGES
 from ..running.lifetime import run_child
+from . import _count
 from .workshop import DEFAULT_PORT, SOLARA_ENV, _port, free_port, missing_assets, port_available
 
 APP = "sim.classroom.app"
@@ -41,13 +42,13 @@ def register(sub) -> None:
     cr.add_argument("--port", metavar="N", type=_port, default=DEFAULT_PORT + 1, help="port (default: %(default)s; 0 picks a free one)")
     cr.add_argument("--host", metavar="ADDR", default="127.0.0.1",
                     help="address to listen on (default: %(default)s, this machine only; 0.0.0.0 for a classroom network)")
-    cr.add_argument("--round-days", metavar="N", type=_whole, default=30, help="simulated days per round (default: %(default)s)")
+    cr.add_argument("--round-days", metavar="N", type=_count("a positive integer", 1), default=30, help="simulated days per round (default: %(default)s)")
     cr.add_argument("--decide-seconds", metavar="S", type=_seconds, default=90.0,
                     help="seconds participants have to decide each round (default: %(default)s)")
     cr.add_argument("--days-per-second", metavar="D", type=_seconds, default=5.0,
                     help="simulated days per second while a round plays (default: %(default)s)")
     cr.add_argument("--pick-roles", action="store_true", help="let participants choose their role (default: handed out)")
-    cr.add_argument("--seed", metavar="N", type=_whole0, help="seed (default: the scenario's run.seed)")
+    cr.add_argument("--seed", metavar="N", type=_count("a non-negative integer", 0), help="seed (default: the scenario's run.seed)")
     cr.add_argument("--join-url", metavar="URL", help="the address participants open (default: from --host and --port)")
     cr.add_argument("--results-dir", metavar="DIR", default="results", help="where session folders go (default: %(default)s)")
     cr.set_defaults(func=cmd_classroom)
@@ -59,26 +60,6 @@ def register(sub) -> None:
     rp.add_argument("session", metavar="SESSION_FOLDER", help="a classroom session folder (results/classroom-CODE-...)")
     rp.add_argument("--out", metavar="DIR", help="where the replayed run folder goes (default: SESSION_FOLDER/replay)")
     rp.set_defaults(func=cmd_replay)
-
-
-def _whole(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {text!r}")
-    return value
-
-
-def _whole0(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, found {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, found {text!r}")
-    return value
 
 
 def _seconds(text: str) -> float:
