@@ -78,6 +78,7 @@ def test_prim_finds_a_box_planted_on_two_of_five_uncertainties():
     """400 uniform points in five uncertainties; the cases of interest are u1 > 0.6 and u3 < 0.5 (a
     fifth of the space) with 3 % of labels flipped. The chosen box at density 0.9 must restrict u1
     and u3 only, to within 0.05 of the planted edges, and cover at least 85 % of the cases."""
+    pytest.importorskip("ema_workbench", reason="the robust extra (EMA Workbench) is not installed")
     from sim.experiments.discover import run_cart, run_prim
 
     rng = np.random.default_rng(7)
@@ -129,6 +130,7 @@ def test_analyze_a_study_writes_distributions_regret_and_satisficing(study, caps
 
 
 def test_discover_on_a_study_finds_the_uncertainty_a_condition_is_about(study, capsys):
+    pytest.importorskip("ema_workbench", reason="the robust extra (EMA Workbench) is not installed")
     cost = pd.read_parquet(study / "design.parquet").drop_duplicates("world")["cost"]
     cut = float(np.median(cost))
     code = main(["discover", str(study), "--where", f"option == 'meetings' and cost > {cut}"])
@@ -167,6 +169,7 @@ def test_satisficing_is_refused_in_one_line_when_it_cannot_be_computed(study, tm
 
 
 def test_discover_and_satisficing_on_a_sweep_without_levers(tmp_path, capsys):
+    pytest.importorskip("ema_workbench", reason="the robust extra (EMA Workbench) is not installed")
     from experiment_files import write_sweep
 
     sweep = write_sweep(tmp_path, replicates=1)  # a 2 × 2 grid: interval_days, secretary_capability

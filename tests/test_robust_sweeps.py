@@ -144,3 +144,36 @@ def test_a_study_killed_with_sigkill_then_resumed_equals_an_uninterrupted_one(tm
     assert_same_results(out, reference)
     s = load(out).summary
     assert (s.groupby(["world", "replicate"])["seed"].nunique() == 1).all()
+
+
+def test_options_drawn_from_lever_ranges(tmp_path):
+    ranges = {"policies.joint_meetings.interval_days": {"low": 7, "high": 90},
+              "policies.red_cells.volunteer_share": {"low": 0.1, "high": 0.9}}
+    path = write_study(tmp_path, levers={"baseline": {}}, lever_ranges=ranges, lever_samples=5,
+                       overrides={"policies.joint_meetings.enabled": True, "policies.red_cells.enabled": True})
+    sweep = load_sweep(path)
+    assert list(sweep.options) == ["baseline", "lever_1", "lever_2", "lever_3", "lever_4", "lever_5"]
+    drawn = [sweep.options[f"lever_{i}"] for i in range(1, 6)]
+    days = sorted(o["policies.joint_meetings.interval_days"] for o in drawn)
+    share = sorted(o["policies.red_cells.volunteer_share"] for o in drawn)
+    assert all(isinstance(d, int) and 7 <= d <= 90 for d in days) and all(0.1 <= v <= 0.9 for v in share)
+    # a Latin hypercube: one draw in each fifth of each range
+    assert [int((v - 0.1) / 0.8 * 5) for v in share] == [0, 1, 2, 3, 4]
+    assert load_sweep(path).options == sweep.options  # drawn from the sweep seed: the same every time
+    plan = Plan.from_sweep(sweep)
+    assert len(plan.points) == 3 * 6 and plan.manifest()["levers"]["lever_3"] == sweep.options["lever_3"]
+
+
+@pytest.mark.parametrize("more, what", [
+    ({"lever_ranges": {"policies.red_cells.volunteer_share": {"low": 0.1, "high": 0.9}}},
+     "lever_ranges and lever_samples go together"),
+    ({"lever_samples": 3, "lever_ranges": {"behaviour.participation.cost": {"low": 0.1, "high": 0.2}}},
+     "lever_ranges.behaviour.participation.cost: also an uncertainty"),
+    ({"lever_samples": 3, "lever_ranges": {"policies.red_cells.volunteer_share": {"low": 0.1, "high": 1.5}}},
+     "lever_ranges.policies.red_cells.volunteer_share.high: 1.5 is not a valid"),
+])
+def test_bad_lever_ranges_give_one_clear_line(more, what, tmp_path):
+    path = write_study(tmp_path, **more)
+    with pytest.raises(SweepError) as e:
+        load_sweep(path)
+    assert what in str(e.value) and "\n" not in str(e.value), str(e.value)

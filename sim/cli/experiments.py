@@ -619,9 +619,12 @@ def _print_ranking(ranking, satisficing) -> None:
                 title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for col in ("Metric", "Option", "Worlds", "Median", "Max regret", f"P{REGRET_PERCENTILE} regret", "Best in"):
         out.add_column(col, justify="left" if col in ("Metric", "Option") else "right")
+    def cell(value: float, form: str = ".4g") -> str:
+        return format(value, form) if math.isfinite(value) else "–"  # no world where it is defined
+
     for _, r in ranking.iterrows():
-        out.add_row(Text(r["metric"]), Text(r["option"]), str(r["worlds"]), f"{r['median_value']:.4g}",
-                    f"{r['max_regret']:.4g}", f"{r[f'p{REGRET_PERCENTILE}_regret']:.4g}", f"{r['best_share']:.0%}")
+        out.add_row(Text(r["metric"]), Text(r["option"]), str(r["worlds"]), cell(r["median_value"]), cell(r["max_regret"]),
+                    cell(r[f"p{REGRET_PERCENTILE}_regret"]), cell(r["best_share"], ".0%"))
     _console().print(out)
     if satisficing is not None:
         for _, r in satisficing.iterrows():

@@ -6,7 +6,7 @@ metrics through `sim.metrics.definitions`.
 
     sweepfile   the sweep-file schema (pydantic) and `load_sweep`, one-line errors `file:line: key: ...`
     designs     design points: grid (itertools), lhs (scipy.stats.qmc), sobol and morris (SALib)
-    seeds       run seeds from one sweep seed through numpy SeedSequence, by (design point, replicate)
+    seeds       run seeds from one sweep seed through numpy SeedSequence, by (design point or world, replicate)
     plan        what to run: arms (base scenarios), design points, replicates, seeds, kept metrics
     engines     where runs execute: local processes (recycled) or Dask, as concurrent.futures executors
     worker      the function a worker runs: one model, its summary row and kept daily series
@@ -15,6 +15,9 @@ metrics through `sim.metrics.definitions`.
     compare     paired comparison of scenarios with common random numbers
     analyze     tables, plots and SALib sensitivity indices of a finished sweep
     stats       means and confidence intervals shared by compare and analyze
+    robust      robustness studies (uncertainties × levers): each option across worlds, regret, satisficing
+    condition   --where and --satisficing conditions, parsed with an ast whitelist (never evaluated as code)
+    discover    scenario discovery: PRIM and CART (EMA Workbench) over the uncertainties
 
 Load a results folder into pandas with one call::
 

@@ -182,9 +182,12 @@ def _robust(results: Results, metrics: list[str], satisficing: list[str], tmp: P
     if table.empty:
         raise ResultsError(f"{results.path}: no sampled world has finished runs of every option yet")
     try:
-        sat = robust.satisficing_table(table, satisficing, options) if satisficing else None
+        sat = robust.satisficing_table(robust.with_option_columns(table, options, metrics), satisficing, options) \
+            if satisficing else None
     except ConditionError as e:
         raise ResultsError(str(e)) from None
+    if DESIGNS[results.manifest["design"]["kind"]].bars:
+        a.notes.append("no sensitivity indices for a sweep with levers: its points are options × worlds, not the design")
     table.to_csv(tmp / "worlds.csv", index=False, lineterminator="\n")
     robust.distribution_figure(table, metrics, options, tmp / "distribution.png")
     a.files += ["worlds.csv", "distribution.png"]

@@ -28,6 +28,10 @@ of world w is ``derived_seed(seed, w, r)``), so options are compared on identica
       party_led: {policies.joint_meetings.enabled: true, policies.red_cells.enabled: true}
     design: {kind: lhs, samples: 40}
 
+More options may be drawn from ranges of lever settings, as EMA samples policies:
+``lever_ranges:`` (written like ``parameters:``) and ``lever_samples: N`` add options ``lever_1`` ..
+``lever_N`` from a Latin hypercube seeded by the sweep seed (`LEVER_SEED_KEY`).
+
 Every parameter path must name a setting of the base scenario; it is checked by walking the resolved
 base scenario and by applying its extreme (or every listed) value through `resolve_scenario`, so a
 value the scenario schema would refuse is refused here, before any run.
@@ -54,6 +58,7 @@ from ..resources import scenario_file
 from ..scenario import Scenario, ScenarioError, load_scenario
 from ..scenario.loader import _field_at, _formatted, _Layer, _origin
 from .designs import DESIGNS
+from .seeds import derived_seed
 
 
 
@@ -153,6 +158,10 @@ class SweepSpec(_Strict):
         default_factory=dict, description="with levers: facts about the world to sample, by dotted path (as parameters)")
     levers: dict[OptionName, dict[str, Any]] = Field(
         default_factory=dict, description="policy options, each run on every sampled world: name → settings by dotted path")
+    lever_ranges: dict[str, ParamSpec] = Field(
+        default_factory=dict, description="more options, drawn from ranges of lever settings (as parameters), with lever_samples")
+    lever_samples: int | None = Field(
+        None, ge=1, le=10_000, description="how many options lever_1, lever_2, ... to draw from lever_ranges (Latin hypercube)")
     design: DesignSpec = Field(default_factory=lambda: DesignSpec(kind="grid"), description="how points are chosen")
     replicates: int = Field(10, ge=1, le=100_000, description="runs per design point, each with its own seed")
     seed: int = Field(1, ge=0, description="the sweep seed every run seed derives from")
@@ -327,23 +336,28 @@ def load_sweep(path: str | Path, *, replicates: int | None = None, days: int | N
     for prm in parameters:
         _try_values(prm, fixed, section, f)
     _check_levers(spec, base_doc, fixed, f)
+    options = {k: dict(v) for k, v in spec.levers.items()} | _sampled_options(spec, base_doc, fixed, f)
 
     name = spec.name or path.stem
     return Sweep(spec=spec, path=path, text=layer.text, name=name, base_path=base_path,
-                 base=fixed, parameters=parameters, options={k: dict(v) for k, v in spec.levers.items()})
+                 base=fixed, parameters=parameters, options=options)
 
 
 def _varied_section(spec: SweepSpec, f: _File) -> str:
     """``parameters``, or ``uncertainties`` in a robustness study (one with levers)."""
-    if spec.levers or spec.uncertainties:
+    if (spec.lever_samples is None) != (not spec.lever_ranges):
+        raise f.fail(("lever_ranges",) if spec.lever_ranges else ("lever_samples",),
+                     "lever_ranges and lever_samples go together: the ranges to draw options from, and how many")
+    if spec.levers or spec.lever_ranges or spec.uncertainties:
         if spec.parameters:
             raise f.fail(("parameters",), "a sweep with levers samples uncertainties: name the settings to vary "
                                           "under uncertainties:, not parameters:")
-        if not spec.levers:
+        n = len(spec.levers) + (spec.lever_samples or 0)
+        if not n:
             raise f.fail(("uncertainties",), "uncertainties go with levers: (the policy options run on every sampled "
                                              "world); without options, name the settings under parameters:")
-        if len(spec.levers) < 2:
-            raise f.fail(("levers",), f"a robustness study compares options: give at least two, found {len(spec.levers)}")
+        if n < 2:
+            raise f.fail(("levers",), f"a robustness study compares options: give at least two, found {n}")
         if not spec.uncertainties:
             raise f.fail(("levers",), "levers need uncertainties: (the settings that describe the sampled worlds)")
         return "uncertainties"
@@ -358,6 +372,37 @@ def _check_design(spec: SweepSpec, varied: dict[str, ParamSpec], section: str, f
         return f.fail(here, message.replace("parameters", section), *alternatives)
 
     DESIGNS[spec.design.kind].check(spec.design, varied, fail)
+
+
+#: the spawn key, under the sweep seed, of the Latin hypercube that draws options from lever_ranges
+#: (run seeds have keys (world, replicate); this one has a length of its own)
+LEVER_SEED_KEY = (0, 0, 1)
+
+
+def _sampled_options(spec: SweepSpec, base_doc: dict, fixed: Scenario, f: _File) -> dict[str, dict[str, Any]]:
+    """Options ``lever_1`` .. ``lever_<lever_samples>`` drawn from lever_ranges by a Latin hypercube
+    (mapped onto each setting as a sampled design's parameters are)."""
+    if not spec.lever_ranges:
+        return {}
+    levers: list[Parameter] = []
+    for key, p in spec.lever_ranges.items():
+        loc = ("lever_ranges", key)
+        if key in spec.overrides or key in spec.uncertainties:
+            raise f.fail(loc, f"also {'fixed in overrides' if key in spec.overrides else 'an uncertainty'}; "
+                              "a setting is fixed, sampled or a lever")
+        if p.levels is not None:
+            raise f.fail(loc + ("levels",), "levels is for grid designs; lever_ranges are sampled")
+        levers.append(_resolve_parameter(key, p, _check_path(key, base_doc, f, loc), "lhs", f, loc))
+    for prm in levers:
+        _try_values(prm, fixed, "lever_ranges", f)
+    names = [f"lever_{i + 1}" for i in range(spec.lever_samples)]
+    taken = [n for n in names if n in spec.levers]
+    if taken:
+        raise f.fail(("levers", taken[0]), f"'{taken[0]}' is the name of an option drawn from lever_ranges; rename it")
+    design = DesignSpec(kind="lhs", samples=spec.lever_samples)
+    unit = DESIGNS["lhs"].unit_sample(len(levers), design, derived_seed(spec.seed, *LEVER_SEED_KEY), {})
+    columns = [prm.from_unit(unit[:, j]) for j, prm in enumerate(levers)]
+    return {name: {prm.path: columns[j][i] for j, prm in enumerate(levers)} for i, name in enumerate(names)}
 
 
 def _check_levers(spec: SweepSpec, base_doc: dict, fixed: Scenario, f: _File) -> None:
