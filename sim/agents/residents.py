@@ -65,7 +65,7 @@ class Population:
         ], axis=1)
         self.trust_target = np.array([t.party, t.residents_committee, t.property_company, t.government])
         # how well one expects a case to go at each institution, 0..1 (columns as trust)
-        self.aspiration = np.full((n, len(INSTITUTION_NAMES)), beh.aspiration.initial)
+        self.aspiration = np.tile(beh.aspiration.anchors(), (n, 1))
 
         p = beh.participation
         # a cohesive community (site.latent.cohesion): more ties among neighbours, readier to take part

@@ -66,11 +66,15 @@ def update_wellbeing(model, day: int) -> None:
     weight = spec.reputation_weight * fx.of("results_visibility")[:, None]
     seen, seen_weight = weight * dp.performance, weight * dp.performance_weight
     q0 = each(np.array([pc.initial_quality for pc in model.property_companies]))
-    social = beh.aspiration.social_rate
+    asp = beh.aspiration
+    anchors = asp.anchors()
     for k in Institution:
         target = each(base[:, k] + seen[:, k]) - each(seen_weight[:, k]) * pop.aspiration[:, k]
         if k == Institution.PROPERTY_COMPANY:  # and its service relative to where it started
             target = target + 0.5 * (quality - q0)
         pop.trust[:, k] += spec.drift_rate * (np.clip(target, 0, 1) - pop.trust[:, k])
-        # and what residents expect of it drifts toward its record (adaptation level)
-        pop.aspiration[:, k] += social * (each(dp.performance[:, k]) - each(dp.performance_weight[:, k]) * pop.aspiration[:, k])
+        # what residents expect of it drifts toward its anchor moved by `adaptation` of the way to its
+        # record (partial adaptation), as far as they have seen the record
+        w = each(dp.performance_weight[:, k])
+        level = (1 - asp.adaptation) * anchors[k] * w + asp.adaptation * each(dp.performance[:, k])
+        pop.aspiration[:, k] += asp.social_rate * (level - w * pop.aspiration[:, k])

@@ -197,7 +197,7 @@ class DisputeProcess:
             trust_rc = pop.trust[who, Institution.RESIDENTS_COMMITTEE]
             p_lump = rep.lump_hazard * (1 - sev)
             hazard = (rep.act_hazard * fx.of("report_ease")[b.community[latent]] * (0.5 + sev) * (1 + rep.social_capital_bonus * 2 * sc)
-                      * (0.5 + trust_rc) * self.voice(pop.aspiration[who, Institution.RESIDENTS_COMMITTEE]))
+                      * (0.5 + trust_rc) * self.voice(pop.aspiration[who, Institution.RESIDENTS_COMMITTEE], Institution.RESIDENTS_COMMITTEE))
             p_act = 1 - np.exp(-hazard)
             u = rng.random(len(latent))
             for j in np.flatnonzero(u < p_lump + p_act):
@@ -327,7 +327,7 @@ class DisputeProcess:
         who = int(b.complainant[i])
         owner = OWNER[failed]
         legitimacy = 0.5 if owner is None else float(m.population.trust[who, owner])
-        voice = 1.0 if owner is None else float(self.voice(m.population.aspiration[who, owner]))
+        voice = 1.0 if owner is None else float(self.voice(m.population.aspiration[who, owner], owner))
         grievance = float(b.severity[i]) * (1 + 0.3 * int(b.escalations[i])) * (1 - legitimacy) * 2 * voice
         nxt = self.next_rung(RUNG[failed] + 1, int(b.community[i]), int(b.party_type[i]))
         if nxt is not None:
@@ -456,13 +456,13 @@ class DisputeProcess:
         if not credited:
             return x
         m = self.m
-        spec, a0 = m.config.behaviour.trust, m.config.behaviour.aspiration.initial
+        spec, anchors = m.config.behaviour.trust, m.config.behaviour.aspiration.anchors()
         c, who = int(self.book.community[i]), int(self.book.complainant[i])
         spill = min(1.0, spec.neighbour_spillover * m.effects[c].results_visibility)
         for k in credited:
-            d = x - float(m.population.aspiration[who, k])
-            # scaled so that at the initial aspiration a prompt resolution gains learning_rate_success
-            # and a failure loses learning_rate_failure (the rule before aspirations adapted)
+            d, a0 = x - float(m.population.aspiration[who, k]), anchors[k]
+            # scaled so that at the anchor a prompt resolution gains learning_rate_success and a
+            # failure loses learning_rate_failure (the rule before aspirations adapted)
             gain = spec.learning_rate_success * d / max(1 - a0, 1e-9) if d > 0 else spec.learning_rate_failure * d / max(a0, 1e-9)
             m.population.learn(who, k, float(np.clip(gain, -1.0, 1.0)), spill)
         self.record(c, [k for k in credited if k in (Institution.PROPERTY_COMPANY, Institution.GOVERNMENT)], x)
@@ -476,11 +476,11 @@ class DisputeProcess:
         for k in self.credited(ch, int(self.book.community[i])):
             pop.aspiration[who, k] += rate * (experience - pop.aspiration[who, k])
 
-    def voice(self, aspiration):
-        """Reporting and escalation rise with what residents have come to expect (and fall as
-        they come to expect little): 1 at the initial aspiration."""
+    def voice(self, aspiration, institution: int):
+        """Reporting and escalation rise with what residents have come to expect of an institution
+        (and fall as they come to expect little): 1 at its anchor."""
         spec = self.m.config.behaviour.aspiration
-        return np.maximum(0.0, 1.0 + spec.voice_weight * (aspiration - spec.initial))
+        return np.maximum(0.0, 1.0 + spec.voice_weight * (aspiration - spec.anchors()[institution]))
 
     # ----------------------------------------------------------------------------------------
     def close_property_desk(self, c: int, t: float) -> None:

@@ -303,7 +303,7 @@ class TrustSpec(Strict):
     neighbour_spillover: Share = Field(0.1, description="share of an outcome's trust effect felt by the complainant's ties")
     drift_rate: Share = Field(0.006, description="daily rate at which trust moves toward its target (reputation)",
                               json_schema_extra=unit("per day"))
-    reputation_weight: float = Field(2.0, ge=0, le=5, description="target trust per unit of an institution's "
+    reputation_weight: float = Field(1.5, ge=0, le=5, description="target trust per unit of an institution's "
                                      "recent performance above residents' aspiration")
     memory_cases: float = Field(150.0, ge=1, le=10_000, description="cases over which an institution's performance "
                                 "in a community is averaged (exponential moving average)", json_schema_extra=unit("cases"))
@@ -313,16 +313,28 @@ class TrustSpec(Strict):
 
 
 class AspirationSpec(Strict):
-    """Residents' aspiration level for how a case goes (Simon 1955; Selten 1998): an outcome is
-    judged against it, and it moves toward what they experience."""
+    """Residents' aspiration level for how a case goes at each institution (Simon 1955; Selten
+    1998): an outcome is judged against it, and it moves toward what they experience. Each
+    institution's anchor is what residents of a typical community expect of it; aspirations start
+    there and, in the long run, take up `adaptation` of the gap between the institution's record
+    and its anchor."""
 
-    initial: Share = Field(0.6, description="aspiration at the start, and the level at which learning rates and "
-                           "voice are as set (0 = expects nothing, 1 = a prompt resolution)")
+    party: Share = Field(0.65, description="anchor for the community party organisation (the experience of a "
+                         "dispute's end, 0 = nothing, 1 = a prompt resolution)")
+    residents_committee: Share = Field(0.65, description="anchor for the residents' committee")
+    property_company: Share = Field(0.65, description="anchor for the property company")
+    government: Share = Field(0.25, description="anchor for street, district and city (cases that reached them)")
+    adaptation: Share = Field(0.7, description="share of the gap between an institution's record and its anchor "
+                              "that aspirations take up in the long run (1: full adaptation)")
     own_rate: Share = Field(0.3, description="share of the gap to one's own case experience closed after each case")
-    social_rate: Share = Field(0.003, description="daily share of the gap to each institution's record in the community closed",
+    social_rate: Share = Field(0.003, description="daily rate at which aspirations move toward their long-run level",
                                json_schema_extra=unit("per day"))
     voice_weight: float = Field(1.0, ge=0, le=5, description="relative rise in reporting hazard and escalation "
-                                "grievance per unit of aspiration above its initial level (falls below it)")
+                                "grievance per unit of aspiration above its anchor (fall below it)")
+
+    def anchors(self) -> np.ndarray:
+        """The anchors by institution (party, residents' committee, property company, government)."""
+        return np.array([self.party, self.residents_committee, self.property_company, self.government])
 
 
 class LatentEffects(Strict):
