@@ -233,6 +233,7 @@ class CoGovModel(mesa.Model):
         fees, inspections) start from zero."""
         while self.day < 0:
             self.step()
+        self.steps = 0  # Mesa's step counter (batch_run's "Step") counts reported days too
         self.disputes.start_reporting()
         for company in self.property_companies:
             company.start_reporting()

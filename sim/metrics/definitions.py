@@ -344,7 +344,7 @@ def channel_success(channel: Channel) -> MetricFunction:
 def mediation_within_30_days(x) -> float:
     """Share of cases concluded (resolved or failed) at people's mediation within 30 days of being
     routed there; the mediation rules' usual time limit. On-the-spot settlements by grid workers
-    count, with 0 days."""
+    count, with 0 days; cases routed there before day 0 (carried in) do not."""
     log = _log(scope(x))
     routed = _events_at(log, Channel.MEDIATION, Event.ROUTE)
     done = _events_at(log, Channel.MEDIATION, Event.RESOLVE, Event.FAIL)
@@ -355,8 +355,12 @@ def mediation_within_30_days(x) -> float:
     order = np.lexsort((r_t, r_id))
     r_id, r_t = r_id[order], r_t[order]
     d_id, d_t = log["id"][done], log["time"][done]
-    pos = np.searchsorted(r_id, d_id, side="right") - 1  # last route of that dispute (one per stay)
-    days = d_t - r_t[np.clip(pos, 0, None)]
+    pos = np.clip(np.searchsorted(r_id, d_id, side="right") - 1, 0, None)  # last route of that dispute (one per stay)
+    # a case carried in from the warm-up may have been routed there before day 0: not counted
+    mine = (pos < len(r_id)) & (r_id[np.minimum(pos, len(r_id) - 1)] == d_id) if len(r_id) else np.zeros(len(d_id), dtype=bool)
+    if not mine.any():
+        return float("nan")
+    days = d_t[mine] - r_t[pos[mine]]
     return float((days <= 30.0).mean())
 
 

@@ -530,8 +530,9 @@ class Handlers(Strict):
                                    description="people's mediation (人民调解); work time (calibrated: docs/calibration.md)")
     joint_meeting: ServiceSpec = Field(default_factory=lambda: _svc(2.0, calibrated("handlers.joint_meeting.base_success", 0.75), "fixed"),
                                        description="follow-up of a joint meeting (联席会议); base success (calibrated: docs/calibration.md)")
-    professional: ServiceSpec = Field(default_factory=lambda: _svc(8.0, calibrated("handlers.professional.base_success", 0.7)),
-                                      description="legal aid and counselling; base success (calibrated: docs/calibration.md)")
+    professional: ServiceSpec = Field(default_factory=lambda: _svc(3.0, calibrated("handlers.professional.base_success", 0.7)),
+                                      description="legal aid and counselling; base success (calibrated: docs/calibration.md); a 3-day mean "
+                                                  "work time (8 before: the one adviser and one counsellor then ran at ρ ≈ 1.7; docs/ODD.md, Capacity)")
     street: HandlerSpec = Field(default_factory=lambda: _gov(6, 10.0, 0.55, 3.0),
                                 description="street office (街道), per street; six servers: a judicial office of at least three staff and a "
                                             "people's mediation committee of at least three members (docs/ODD.md, Capacity)")

@@ -240,7 +240,7 @@ class Sim:
     def __init__(self, scenario: Scenario, seed: int, days: int | None = None, label: str = "A"):
         self.model = CoGovModel(scenario=scenario, rng=seed, days=days)
         self.label = label
-        self.cursor = 0  # next case-log row to read
+        self.cursor = len(self.model.disputes.book.log_id)  # next case-log row to read: the warm-up's are not news
         self.ticker: deque[TickerItem] = deque(maxlen=TICKER_KEEP)
         self._on_spot = -1
         geo = self.model.geography
