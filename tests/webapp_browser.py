@@ -12,6 +12,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 CHROMIUM = Path("/usr/bin/chromium")
 #: without the background-networking flags Chromium keeps calling home on a closed network
@@ -68,9 +69,16 @@ def workshop_server(*args: str, timeout: float = 60.0, env: dict | None = None):
         proc.stdout.close()
 
 
+class Classroom(NamedTuple):
+    url: str  # the join address
+    code: str  # the room code printed
+    console: str  # the facilitator console's address (with its key)
+    pid: int  # the `cogov classroom` process (the Solara server is its child)
+
+
 @contextmanager
 def classroom_server(*args: str, timeout: float = 60.0):
-    """`cogov classroom --port N ARGS...`; yields (join address, room code, console address)."""
+    """`cogov classroom --port N ARGS...`; yields a Classroom."""
     port = free_port()
     cmd = [sys.executable, "-m", "sim", "classroom", "--port", str(port), *args]
     log = open(os.devnull, "wb")
@@ -94,7 +102,7 @@ def classroom_server(*args: str, timeout: float = 60.0):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{url} did not answer within {timeout} s")
             time.sleep(0.2)
-        yield url, found.group(2), console.group(1)
+        yield Classroom(url, found.group(2), console.group(1), proc.pid)
     finally:
         try:
             os.killpg(proc.pid, signal.SIGTERM)
