@@ -246,3 +246,14 @@ def test_rooms_hold_several_rooms_that_never_share_a_world(scenario, tmp_path):
         assert rooms.find("NOPE!") is None
     finally:
         rooms.stop()
+
+
+@pytest.mark.parametrize("args, says", [
+    (["classroom", "no-such-scenario.yaml"], "no-such-scenario"),
+    (["classroom", "baseline", "--round-days", "0"], "--round-days"),
+    (["classroom", "baseline", "--decide-seconds", "-5"], "--decide-seconds"),
+])
+def test_classroom_refuses_bad_arguments_in_one_line_before_starting_a_server(args, says, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and says in err[0]

@@ -101,7 +101,7 @@ def export(console) -> Path:
 
 
 def test_a_round_where_three_roles_decide_changes_the_world_and_replays(server, browser, results):
-    url, _, console_url = server
+    url, console_url = server.url, server.console
     console, code, errors = console_page(browser, console_url)
     secretary, director, grid, manager = (join(browser, url, code, n) for n in ("Li", "Wang", "Zhang", "Zhao"))
     roles = [p.inner_text(".cr-who .cr-role") for p in (secretary, director, grid, manager)]
@@ -137,7 +137,7 @@ def test_a_round_where_three_roles_decide_changes_the_world_and_replays(server, 
 
 
 def test_a_missed_deadline_falls_back_and_an_injected_event_reaches_the_roles(server, browser):
-    url, _, console_url = server
+    url, console_url = server.url, server.console
     console, code, _ = console_page(browser, console_url)
     secretary = join(browser, url, code, "Li")
     manager = [join(browser, url, code, n) for n in ("Wang", "Zhang", "Zhao")][-1]
@@ -156,7 +156,7 @@ def test_a_missed_deadline_falls_back_and_an_injected_event_reaches_the_roles(se
 
 
 def test_the_chinese_flow_a_reload_keeps_the_role_and_screenshots(server, browser, shots):
-    url, _, console_url = server
+    url, console_url = server.url, server.console
     console, code, errors = console_page(browser, console_url)
     console.click(".cg-lang-zh")
     expect(console.locator(".cg-title")).to_contain_text("主持人控制台", timeout=WAIT)
@@ -196,7 +196,7 @@ def test_the_chinese_flow_a_reload_keeps_the_role_and_screenshots(server, browse
 
 
 def test_two_rooms_never_meet_and_the_server_refuses_foreign_tokens(server, browser):
-    url, _, console_url = server
+    url, console_url = server.url, server.console
     a, code_a, _ = console_page(browser, console_url)
     b, code_b, _ = console_page(browser, console_url)
     assert code_a != code_b

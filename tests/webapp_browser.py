@@ -12,6 +12,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 CHROMIUM = Path("/usr/bin/chromium")
 #: without the background-networking flags Chromium keeps calling home on a closed network
@@ -31,7 +32,7 @@ def free_port() -> int:
 @contextmanager
 def _app_server(command: str, args: tuple[str, ...], lines: int, timeout: float, env: dict | None):
     """`cogov COMMAND --port N ARGS...` in its own process group, until its page answers; yields
-    (the port, the first `lines` lines it printed)."""
+    (the port, the first `lines` lines it printed, its process id)."""
     port = free_port()
     cmd = [sys.executable, "-m", "sim", command, "--port", str(port), *args]
     log = open(os.devnull, "wb")
@@ -53,7 +54,7 @@ def _app_server(command: str, args: tuple[str, ...], lines: int, timeout: float,
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{url} did not answer within {timeout} s")
             time.sleep(0.2)
-        yield port, printed
+        yield port, printed, proc.pid
     finally:
         try:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -68,10 +69,17 @@ def _app_server(command: str, args: tuple[str, ...], lines: int, timeout: float,
         proc.stdout.close()
 
 
+class Classroom(NamedTuple):
+    url: str  # the join address
+    code: str  # the room code printed
+    console: str  # the facilitator console's address (with its key)
+    pid: int  # the `cogov classroom` process (the Solara server is its child)
+
+
 @contextmanager
 def workshop_server(*args: str, timeout: float = 60.0, env: dict | None = None):
     """`cogov workshop --port N ARGS...`; yields the page's address."""
-    with _app_server("workshop", args, 1, timeout, env) as (port, (first,)):
+    with _app_server("workshop", args, 1, timeout, env) as (port, (first,), _):
         url = f"http://127.0.0.1:{port}/"
         assert url.rstrip("/") in first, f"cogov workshop printed {first!r}"
         yield url
@@ -79,12 +87,12 @@ def workshop_server(*args: str, timeout: float = 60.0, env: dict | None = None):
 
 @contextmanager
 def classroom_server(*args: str, timeout: float = 60.0):
-    """`cogov classroom --port N ARGS...`; yields (join address, room code, console address)."""
-    with _app_server("classroom", args, 2, timeout, None) as (_, (first, second)):
+    """`cogov classroom --port N ARGS...`; yields a Classroom."""
+    with _app_server("classroom", args, 2, timeout, None) as (_, (first, second), pid):
         found = re.search(r"open (\S+) and enter the room code (\w+)", first)
         console = re.search(r"console (\S+)", second)
         assert found and console, f"cogov classroom printed {first!r} {second!r}"
-        yield found.group(1), found.group(2), console.group(1)
+        yield Classroom(found.group(1), found.group(2), console.group(1), pid)
 
 
 def launch(playwright):

@@ -23,8 +23,10 @@ from html import escape
 from pathlib import Path
 from urllib.parse import parse_qs
 
+import ipyvuetify as v
 import numpy as np
 import solara
+import traitlets
 
 from ..i18n import LANGUAGES, format_value, t
 from ..webapp.app import TabMemory, _in_browser
@@ -117,17 +119,25 @@ def _query() -> tuple[str, dict[str, list[str]]]:
         return "/", {}
 
 
-def use_room_frame(room: Room, hz: float) -> RoomFrame:
-    """The room's frame, redrawn when the room changes (at most `hz` times a second)."""
+def use_room_frame(room: Room, hz: float, shown=None) -> RoomFrame:
+    """The room's frame, redrawn when the room changes (at most `hz` times a second) — and, with
+    `shown` (frame → what the page draws of it), only when that changes: a participant's page is
+    not redrawn for another participant's decision. Every page of a server shares one Python, so
+    each redraw spared is time given to the others."""
     frame, set_frame = solara.use_state(room.frame())
 
     def follow(cancel: threading.Event):
-        serial = room.frame().serial
+        f = room.frame()
+        serial, seen = f.serial, shown(f) if shown else None
         while not cancel.is_set():
             now = room.wait(serial, 1.0)
             if now != serial and not cancel.is_set():
                 serial = now
-                set_frame(room.frame())
+                f = room.frame()
+                key = shown(f) if shown else None
+                if shown is None or key != seen:
+                    seen = key
+                    set_frame(f)
             cancel.wait(1.0 / hz)
 
     solara.use_thread(follow, dependencies=[room.code], intrusive_cancel=False)
@@ -137,6 +147,44 @@ def use_room_frame(room: Room, hz: float) -> RoomFrame:
 # --------------------------------------------------------------------------------------------
 # Participants
 # --------------------------------------------------------------------------------------------
+
+
+class Countdown(v.VuetifyTemplate):
+    """The seconds left to decide, counted down in the browser from the value the server last
+    sent: no message a second from the server to every page."""
+
+    template = traitlets.Unicode("""
+<template><span :class="css">{{ text }}</span></template>
+<script>
+module.exports = {
+  data() { return { now: Date.now(), since: Date.now() }; },
+  mounted() { this.tick = setInterval(() => { this.now = Date.now(); }, 250); },
+  destroyed() { clearInterval(this.tick); },
+  watch: { seconds() { this.since = Date.now(); } },
+  computed: {
+    text() {
+      const left = Math.max(0, Math.ceil(this.seconds - (this.now - this.since) / 1000));
+      return this.label.replace("{seconds}", String(left));
+    },
+  },
+};
+</script>""").tag(sync=True)
+    seconds = traitlets.Float(0).tag(sync=True)
+    label = traitlets.Unicode("{seconds}").tag(sync=True)
+    css = traitlets.Unicode("cr-timer").tag(sync=True)
+
+
+@solara.component
+def PhaseLine(f: RoomFrame, lang: str, css: str = "cr-timer"):
+    if f.phase is Phase.DECIDING and f.seconds_left is not None:
+        Countdown.element(seconds=float(f.seconds_left), label=t("classroom.seconds_left", lang, seconds="{seconds}"), css=css)
+    else:
+        solara.Text(phase_line(f, lang), classes=css.split())
+
+
+def participant_shows(f: RoomFrame) -> tuple:
+    """What a participant's page draws of the room (it is redrawn only when this changes)."""
+    return f.lang, f.phase, f.round, f.day, f.deadline_mark
 
 
 def phase_line(f: RoomFrame, lang: str) -> str:
@@ -182,7 +230,7 @@ def DecisionControl(room: Room, token: str, decision: Decision, now: float | Non
 
 @solara.component
 def ParticipantView(room: Room, token: str):
-    f = use_room_frame(room, PARTICIPANT_HZ)
+    f = use_room_frame(room, PARTICIPANT_HZ, participant_shows)
     lang = f.lang
     message, set_message = solara.use_state(None)
 
@@ -209,7 +257,7 @@ def ParticipantView(room: Room, token: str):
             solara.Text(f"{me.name}{where} · {f.code}", classes=["cg-muted"])
         with solara.Column(classes=["cr-card", "cr-round", f"cr-phase-{f.phase.value}"], gap="2px"):
             solara.Text(t("classroom.round", lang, round=f.round, day=f.day, days=f.sim.days), classes=["cr-round-line"])
-            solara.Text(phase_line(f, lang), classes=["cr-timer"])
+            PhaseLine(f, lang)
         with solara.Column(classes=["cr-card"], gap="4px"):
             solara.Text(t("classroom.trust", lang), classes=["cg-h3"])
             solara.Text(format_value(view.trust, "share", lang), classes=["cr-number", "cr-trust"])
@@ -321,7 +369,7 @@ def Console(cfg: ClassroomConfig, room: Room, on_new_room, on_debrief):
     message, set_message = solara.use_state("")
     url = join_url(cfg, room.code)
     qr = solara.use_memo(lambda: qr_svg(url), [url])
-    frame = Frame(f.serial, f.sim, None, room.error)
+    frame = solara.use_memo(lambda: Frame(f.sim.day, f.sim, None, room.error), [f.sim, room.error])  # charts redrawn with the world only
 
     def act(fn):
         def run():
@@ -354,7 +402,7 @@ def Console(cfg: ClassroomConfig, room: Room, on_new_room, on_debrief):
                     with solara.Column(gap="2px"):
                         solara.Text(room.code, classes=["cr-code-big"])
                         solara.Text(t("classroom.round", L, round=f.round, day=f.day, days=f.sim.days), classes=["cr-round-line"])
-                        solara.Text(phase_line(f, L), classes=["cr-timer", "cr-console-timer"])
+                        PhaseLine(f, L, "cr-timer cr-console-timer")
                 with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
                     if f.phase is Phase.PAUSED:
                         solara.Button(t("classroom.console.resume", L), on_click=room.resume, classes=["cr-resume"])
@@ -375,13 +423,15 @@ def Console(cfg: ClassroomConfig, room: Room, on_new_room, on_debrief):
                         solara.Button(event_label(ev, L), on_click=act(lambda ev=ev: room.inject(ev)), small=True, outlined=True,
                                       classes=["cr-event", f"cr-event-{ev.value}"], disabled=f.phase is Phase.FINISHED)
                 solara.Switch(label=t("classroom.console.pick_roles", L), value=f.pick_roles,
-                              on_value=lambda on: setattr(room, "pick_roles", bool(on)), classes=["cr-pick-roles"])
+                              on_value=room.set_pick_roles, classes=["cr-pick-roles"])
                 with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
                     solara.Button(t("classroom.console.export", L), on_click=export, small=True, classes=["cr-export"])
                     solara.Button(t("classroom.console.debrief", L), on_click=on_debrief, small=True, classes=["cr-debrief"])
                     solara.Button("+", on_click=on_new_room, small=True, classes=["cr-new-room"])
                 if message:
                     solara.Text(message, classes=["cg-muted", "cr-console-message"])
+                if room.error:
+                    solara.Text(room.error, classes=["cg-error", "cr-room-error"])
                 solara.Text(f"{t('classroom.console.connected', L)} ({len(f.participants)})", classes=["cg-h3"])
                 if not f.participants:
                     solara.Text(t("classroom.console.none_yet", L), classes=["cg-muted"])

@@ -60,7 +60,6 @@ class Refusal(str, Enum):
     BAD_VALUE = "bad_value"
     NOT_POSSIBLE = "not_possible"  # the model refuses the change now (e.g. no property company left)
     FINISHED = "finished"
-    ROLE_FULL = "role_full"  # a role only residents may share, picked while taken
 
 
 class Refused(Exception):
@@ -102,6 +101,7 @@ class RoomFrame:
     day: int
     round_start_day: int
     seconds_left: float | None  # of the decision window (None while playing)
+    deadline_mark: float | None  # changes only when the deadline is moved (pages redraw their countdown then)
     sim: SimFrame
     participants: tuple[tuple[str, Role, int | None, bool], ...]  # name, role, building, connected
     pending: tuple[tuple[Role, Decision, str, float], ...]  # this round's decisions so far
@@ -165,7 +165,7 @@ class Room:
         self._frame: RoomFrame | None = None
         self.error: str | None = None  # what stopped the room, if something failed
         self._views: dict[tuple[Role, int | None], RoleView] = {}
-        self._shown_seconds: int | None = None
+        self._world: tuple[tuple, SimFrame] | None = None
         self.save()
 
     @property
@@ -323,9 +323,6 @@ class Room:
             if self.phase is Phase.DECIDING and self.deadline is not None and now >= self.deadline:
                 self.close_decisions()
                 return 0
-            if self.phase is Phase.DECIDING and self.deadline is not None and int(self.deadline - now) != self._shown_seconds:
-                self._shown_seconds = int(self.deadline - now)
-                self._touch()  # the timer on every page
             if self.phase is not Phase.PLAYING:
                 return 0
             due = int((now - self.play_started) * self.days_per_second) - (self.model.day - self.round_start_day)
@@ -409,6 +406,11 @@ class Room:
                 self.paused_left = self.decide_seconds
             self._touch()
 
+    def set_pick_roles(self, allowed: bool) -> None:
+        with self.lock:
+            self.pick_roles = bool(allowed)
+            self._touch()
+
     def set_lang(self, lang: str) -> None:
         with self.lock:
             self.lang = lang
@@ -447,12 +449,22 @@ class Room:
                 self._frame = RoomFrame(
                     serial=self.serial, code=self.code, lang=self.lang, phase=self.phase, round=self.round,
                     round_days=self.round_days, day=self.model.day, round_start_day=self.round_start_day,
-                    seconds_left=left, sim=self.sim.frame(self.community),
+                    seconds_left=left, sim=self._sim_frame(),
+                    deadline_mark=self.deadline if self.phase is Phase.DECIDING else (
+                        self.paused_left if self.phase is Phase.PAUSED else None),
                     participants=tuple((p.name, p.role, p.building, now - p.seen <= self.CONNECTED_SECONDS)
                                        for p in self.participants.values()),
                     pending=tuple((r, d, n, v) for (r, d), (n, v) in self.pending.items()),
                     log=tuple(self.log), pick_roles=self.pick_roles)
             return self._frame
+
+    def _sim_frame(self) -> SimFrame:
+        """The world's frame, rebuilt only when the world changed (a day, a change applied): the
+        same object otherwise, so pages redraw their map and charts only then."""
+        key = (self.model.day, len(self.model.timeline.applied), self.sim.cursor)
+        if self._world is None or self._world[0] != key:
+            self._world = (key, self.sim.frame(self.community))
+        return self._world[1]
 
     def wait(self, serial: int, timeout: float) -> int:
         """Block until the room changes after `serial` (or `timeout`); the serial now."""
