@@ -163,6 +163,12 @@ def test_the_chinese_flow_a_reload_keeps_the_role_and_screenshots(server, browse
     phone_context = browser.new_context(viewport=PHONE)
     first = join(browser, url, code, "李明", context=phone_context)
     expect(first.locator(".cr-who .cr-role")).to_have_text("您的角色：社区党组织书记", timeout=WAIT)
+    # the countdown runs on the page: 600 s to decide, a few seconds later fewer
+    expect(first.locator(".cr-timer")).to_contain_text("秒作决定", timeout=WAIT)
+    left = int(re.search(r"\d+", first.inner_text(".cr-timer")).group())
+    assert 560 < left <= 600
+    time.sleep(2.5)
+    assert int(re.search(r"\d+", first.inner_text(".cr-timer")).group()) < left
     console.click(".cr-pick-roles")  # the facilitator lets participants choose
     resident = browser.new_context(viewport=PHONE).new_page()
     resident.goto(f"{url}?room={code}")

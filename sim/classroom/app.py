@@ -129,6 +129,8 @@ def use_room_frame(room: Room, hz: float, shown=None) -> RoomFrame:
     def follow(cancel: threading.Event):
         f = room.frame()
         serial, seen = f.serial, shown(f) if shown else None
+        if f is not frame:
+            set_frame(f)  # the room as it is now: it may have changed, or be another room, since the state was made
         while not cancel.is_set():
             now = room.wait(serial, 1.0)
             if now != serial and not cancel.is_set():
@@ -154,30 +156,29 @@ class Countdown(v.VuetifyTemplate):
     sent: no message a second from the server to every page."""
 
     template = traitlets.Unicode("""
-<template><span :class="css">{{ text }}</span></template>
+<template><span :class="look" ref="out">{{ label.replace("{seconds}", String(Math.ceil(seconds))) }}</span></template>
 <script>
 module.exports = {
-  data() { return { now: Date.now(), since: Date.now() }; },
-  mounted() { this.tick = setInterval(() => { this.now = Date.now(); }, 250); },
+  mounted() {
+    this.since = Date.now();
+    this.tick = setInterval(() => {
+      const left = Math.max(0, Math.ceil(this.seconds - (Date.now() - this.since) / 1000));
+      if (this.$refs.out) { this.$refs.out.textContent = this.label.replace("{seconds}", String(left)); }
+    }, 250);
+  },
   destroyed() { clearInterval(this.tick); },
   watch: { seconds() { this.since = Date.now(); } },
-  computed: {
-    text() {
-      const left = Math.max(0, Math.ceil(this.seconds - (this.now - this.since) / 1000));
-      return this.label.replace("{seconds}", String(left));
-    },
-  },
 };
 </script>""").tag(sync=True)
     seconds = traitlets.Float(0).tag(sync=True)
     label = traitlets.Unicode("{seconds}").tag(sync=True)
-    css = traitlets.Unicode("cr-timer").tag(sync=True)
+    look = traitlets.Unicode("cr-timer").tag(sync=True)  # its CSS classes (VueTemplate's own `css` is taken)
 
 
 @solara.component
 def PhaseLine(f: RoomFrame, lang: str, css: str = "cr-timer"):
     if f.phase is Phase.DECIDING and f.seconds_left is not None:
-        Countdown.element(seconds=float(f.seconds_left), label=t("classroom.seconds_left", lang, seconds="{seconds}"), css=css)
+        Countdown.element(seconds=float(f.seconds_left), label=t("classroom.seconds_left", lang, seconds="{seconds}"), look=css)
     else:
         solara.Text(phase_line(f, lang), classes=css.split())
 
