@@ -61,6 +61,18 @@ def test_a_study_runs_and_its_rows_carry_the_option_with_common_seeds(tmp_path, 
     assert "0 to run" in capsys.readouterr().out
 
 
+def test_a_study_on_a_dask_cluster_gives_the_local_engines_results(tmp_path, capsys):
+    from experiment_files import assert_same_results
+
+    path = write_study(tmp_path, samples=2, replicates=1)
+    outs = {name: tmp_path / name for name in ("local", "dask")}
+    assert main(["sweep", str(path), "--out", str(outs["local"]), "--workers", "1", "--quiet"]) == 0
+    assert main(["sweep", str(path), "--out", str(outs["dask"]), "--dask", "local", "--workers", "2", "--quiet"]) == 0
+    capsys.readouterr()
+    assert_same_results(outs["local"], outs["dask"])
+    assert load(outs["dask"]).summary.sort_values(["world", "option"])["option"].tolist() == sorted(LEVERS) * 2
+
+
 BAD = {
     "one option": ({"levers": {"only": {}}}, ":", "levers: a robustness study compares options: give at least two"),
     "lever is also sampled": ({"levers": {**LEVERS, "odd": {"behaviour.participation.cost": 0.1}}}, ":",
