@@ -115,8 +115,6 @@ def test_a_warmed_up_party_led_is_stationary_in_its_rates():
     _assert_years_agree("scenarios/party_led.yaml", NO_PROJECTS, skip=TRUST)
 
 
-@pytest.mark.xfail(strict=True, reason="trust drifts toward party_led's raised target with a 500-day time constant, longer "
-                                       "than the warm-up; the trust rules of issue 12 part 4 replace this drift")
 def test_trust_in_a_warmed_up_party_led_is_stationary():
     _assert_years_agree("scenarios/party_led.yaml", NO_PROJECTS, skip=tuple(n for n in METRICS.headline() if n not in TRUST))
 
