@@ -116,6 +116,8 @@ def test_a_warmed_up_party_led_is_stationary_in_its_rates():
 
 
 def test_trust_in_a_warmed_up_party_led_is_stationary():
+    """Trust of year 1 and year 3 agree: trust follows each institution's record against
+    aspirations, which the warm-up's year has settled."""
     _assert_years_agree("scenarios/party_led.yaml", NO_PROJECTS, skip=tuple(n for n in METRICS.headline() if n not in TRUST))
 
 
