@@ -82,9 +82,9 @@ ROBUST := results/sweeps/robust_packages
 robustness: $(VENV)/.installed
 	$(VENV)/bin/cogov sweep scenarios/sweeps/robust_packages.yaml --workers 2 --out $(ROBUST)
 	$(VENV)/bin/cogov analyze $(ROBUST) --satisficing "resolution_rate >= 0.9" --satisficing "participation_rate >= 0.38"
-	$(VENV)/bin/cogov discover $(ROBUST) --where "option == 'party_led' and resolution_rate - baseline_resolution_rate < 0.2"
+	$(VENV)/bin/cogov discover $(ROBUST) --where "option == 'party_led' and resolution_rate - baseline_resolution_rate < 0.1"
 	$(VENV)/bin/cogov discover $(ROBUST) --out $(ROBUST)/analysis/discover_core \
-	  --where "option == 'party_core' and party_led_resolution_rate - resolution_rate < 0.1"
+	  --where "option == 'party_core' and party_led_resolution_rate - resolution_rate < 0.03"
 	$(VENV)/bin/cogov report $(ROBUST) --lang en --out $(ROBUST)/report-en.html
 	$(VENV)/bin/cogov report $(ROBUST) --lang zh --out $(ROBUST)/report-zh.html
 	cp $(ROBUST)/analysis/distribution.png docs/img/robust_distribution.png
