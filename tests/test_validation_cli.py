@@ -22,7 +22,7 @@ def tiny(tmp_path) -> Path:
         "extends": str(ROOT / "scenarios" / "baseline.yaml"), "name": "tiny",
         "site": {"households": 200}, "run": {"days": 30}}), encoding="utf-8")
     (tmp_path / "targets.yaml").write_text(yaml.safe_dump({"replicates": 2, "seed": 3, "targets": [
-        {"id": "take_part", "pattern": "some take part", "figure": "about 20 %", "value": 0.2, "range": [0.05, 0.5],
+        {"id": "take_part", "pattern": "some take part", "figure": "about 20 %", "value": 0.2, "range": [0.01, 0.5],
          "role": "calibrate", "scenario": "tiny.yaml", "metric": "participation_rate", "source": "test"},
         {"id": "impossible", "pattern": "never met", "figure": "-", "range": [5.0, 6.0], "role": "check",
          "scenario": "tiny.yaml", "metric": "participation_rate", "source": "test"},

@@ -378,12 +378,15 @@ def Page():
         if setup is None or remembered.value is None:  # wait until the tab has said which session it had
             return
         if not (generation.value == 0 and session.setup == setup and session.a is not None):  # not the same run found again
+            playing.set(False)
+            status.set((False, False, False))  # no play or step on the models being replaced (a build runs a warm-up)
             session.configure(setup)
         if not cancel.is_set():
             publish()
 
     built = solara.use_thread(build, dependencies=[setup, generation.value, remembered.value, token], intrusive_cancel=False)
     building = built.state in (solara.ResultState.STARTING, solara.ResultState.WAITING, solara.ResultState.RUNNING)
+    run_state = (status.value[0] and not building, *status.value[1:])  # no play or step while models are built
     solara.Style(CSS)
     if current is None:
         solara.Error("cogov workshop: no scenario files could be loaded")
@@ -470,13 +473,13 @@ def Page():
         with solara.Row(classes=["cg-body"], gap="0px"):
             with solara.Column(classes=["cg-side"], gap="0px"):
                 ScenarioPanel(presets, preset.value, choose_preset, seed, default_seed, L)
-                RunPanel(status.value, playing, speed, step, reset, L)
+                RunPanel(run_state, playing, speed, step, reset, L)
                 ABPanel(presets, ab, compare, L, same=other.key == current.key)
                 LeverPanel(scenario, overrides.value, set_levers, L, lever_error, live=status.value[2],
                            restart=restart_with_levers)
                 ExportPanel(lambda lg: session.export_runs(cfg.results_dir, lg), export_png, L)
             with solara.Column(classes=["cg-main"], gap="6px"):
-                MiniControls(status.value, playing, step, L)
+                MiniControls(run_state, playing, step, L)
                 LiveView(frame, L, presentation.value, colour, names, select_community, dismiss, follow, building)
         Player(session, publish, playing, speed)
 
