@@ -97,7 +97,11 @@ CSS = """
   .cg-stage .cg-live-row { flex: 1 1 0; min-height: 0; flex-wrap: nowrap; align-items: stretch; }
   .cg-stage .cg-map { flex: 1 1 auto; min-width: 0; overflow: hidden; }
   .cg-stage .cg-map img { max-height: calc(100vh - 56px - 400px); }
-  .cg-stage .cg-live-row > div:last-child { flex: 0 1 300px !important; min-width: 240px !important; min-height: 0; }
+  .cg-stage .cg-live-row > .cg-ticker-box { flex: 0 1 300px !important; min-width: 240px !important; min-height: 0; }
+  .cg-stage .cg-side-by-side .cg-map { flex: 0 0 auto; }
+  .cg-stage .cg-side-by-side .cg-map img { max-height: 34vh; }
+  .cg-stage .cg-side-by-side .cg-ticker-box { flex: 1 1 auto !important; min-width: 0 !important; min-height: 0; }
+  .cg-stage .cg-side-by-side .cg-ticker { max-height: calc(100vh - 56px - 330px - 34vh); min-height: 100px; }
   .cg-stage .cg-live-row .cg-ticker { max-height: calc(100vh - 56px - 460px); overflow-y: auto; }
   .cg-stage-charts { min-height: 0; display: flex; flex-direction: column; }
   .cg-stage-charts > div { flex: 1 1 0; min-height: 0; }
