@@ -103,14 +103,15 @@ def analyze(path: str | Path, *, out: str | Path | None = None, metrics: list[st
             _sweep(results, metrics, tmp, a)
         for kept in target.glob(f"{KEPT}*/") if target.is_dir() else []:
             shutil.copytree(kept, tmp / kept.name)
-        _replace(tmp, target)
+        replace_folder(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return a
 
 
-def _replace(tmp: Path, target: Path) -> None:
+def replace_folder(tmp: Path, target: Path) -> None:
+    """Put the finished folder `tmp` where `target` is, in one rename (the old one goes after)."""
     if target.exists():
         old = target.with_name(f".{target.name}.old-{os.getpid()}")
         os.replace(target, old)

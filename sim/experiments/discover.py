@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from .analyze import replace_folder
 from .condition import ConditionError, evaluate, parse_condition
 from .store import PROVENANCE, Results, ResultsError
 
@@ -294,13 +295,7 @@ def discover(path: str | Path, where: str, *, out: str | Path | None = None, thr
                    **d.stats, "ema_workbench": metadata.version("ema_workbench"), "notes": d.notes}
         (tmp / "discover.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         d.files = sorted(p.name for p in tmp.iterdir())
-        if target.exists():
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
-            os.replace(target, old)
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
+        replace_folder(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
