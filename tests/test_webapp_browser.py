@@ -68,9 +68,17 @@ def wait_day(page, day: int, timeout: float = 20.0) -> None:
 
 
 def step(page, days: int) -> None:
+    """Click "step one day" `days` times, each time until the page shows the next day. A click on
+    the button while the panel re-renders (the first step turns the levers live) can land on the
+    node being replaced: if nothing happened after 5 s, click once more."""
     for _ in range(days):
         before = day_shown(page)
         page.click(".cg-step")
+        deadline = time.monotonic() + 5
+        while day_shown(page) == before and time.monotonic() < deadline:
+            time.sleep(0.03)
+        if day_shown(page) == before:
+            page.click(".cg-step")
         wait_day(page, before + 1)
 
 

@@ -27,6 +27,7 @@ import logging
 import multiprocessing as mp
 import os
 import threading
+import time
 from collections import deque
 from concurrent.futures import CancelledError, Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -343,7 +344,14 @@ class DaskEngine:
             self.client.close()
             self.client = None
         if self.cluster is not None:
-            self.cluster.close()
+            for attempt in range(3):
+                try:
+                    self.cluster.close()
+                    break
+                except AssertionError:  # a nanny restarting a dead worker: Dask cannot kill a process not yet started
+                    if attempt == 2:
+                        raise
+                    time.sleep(0.5)
             self.cluster = None
 
 
