@@ -72,6 +72,7 @@ def step(page, days: int) -> None:
     the button while the panel re-renders (the first step turns the levers live) can land on the
     node being replaced: if nothing happened after 5 s, click once more."""
     for _ in range(days):
+        page.wait_for_selector(".cg-building", state="detached", timeout=60_000)  # a rebuild (a warm-up year) is done
         before = day_shown(page)
         page.click(".cg-step")
         deadline = time.monotonic() + 5
