@@ -203,6 +203,10 @@ class CoGovModel(mesa.Model):
     # ------------------------------------------------------------------------------------------
     def step(self) -> None:
         """One day."""
+        self._simulate_day()
+
+    def _simulate_day(self) -> None:
+        """One day's processes, without Mesa's step and time counters (the warm-up uses it)."""
         day = self.day
         self.disputes.book.new_day()
         self.timeline.apply_due(day)
@@ -232,8 +236,7 @@ class CoGovModel(mesa.Model):
         open are a stock carried in (with their case log), and the counts of work done (handlers,
         fees, inspections) start from zero."""
         while self.day < 0:
-            self.step()
-        self.steps = 0  # Mesa's step counter (batch_run's "Step") counts reported days too
+            self._simulate_day()  # not self.step(): Mesa's steps and time (batch_run's "Step") count reported days
         self.disputes.start_reporting()
         for company in self.property_companies:
             company.start_reporting()
