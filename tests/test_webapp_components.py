@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import time
 from pathlib import Path
 
@@ -170,6 +171,18 @@ def test_lever_overrides_reach_the_model():
     assert not s.configure(make_setup(BASELINE, {"policies.grid_management.patrol_interval_days": 0}))
     assert "at least 1" in s.error
     assert s.a.model.config.policies.grid_management.enabled  # the previous models stay
+
+
+def test_a_superseded_build_never_replaces_newer_models():
+    """Two builds in flight (the page's first, then a lever change): the older one, finishing last,
+    is dropped instead of putting back the models the user no longer asked for."""
+    s = Session()
+    newer = make_setup(BASELINE, {"policies.grid_management.enabled": True}, seed=1)
+    assert s.configure(newer) and s.advance(2) == 2
+    superseded = threading.Event()
+    superseded.set()
+    assert not s.configure(make_setup(BASELINE, seed=1), superseded=superseded)
+    assert s.setup == newer and s.a.model.day == 2 and s.error is None
 
 
 def test_a_failing_step_is_kept_as_a_message_and_stops_the_run(monkeypatch):

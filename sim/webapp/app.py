@@ -349,6 +349,7 @@ def Page():
     frame = solara.use_reactive(None)
     status = solara.use_reactive((False, False, False))  # (models ready, run finished, started): the controls' only view of a frame
     generation = solara.use_reactive(0)
+    built_for = solara.use_reactive(None)  # (setup, generation, token) of the models the session holds
     L = lang.value
 
     def publish():
@@ -374,18 +375,24 @@ def Page():
 
     scenario, lever_error = solara.use_memo(resolve, [shown])
 
+    wanted = (setup, generation.value, token)  # the models this render asks for
+
     def build(cancel: threading.Event):
         if setup is None or remembered.value is None:  # wait until the tab has said which session it had
             return
         if not (generation.value == 0 and session.setup == setup and session.a is not None):  # not the same run found again
             playing.set(False)
             status.set((False, False, False))  # no play or step on the models being replaced (a build runs a warm-up)
-            session.configure(setup)
+            session.configure(setup, superseded=cancel)
         if not cancel.is_set():
             publish()
+            built_for.set(wanted)
 
     built = solara.use_thread(build, dependencies=[setup, generation.value, remembered.value, token], intrusive_cancel=False)
-    building = built.state in (solara.ResultState.STARTING, solara.ResultState.WAITING, solara.ResultState.RUNNING)
+    # building from the render that asks for new models (the thread's own state changes a render later:
+    # a step clicked in between would advance the models about to be replaced)
+    building = built_for.value != wanted or built.state in (
+        solara.ResultState.STARTING, solara.ResultState.WAITING, solara.ResultState.RUNNING)
     run_state = (status.value[0] and not building, *status.value[1:])  # no play or step while models are built
     solara.Style(CSS)
     if current is None:

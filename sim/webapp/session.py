@@ -442,9 +442,10 @@ class Session:
                 forget(sim.model)
 
     # --- building ------------------------------------------------------------------------------
-    def configure(self, setup: Setup) -> bool:
+    def configure(self, setup: Setup, superseded: threading.Event | None = None) -> bool:
         """Build fresh models (day 0) for `setup`; False, with `error` set, if it cannot be built
-        (the previous models stay)."""
+        (the previous models stay). A build `superseded` while it ran (the page asked for another
+        one) is dropped: a slow older build must not replace the newer models."""
         try:  # built outside the lock: a big city takes seconds, and the old models stay usable meanwhile
             scenario = scenario_for(setup)
             seed = scenario.run.seed if setup.seed is None else int(setup.seed)
@@ -459,6 +460,11 @@ class Session:
                 self.error = f"{type(e).__name__}: {e}"
             return False
         with self.lock:
+            if superseded is not None and superseded.is_set():
+                forget(a.model)
+                if b is not None:
+                    forget(b.model)
+                return False
             self._forget_models()  # the models replaced (a reset, another preset) go
             self.setup, self.a, self.b, self.error = setup, a, b, None
             self.following = None
