@@ -25,6 +25,7 @@ from .agents.participation import take_part
 from .agents.residents import Population, Resident
 from .agents.wellbeing import collect_fees, update_wellbeing
 from .disputes.book import Status
+from .disputes.choices import Choice, HouseholdRule
 from .disputes.ladder import Channel
 from .disputes.process import DisputeProcess
 from .metrics.definitions import daily_reporters
@@ -173,6 +174,7 @@ class CoGovModel(mesa.Model):
         self.timeline = Timeline(self)
         self.last_inspection = np.full(n_comm, -(10**6), dtype=np.int64)
         self.supervision_effort = np.zeros(n_comm)
+        self.household_rules: dict[int, HouseholdRule] = {}  # building → what its households decided
         self.datacollector = mesa.DataCollector(
             model_reporters=daily_reporters(None if record is None else list(record)),
             agent_reporters=resident_reporters(list(record_agents)))
@@ -255,6 +257,24 @@ class CoGovModel(mesa.Model):
         entry = TimelineEntry(day=self.day, label=label, community=community, street=street, district=district,
                               set=dict(changes or {}), scale=dict(scale or {}))
         return self.timeline.add(entry)
+
+    def decide(self, dispute: int, choice: Choice) -> None:
+        """A person's decision for one dispute, as its complainant (a classroom's resident
+        household, 居民户): used at the dispute's next decision instead of the model's rule, e.g.
+        ``model.decide(17, Choice.REPORT_COMMITTEE)``. ValueError if the choice is not open to it
+        now (``sim.disputes.choices.open_choices``)."""
+        self.disputes.choose(int(dispute), Choice(choice))
+
+    def decide_for_building(self, building: int, rule: HouseholdRule | None) -> None:
+        """What the households of `building` do from today until they decide again (a
+        classroom's resident household): with each new dispute, after a channel fails, and with
+        the activities they are offered (`HouseholdRule`); None: their own rule decides again."""
+        if not 0 <= building < self.geography.n_buildings:
+            raise ValueError(f"building {building}: expected 0..{self.geography.n_buildings - 1}")
+        if rule is None or rule == HouseholdRule():
+            self.household_rules.pop(int(building), None)
+        else:
+            self.household_rules[int(building)] = rule
 
     def supervise(self, day: int) -> None:
         """S2: districts inspect their communities; with smart supervision (S5) lagging

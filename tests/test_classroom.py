@@ -11,8 +11,10 @@ import pytest
 from sim.classroom.debrief import Replayer, compare_runs, export_session, read_session, replay_to
 from sim.classroom.decisions import INSTITUTIONAL, STORM_DAYS, Decision, Role
 from sim.classroom.room import LOG_FILE, Phase, Refusal, Refused, Room, Rooms
+from sim.classroom.words import log_line
 from sim.cli import main
-from sim.disputes.book import Event
+from sim.disputes.book import Detail, Event, Status
+from sim.disputes.choices import Choice, HouseholdRule
 from sim.disputes.ladder import Channel
 from sim.model import resolve_scenario
 
@@ -189,9 +191,9 @@ def test_decisions_log_is_parquet_with_the_documented_columns_and_no_temporary_f
     room.decide(p.token, Decision.MOBILISATION, 0.7)
     room.next_round()
     table = pq.read_table(room.folder / LOG_FILE)
-    assert table.column_names == ["round", "day", "role", "participant", "decision", "value"]
+    assert table.column_names == ["round", "day", "role", "participant", "decision", "value", "building", "dispute"]
     assert table.to_pylist() == [{"round": 1, "day": 0, "role": "party_secretary", "participant": "Li",
-                                  "decision": "mobilisation_effort", "value": 0.7}]
+                                  "decision": "mobilisation_effort", "value": 0.7, "building": None, "dispute": None}]
     assert not [f for f in room.folder.iterdir() if f.name.startswith(".")]
 
 
@@ -225,6 +227,82 @@ def test_replay_reproduces_the_session_byte_for_byte(scenario, tmp_path, capsys)
     pq.write_table(pa.Table.from_pylist(table, schema=pq.read_schema(folder / LOG_FILE)), folder / LOG_FILE)
     assert main(["replay", str(folder), "--out", str(tmp_path / "cli2")]) == 1
     assert "differ" in capsys.readouterr().err
+
+
+def with_open_dispute(room):
+    """Every institution joins; rounds play until a building has an open dispute; then two
+    households join: one in another building, one in that building. Returns them and the dispute."""
+    for i in range(len(INSTITUTIONAL)):
+        room.join(f"p{i}")
+    n = room.model.geography.communities[0].buildings
+    while True:
+        found = next(((k, c[0]) for k in range(n) if (c := room.role_view(Role.RESIDENT, k).disputes)), None)
+        if found:
+            break
+        play_round(room)
+    building, card = found
+    return room.join("h1", building=(building + 1) % n), room.join("h2", building=building), card
+
+
+def test_households_decide_for_their_buildings_disputes_and_the_server_checks_whose_they_are(scenario, tmp_path):
+    room, _ = make_room(scenario, tmp_path, round_days=20)
+    h1, h2, card = with_open_dispute(room)
+    secretary = next(p for p in room.participants.values() if p.role is Role.PARTY_SECRETARY)
+    # only the household whose building it is decides for a dispute, and only what is open to it
+    with pytest.raises(Refused) as e:
+        room.decide(h1.token, Decision.HANDLE_DISPUTE, float(card.choices[0]), card.dispute)
+    assert e.value.reason is Refusal.NOT_YOURS
+    with pytest.raises(Refused) as e:
+        room.decide(secretary.token, Decision.HANDLE_DISPUTE, float(card.choices[0]), card.dispute)
+    assert e.value.reason is Refusal.OTHER_ROLE
+    closed = Choice.NEGOTIATE if Choice.NEGOTIATE not in card.choices else Choice.ESCALATE
+    with pytest.raises(Refused) as e:
+        room.decide(h2.token, Decision.HANDLE_DISPUTE, float(closed), card.dispute)
+    assert e.value.reason is Refusal.NOT_POSSIBLE
+    with pytest.raises(Refused) as e:
+        room.decide(h1.token, Decision.AFTER_FAILURE, float(Choice.REPORT_HOTLINE))
+    assert e.value.reason is Refusal.BAD_VALUE
+    room.decide(h2.token, Decision.HANDLE_DISPUTE, float(Choice.LET_GO), card.dispute)
+    room.decide(h1.token, Decision.NEW_DISPUTES, float(Choice.REPORT_HOTLINE))
+    room.decide(h1.token, Decision.TAKE_PART, 0)
+    play_round(room)
+    m = room.model
+    b = m.disputes.book
+    assert b.status[card.dispute] == Status.ABANDONED
+    assert b.journey(card.dispute)[-1].detail == Detail.CHOSEN
+    first = m.geography.communities[0].building_offset
+    assert m.household_rules == {first + h1.building: HouseholdRule(new_disputes=Choice.REPORT_HOTLINE, take_part=False)}
+    # the rule did what it says: every dispute of building 1 that arose latent this round went to the hotline
+    mine = [i for i in range(b.n) if b.arisen_day[i] >= room.round_start_day
+            and m.population.building[b.complainant[i]] == first + h1.building]
+    routed = [next((s.channel for s in b.journey(i) if s.event == Event.ROUTE), None) for i in mine]
+    assert mine and all(ch == Channel.CITY_HOTLINE for ch, i in zip(routed, mine)
+                        if b.journey(i)[1].detail == Detail.CHOSEN)
+    assert any(ch == Channel.CITY_HOTLINE for ch in routed)
+    residents = m.community_rows[0][m.population.building[m.community_rows[0]] == first + h1.building]
+    assert (m.population.last_any[residents] < room.round_start_day).all()  # nobody of building 1 took part
+    # the next round starts from the residents' own rule: logged, and the rule is gone
+    play_round(room)
+    assert [(r.decision, r.building) for r in room.log if r.role is Role.RESIDENT][-1] == (Decision.FALLBACK, h1.building)
+    assert m.household_rules == {}
+    words = log_line(next(r for r in room.log if r.decision is Decision.HANDLE_DISPUTE), "zh")
+    assert f"纠纷 {card.dispute}" in words and "算了" in words
+
+
+def test_a_session_with_household_decisions_replays_byte_for_byte(scenario, tmp_path):
+    room, _ = make_room(scenario, tmp_path, round_days=20)
+    h1, h2, card = with_open_dispute(room)
+    room.decide(h2.token, Decision.HANDLE_DISPUTE, float(card.choices[0]), card.dispute)
+    room.decide(h1.token, Decision.NEW_DISPUTES, float(Choice.REPORT_COMMITTEE))
+    room.decide(h1.token, Decision.AFTER_FAILURE, float(Choice.ESCALATE))
+    room.decide(h2.token, Decision.TAKE_PART, 1)
+    play_round(room)
+    room.decide(h2.token, Decision.TAKE_PART, 0)
+    play_round(room)
+    folder = export_session(room)
+    out, differ = replay_to(folder, tmp_path / "again")
+    assert differ == []
+    assert compare_runs(folder / "run", folder / "counterfactual")
 
 
 def test_replay_refuses_a_folder_that_is_no_session_in_one_line(tmp_path, capsys):

@@ -1,6 +1,7 @@
 """The classroom in a real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright):
 one facilitator and several participants, each in a browser context of their own. Joining by
 code, roles handed out, a round where three roles decide and the world changes as the model says,
+a resident household deciding for its building,
 a missed deadline falling back to the model, an injected event, the Chinese flow, a reload coming
 back to the same role, two rooms on one server that never meet, tokens the server refuses, the
 debrief, and a replay of the exported session. Screenshots (a phone at 390 x 844, the console at
@@ -179,13 +180,22 @@ def test_the_chinese_flow_a_reload_keeps_the_role_and_screenshots(server, browse
     expect(resident.locator(".cr-who .cr-role")).to_have_text("您的角色：居民家庭", timeout=WAIT)
     expect(resident.locator(".cr-who")).to_contain_text("第 1 栋")
     expect(console.locator(".cr-people")).to_contain_text("王芳 · 居民家庭 · 第 1 栋", timeout=WAIT)
+    # the household decides for its building: new disputes to the 12345 hotline, and taking part
+    expect(resident.locator(".cr-decision-new_disputes")).to_contain_text("拨打12345热线", timeout=WAIT)
+    resident.click(".cr-decision-new_disputes .cr-choice-report_hotline")
+    expect(resident.locator(".cr-ok")).to_contain_text("已提交", timeout=WAIT)
+    expect(resident.locator(".cr-decision-new_disputes .cr-chosen")).to_have_text("拨打12345热线", timeout=WAIT)
+    resident.click(".cr-decision-take_part .cr-choice-yes")
+    expect(console.locator(".cr-pending")).to_contain_text("居民家庭, 第 1 栋 (王芳): 本轮本楼栋每起新纠纷 = 拨打12345热线", timeout=WAIT)
     set_value(first, "joint_meetings", "4", 4)
     first.click(".cr-decision-joint_meetings .cr-send")
     expect(first.locator(".cr-ok")).to_contain_text("已提交", timeout=WAIT)
     expect(console.locator(".cr-pending")).to_contain_text("社区党组织书记 (李明)", timeout=WAIT)
     console.click(".cr-next")
     expect(first.locator(".cr-round-line")).to_contain_text("第 2 轮", timeout=WAIT)
+    expect(console.locator(".cr-log")).to_contain_text("本轮活动：本楼栋居民是否参加？ = 参加", timeout=WAIT)
     first.screenshot(path=str(shots / "participant-390x844-zh.png"))
+    resident.screenshot(path=str(shots / "household-390x844-zh.png"), full_page=True)
     console.screenshot(path=str(shots / "console-1920x1080-zh.png"))
     started = time.monotonic()
     first.reload()

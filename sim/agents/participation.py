@@ -101,6 +101,16 @@ def offers(model, day: int) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(who), np.concatenate(activity)
 
 
+def as_chosen(model, who: np.ndarray, takes: np.ndarray) -> np.ndarray:
+    """The residents of a building whose households decided (`CoGovModel.decide_for_building`)
+    take part in every activity they are offered, or in none."""
+    building = model.population.building[who]
+    for b, rule in model.household_rules.items():
+        if rule.take_part is not None:
+            takes[building == b] = rule.take_part
+    return takes
+
+
 def take_part(model, day: int, ties_active: np.ndarray) -> None:
     """One day of participation decisions. Only residents offered an activity decide, so the
     cost grows with the offers made, not with the population."""
@@ -126,6 +136,8 @@ def take_part(model, day: int, ties_active: np.ndarray) -> None:
     threshold = np.where(volunteering, np.where(pop.red_cell[who], 0.0, threshold - fx.of("volunteer_threshold_shift")[comm]), threshold)
     noise = rng.normal(0.0, spec.noise, size=len(who)) if spec.noise > 0 else 0.0
     takes = spec.weight_social * signal + drive + noise >= threshold
+    if model.household_rules:
+        takes = as_chosen(model, who, takes)
     pop.take_part(who[takes], activity[takes], day)
     at_assembly = activity == ASSEMBLY
     for c in np.unique(comm[at_assembly]):

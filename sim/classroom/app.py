@@ -35,8 +35,10 @@ from ..webapp.mapview import CommunityMap, MapLegend
 from ..webapp.session import Frame
 from ..webapp.style import CSS
 from ..webapp.ticker import Ticker
-from .decisions import EVENTS, OF_ROLE, PLAYED, SPECS, STORM_DAYS, Decision, Role
-from .room import Phase, Refused, Room, RoomFrame, Rooms
+from ..disputes.choices import AFTER_FAILURE, FOR_NEW_DISPUTES, Choice
+from .decisions import EVENTS, HOUSEHOLD, OF_ROLE, PLAYED, RULE_FIELD, SPECS, Decision, Role
+from .room import Phase, Refused, Room, RoleView, RoomFrame, Rooms
+from .words import event_label, log_line, value_text
 from .style import CLASSROOM_CSS
 
 #: at most this many redraws a second: the console, and a participant's page
@@ -196,12 +198,6 @@ def phase_line(f: RoomFrame, lang: str) -> str:
     return t(f"classroom.phase.{f.phase.value}", lang)
 
 
-def value_text(decision: Decision, value: float | None, lang: str) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.0f}" if SPECS[decision].whole else f"{value:.1f}"
-
-
 @solara.component
 def DecisionControl(room: Room, token: str, decision: Decision, now: float | None, lang: str, on_message):
     spec = SPECS[decision]
@@ -227,6 +223,56 @@ def DecisionControl(room: Room, token: str, decision: Decision, now: float | Non
             solara.Button("+", on_click=lambda: bump(1), classes=["cr-big", "cr-plus"])
             solara.Button(t("classroom.decide", lang), on_click=send, color="primary", classes=["cr-big", "cr-send"])
         solara.Text(f"{t('classroom.now', lang)}: {value_text(decision, now, lang)}", classes=["cg-muted"])
+
+
+@solara.component
+def HouseholdDecisions(room: Room, token: str, view: RoleView, lang: str, on_message):
+    """A resident household's page: for each open dispute of its building, what to do with it; and
+    for the round, what its households do with each new dispute, after a channel fails, and with
+    the activities they are offered (what is left undecided, the model's residents decide)."""
+    sent, set_sent = solara.use_state({})  # this page's decisions this round: (decision, dispute) → value
+
+    def send(decision: Decision, value: float, dispute: int | None = None):
+        try:
+            room.decide(token, decision, value, dispute)
+            set_sent({**sent, (decision, dispute): value})
+            on_message(("ok", t("classroom.sent", lang, decision=t(f"classroom.decision.{decision.value}", lang),
+                                value=value_text(decision, value, lang))))
+        except Refused as e:
+            on_message(("refused", t(f"classroom.refused.{e.reason.value}", lang, detail=e.detail)))
+
+    def buttons(decision: Decision, values, dispute: int | None = None, css: str = ""):
+        chosen = sent.get((decision, dispute))
+        with solara.Row(gap="6px", style={"flex-wrap": "wrap"}, classes=[f"cr-decision-{decision.value}"] + ([css] if css else [])):
+            for value in values:
+                on = chosen == float(value)
+                solara.Button(value_text(decision, float(value), lang), outlined=not on, color="primary",
+                              on_click=lambda value=value: send(decision, float(value), dispute),
+                              classes=["cr-big", "cr-choice", f"cr-choice-{_value_css(decision, value)}"] + (["cr-chosen"] if on else []))
+
+    solara.Text(t("classroom.household", lang), classes=["cg-muted"])
+    solara.Text(t("classroom.decision.handle_dispute", lang), classes=["cr-decision-label"])
+    if not view.disputes:
+        solara.Text(t("classroom.no_disputes", lang), classes=["cg-muted", "cr-no-disputes"])
+    for card in view.disputes:
+        with solara.Column(classes=["cr-dispute", f"cr-dispute-{card.dispute}"], gap="4px"):
+            solara.Text(t("classroom.dispute_line", lang, id=card.dispute, category=t(f"dispute.category.{card.category}", lang),
+                          status=t(f"classroom.status.{card.status.name.lower()}", lang),
+                          day=card.arisen_day + 1 if card.arisen_day >= 0 else t("classroom.before_start", lang)),
+                        classes=["cr-dispute-line"])
+            buttons(Decision.HANDLE_DISPUTE, card.choices, card.dispute)
+    rule = view.rule
+    for decision, values in ((Decision.NEW_DISPUTES, FOR_NEW_DISPUTES), (Decision.AFTER_FAILURE, AFTER_FAILURE),
+                             (Decision.TAKE_PART, (1, 0))):
+        solara.Text(t(f"classroom.decision.{decision.value}", lang), classes=["cr-decision-label"])
+        buttons(decision, values)
+        now = None if rule is None else getattr(rule, RULE_FIELD[decision])
+        solara.Text(f"{t('classroom.now', lang)}: "
+                    f"{t('classroom.own_rule', lang) if now is None else value_text(decision, float(now), lang)}", classes=["cg-muted"])
+
+
+def _value_css(decision: Decision, value) -> str:
+    return ("yes" if value else "no") if decision is Decision.TAKE_PART else Choice(int(value)).name.lower()
 
 
 @solara.component
@@ -269,10 +315,11 @@ def ParticipantView(room: Room, token: str):
             solara.HTML(tag="div", classes=["cr-cases", "cr-since"], unsafe_innerHTML="".join(
                 f'<span class="cr-chip">{escape(t(f"classroom.{k}", lang))} <b>{n}</b></span>' for k, n in view.since.items()))
         with solara.Column(classes=["cr-card", "cr-decisions"], gap="10px"):
-            if not OF_ROLE[me.role]:
-                solara.Text(t("classroom.household", lang), classes=["cg-muted"])
+            if me.role is Role.RESIDENT:
+                HouseholdDecisions(room, token, view, lang, set_message).key(f"household-{f.round}")
             for d in OF_ROLE[me.role]:
-                DecisionControl(room, token, d, view.current[d], lang, set_message).key(f"{d.value}-{f.round}")
+                if d not in HOUSEHOLD:
+                    DecisionControl(room, token, d, view.current[d], lang, set_message).key(f"{d.value}-{f.round}")
             if message is not None:
                 solara.Text(message[1], classes=["cr-message", f"cr-{message[0]}"])
 
@@ -350,17 +397,6 @@ def ParticipantApp(cfg: ClassroomConfig, code0: str):
 # --------------------------------------------------------------------------------------------
 # Facilitator console
 # --------------------------------------------------------------------------------------------
-
-
-def event_label(event: Decision, lang: str) -> str:
-    return t(f"classroom.decision.{event.value}", lang, factor=f"{SPECS[event].low:g}", days=STORM_DAYS)
-
-
-def log_line(role: Role, decision: Decision, name: str, value: float | None, lang: str) -> str:
-    who = t(f"classroom.role.{role.value}", lang) + (f" ({name})" if name and role is not Role.FACILITATOR else "")
-    what = event_label(decision, lang) if role is Role.FACILITATOR else t(f"classroom.decision.{decision.value}", lang)
-    shown = "" if value is None or role is Role.FACILITATOR else f" = {value_text(decision, value, lang)}"
-    return f"{who}: {what}{shown}"
 
 
 @solara.component
@@ -443,10 +479,10 @@ def Console(cfg: ClassroomConfig, room: Room, on_new_room, on_debrief):
                     for name, role, b, on in f.participants))
                 solara.Text(t("classroom.console.pending", L), classes=["cg-h3"])
                 solara.HTML(tag="div", classes=["cr-pending"], unsafe_innerHTML="".join(
-                    f"<div>{escape(log_line(r, d, n, v, L))}</div>" for r, d, n, v in f.pending))
+                    f"<div>{escape(log_line(r, L))}</div>" for r in f.pending))
                 solara.Text(t("classroom.console.log", L), classes=["cg-h3"])
                 solara.HTML(tag="div", classes=["cr-log"], unsafe_innerHTML="".join(
-                    f"<div>{escape(t('classroom.report.round', L))} {r.round} · {r.day + 1}: {escape(log_line(r.role, r.decision, r.participant, r.value, L))}</div>"
+                    f"<div>{escape(t('classroom.report.round', L))} {r.round} · {r.day + 1}: {escape(log_line(r, L))}</div>"
                     for r in reversed(f.log[-12:])))
             with solara.Column(classes=["cg-main", "cr-main"], gap="6px"):
                 Tiles(frame, L)

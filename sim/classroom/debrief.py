@@ -2,9 +2,11 @@
 set it beside the counterfactual (the same seed with the model's own behaviour), and export it.
 
 A session folder holds `room.json` (seed, days played), `scenario.yaml` (the scenario as the
-room started) and `decisions.parquet` (round, day, role, participant, decision, value). That is
-enough to rebuild the world: `replay` applies each logged decision on its day through the same
-`CoGovModel.apply` call the room made, so the replayed run folder is the session's byte for byte.
+room started) and `decisions.parquet` (round, day, role, participant, decision, value, and a
+household's building and dispute). That is enough to rebuild the world: `replay` applies each
+logged decision on its day through the same call the room made (`decisions.apply_decision`: a
+`CoGovModel.apply`, or a household's `decide`), so the replayed run folder is the session's byte
+for byte.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from ..model import CoGovModel
 from ..running import write_run_folder
 from ..scenario import ScenarioError, load_scenario
 from ..webapp.session import Frame, Sim
-from .decisions import Decision, Role, changes
+from .decisions import Decision, Role, apply_decision
 from .room import BASE_FILE, LOG_FILE, ROOM_FILE, LogRow, write_atomic
+from .words import decision_text, value_text
 
 RUN = "run"
 COUNTERFACTUAL = "counterfactual"
@@ -66,11 +69,16 @@ def read_session(folder: str | Path) -> SessionRecord:
     for k, r in enumerate(table.to_pylist()):
         try:
             rows.append(LogRow(int(r["round"]), int(r["day"]), Role(r["role"]), str(r["participant"] or ""),
-                               Decision(r["decision"]), None if r["value"] is None else float(r["value"])))
+                               Decision(r["decision"]), None if r["value"] is None else float(r["value"]),
+                               _whole(r.get("building")), _whole(r.get("dispute"))))
         except (KeyError, ValueError, TypeError) as e:
             raise SessionError(f"{folder / LOG_FILE}: row {k}: {e}") from None
     return SessionRecord(folder, room["seed"], room["day"], room["community"], str(room.get("lang", "en")),
                          str(room.get("code", "")), tuple(rows))
+
+
+def _whole(x) -> int | None:
+    return None if x is None else int(x)
 
 
 def base_scenario(folder: Path):
@@ -111,10 +119,8 @@ class Replayer:
         while self._next < len(log) and log[self._next].day <= m.day:
             row = log[self._next]
             self._next += 1
-            if not self.decisions or row.value is None:
-                continue
-            s, sc = changes(row.decision, row.value, m, self.record.community)
-            self.sim.apply(s, scale=sc, community=m.geography.names[self.record.community], label=None)
+            if self.decisions:
+                apply_decision(self.sim, row.decision, row.value, self.record.community, row.building, row.dispute)
 
 
 def replay(folder: str | Path) -> CoGovModel:
@@ -176,8 +182,8 @@ def report_html(session, cf, log: list[LogRow], lang: str, code: str) -> str:
                     f"<td>{escape(format_value(b, kind, lang))}</td><td>{escape(format_difference(a - b, kind, lang))}</td></tr>")
     decisions = "".join(
         f"<tr><td>{r.round}</td><td>{r.day + 1}</td><td>{escape(t(f'classroom.role.{r.role.value}', lang))}</td>"
-        f"<td>{escape(r.participant)}</td><td>{escape(t(f'classroom.decision.{r.decision.value}', lang))}</td>"
-        f"<td>{'' if r.value is None else f'{r.value:g}'}</td></tr>" for r in log)
+        f"<td>{escape(r.participant)}</td><td>{escape(decision_text(r, lang))}</td>"
+        f"<td>{escape(value_text(r.decision, r.value, lang))}</td></tr>" for r in log)
     head = (f"<tr><th>{escape(t('classroom.report.metric', lang))}</th><th>{escape(names[0])}</th>"
             f"<th>{escape(names[1])}</th><th>{escape(t('classroom.report.difference', lang))}</th></tr>")
     dhead = "".join(f"<th>{escape(t(f'classroom.report.{k}', lang))}</th>" for k in ("round", "day", "role", "participant", "decision", "value"))

@@ -8,10 +8,12 @@ model's own behaviour goes on.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from ..disputes.choices import AFTER_FAILURE, FOR_NEW_DISPUTES, Choice, HouseholdRule
 from ..disputes.ladder import Channel, Institution
 
 if TYPE_CHECKING:
@@ -48,12 +50,20 @@ class Decision(str, Enum):
     ASSEMBLY = "assembly_interval"
     INCUBATE = "incubate_organisations"
     SEND_MEDIATORS = "mediators_sent_down"
+    # a resident household's, for its building (values: Choice codes; take part 1, stay away 0):
+    # what to do with one open dispute (the log's `dispute` column), and for the round: with each
+    # new dispute, after a channel fails, and with the activities offered
+    HANDLE_DISPUTE = "handle_dispute"
+    NEW_DISPUTES = "new_disputes"
+    AFTER_FAILURE = "after_failure"
+    TAKE_PART = "take_part"
     # the facilitator's events
     PROPERTY_LEAVES = "property_leaves"
     FEE_RISE = "fee_rise"
     STORM = "storm"
     STORM_ENDS = "storm_ends"
-    # a role that decided nothing by the deadline (logged; changes nothing)
+    # a role that decided nothing by the deadline (logged; the model's own behaviour goes on; a
+    # household's participation goes back to its own rule)
     FALLBACK = "model_behaviour"
 
 
@@ -97,6 +107,10 @@ SPECS = {s.decision: s for s in (
     Spec(Decision.ASSEMBLY, Role.OWNERS_CHAIR, 7, 180, 1, True),  # days between owners' assemblies
     Spec(Decision.INCUBATE, Role.SOCIAL_ORG_LEAD, 0, 10, 1, True),
     Spec(Decision.SEND_MEDIATORS, Role.STREET_OFFICE, 0, 10, 1, True),
+    Spec(Decision.HANDLE_DISPUTE, Role.RESIDENT, min(Choice), max(Choice), 1, True),
+    Spec(Decision.NEW_DISPUTES, Role.RESIDENT, min(Choice), max(Choice), 1, True),
+    Spec(Decision.AFTER_FAILURE, Role.RESIDENT, min(Choice), max(Choice), 1, True),
+    Spec(Decision.TAKE_PART, Role.RESIDENT, 0, 1, 1, True),
     Spec(Decision.PROPERTY_LEAVES, Role.FACILITATOR, 1, 1, 1, True),
     Spec(Decision.FEE_RISE, Role.FACILITATOR, FEE_RISE_FACTOR, FEE_RISE_FACTOR, 1, False),
     Spec(Decision.STORM, Role.FACILITATOR, STORM_FACTOR, STORM_FACTOR, 1, False),
@@ -105,6 +119,35 @@ SPECS = {s.decision: s for s in (
 
 #: the decisions of each role, in the order its page shows them
 OF_ROLE = {r: tuple(d for d, s in SPECS.items() if s.role is r) for r in Role}
+#: a household's decisions: about the model's residents of its building, not a setting
+HOUSEHOLD = (Decision.HANDLE_DISPUTE, Decision.NEW_DISPUTES, Decision.AFTER_FAILURE, Decision.TAKE_PART)
+#: the choices a household may make for the round, by decision
+RULE_CHOICES = {Decision.NEW_DISPUTES: FOR_NEW_DISPUTES, Decision.AFTER_FAILURE: AFTER_FAILURE}
+#: the field of HouseholdRule each round decision sets
+RULE_FIELD = {Decision.NEW_DISPUTES: "new_disputes", Decision.AFTER_FAILURE: "after_failure", Decision.TAKE_PART: "take_part"}
+
+
+def apply_decision(sim, decision: Decision, value: float | None, community: int, building: int | None = None,
+                   dispute: int | None = None) -> None:
+    """Make one logged decision in the world of `sim` now (between steps): the room and the replay
+    call this alike. A household's decision goes to the model's residents of its building
+    (`CoGovModel.decide`, `decide_for_building`); every other one is a timeline entry."""
+    m = sim.model
+    if decision is Decision.HANDLE_DISPUTE:
+        m.decide(int(dispute), Choice(int(value)))
+        return
+    if decision in RULE_FIELD or (decision is Decision.FALLBACK and building is not None):
+        b = m.geography.communities[community].building_offset + int(building)
+        if decision is Decision.FALLBACK:  # the round's rule starts from the households' own
+            m.decide_for_building(b, None)
+        else:
+            was = m.household_rules.get(b, HouseholdRule())
+            new = bool(value) if decision is Decision.TAKE_PART else Choice(int(value))
+            m.decide_for_building(b, dataclasses.replace(was, **{RULE_FIELD[decision]: new}))
+        return
+    if value is not None:
+        s, sc = changes(decision, value, m, community)
+        sim.apply(s, scale=sc, community=m.geography.names[community], label=None)
 
 
 def changes(decision: Decision, value: float, model: CoGovModel, community: int = 0) -> tuple[dict, dict]:
@@ -184,5 +227,5 @@ TRUST_OF = {
 }
 
 
-__all__ = ["CHANNEL_OF", "EVENTS", "INSTITUTIONAL", "OF_ROLE", "PLAYED", "SPECS", "STORM_DAYS", "TRUST_OF", "Decision",
-           "Role", "Spec", "changes", "current"]
+__all__ = ["CHANNEL_OF", "EVENTS", "HOUSEHOLD", "INSTITUTIONAL", "OF_ROLE", "PLAYED", "RULE_CHOICES", "RULE_FIELD", "SPECS", "STORM_DAYS", "TRUST_OF",
+           "Decision", "Role", "Spec", "apply_decision", "changes", "current"]

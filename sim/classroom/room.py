@@ -20,26 +20,27 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
-from ..disputes.book import Status
+from ..disputes.book import OPEN_STATUSES, Status
+from ..disputes.choices import Choice, HouseholdRule, open_choices
 from ..model import resolve_scenario
 from ..running.output import json_bytes, parquet_bytes
 from ..scenario import Scenario, ScenarioError, scenario_to_yaml
 from ..scenario.schema import TimelineEntry
 from ..webapp.session import Sim, SimFrame
-from .decisions import EVENTS, INSTITUTIONAL, OF_ROLE, PLAYED, SPECS, STORM_DAYS, Decision, Role, changes
+from .decisions import EVENTS, HOUSEHOLD, INSTITUTIONAL, OF_ROLE, RULE_CHOICES, SPECS, STORM_DAYS, Decision, Role, apply_decision, changes
 
 #: room codes: digits and capitals that cannot be misread for one another
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 5
 LOG_SCHEMA = pa.schema([("round", pa.int32()), ("day", pa.int32()), ("role", pa.string()), ("participant", pa.string()),
-                        ("decision", pa.string()), ("value", pa.float64())])
+                        ("decision", pa.string()), ("value", pa.float64()), ("building", pa.int32()), ("dispute", pa.int64())])
 LOG_FILE = "decisions.parquet"
 ROOM_FILE = "room.json"
 BASE_FILE = "scenario.yaml"
@@ -57,6 +58,7 @@ class Refusal(str, Enum):
 
     UNKNOWN_PARTICIPANT = "unknown_participant"  # a token this room never gave (another room's, or made up)
     OTHER_ROLE = "other_role"  # a decision of a role the participant does not play
+    NOT_YOURS = "not_yours"  # a dispute of another building than the household's
     BAD_VALUE = "bad_value"
     NOT_POSSIBLE = "not_possible"  # the model refuses the change now (e.g. no property company left)
     FINISHED = "finished"
@@ -86,6 +88,8 @@ class LogRow:
     participant: str
     decision: Decision
     value: float | None  # None: fell back to the model's own behaviour
+    building: int | None = None  # a household's: its building (0-based, in the room's community)
+    dispute: int | None = None  # handle_dispute: the dispute (value: the Choice code)
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,7 @@ class RoomFrame:
     deadline_mark: float | None  # changes only when the deadline is moved (pages redraw their countdown then)
     sim: SimFrame
     participants: tuple[tuple[str, Role, int | None, bool], ...]  # name, role, building, connected
-    pending: tuple[tuple[Role, Decision, str, float], ...]  # this round's decisions so far
+    pending: tuple[LogRow, ...]  # this round's decisions so far (applied at the deadline)
     log: tuple[LogRow, ...]
     pick_roles: bool
 
@@ -118,6 +122,17 @@ def new_code(taken: set[str]) -> str:
 
 
 @dataclass(frozen=True)
+class DisputeCard:
+    """One open dispute of a household's building, as its page lists it."""
+
+    dispute: int
+    category: str
+    status: Status
+    arisen_day: int
+    choices: tuple[Choice, ...]  # what the household may decide for it now
+
+
+@dataclass(frozen=True)
 class RoleView:
     """What one role's page shows (per room change, shared by the pages of that role)."""
 
@@ -125,6 +140,8 @@ class RoleView:
     cases: dict[str, int]  # open cases at its channel (a household: in its building), by status
     since: dict[str, int]  # disputes arisen, resolved, escalated since the round's start
     current: dict[Decision, float | None]  # what each of its decisions stands at now
+    disputes: tuple[DisputeCard, ...] = ()  # a household's: its building's open disputes, newest first
+    rule: HouseholdRule | None = None  # a household's: its building's rule in force (None: its own)
 
 
 class Room:
@@ -159,7 +176,7 @@ class Room:
         self.play_started = 0.0
         self.paused_phase: Phase | None = None
         self.paused_left = 0.0
-        self.pending: dict[tuple[Role, Decision], tuple[str, float]] = {}
+        self.pending: dict[tuple[Role, Decision, int | None, int | None], LogRow] = {}  # by role, decision, building, dispute
         self.log: list[LogRow] = []
         self.storm_ends: int | None = None
         self._frame: RoomFrame | None = None
@@ -226,9 +243,10 @@ class Room:
             return p
 
     # --- decisions -------------------------------------------------------------------------------
-    def decide(self, token: str, decision: Decision | str, value: float) -> None:
+    def decide(self, token: str, decision: Decision | str, value: float, dispute: int | None = None) -> None:
         """Record a participant's decision for this round (the last one made for a decision of a
-        role counts); checked here, against the model, before it is accepted."""
+        role — a household's: of its building, for a dispute — counts); checked here, against the
+        model, before it is accepted."""
         with self.lock:
             p = self.participant(token)
             try:
@@ -243,9 +261,34 @@ class Room:
                 value = SPECS[decision].check(value)
             except ValueError as e:
                 raise Refused(Refusal.BAD_VALUE, str(e)) from None
-            self._check_entry(decision, value)
-            self.pending[(p.role, decision)] = (p.name, value)
+            if decision is Decision.HANDLE_DISPUTE:
+                dispute = self._check_dispute(p, dispute, Choice(int(value)))
+            elif decision in RULE_CHOICES and Choice(int(value)) not in RULE_CHOICES[decision]:
+                raise Refused(Refusal.BAD_VALUE, f"{decision.value}: expected one of "
+                              f"{', '.join(str(int(c)) for c in RULE_CHOICES[decision])}, found {value:g}")
+            else:
+                dispute = None
+                if decision not in HOUSEHOLD:
+                    self._check_entry(decision, value)
+            self.pending[(p.role, decision, p.building, dispute)] = LogRow(
+                self.round, self.model.day, p.role, p.name, decision, value, p.building, dispute)
             self._touch()
+
+    def _check_dispute(self, p: Participant, dispute, choice: Choice) -> int:
+        """The dispute a household decides for: open, in its building, the choice open to it."""
+        b = self.model.disputes.book
+        if isinstance(dispute, bool) or not isinstance(dispute, (int, np.integer)) or not 0 <= dispute < b.n:
+            raise Refused(Refusal.BAD_VALUE, f"dispute: expected one of your building's disputes, found {dispute!r}")
+        if int(b.community[dispute]) != self.community or self._building_of(int(dispute)) != p.building:
+            raise Refused(Refusal.NOT_YOURS, f"dispute {dispute}")
+        if choice not in open_choices(self.model.disputes, int(dispute)):
+            raise Refused(Refusal.NOT_POSSIBLE, f"{choice.name.lower()} (dispute {dispute})")
+        return int(dispute)
+
+    def _building_of(self, dispute: int) -> int:
+        """The building (0-based, in the room's community) of a dispute's complainant."""
+        m = self.model
+        return int(m.population.building[m.disputes.book.complainant[dispute]]) - m.geography.communities[self.community].building_offset
 
     def _entry(self, decision: Decision, value: float) -> TimelineEntry:
         s, sc = changes(decision, value, self.model, self.community)
@@ -259,9 +302,7 @@ class Room:
 
     def _apply(self, row: LogRow) -> None:
         """Apply a logged decision now (between steps) and keep it in the log."""
-        if row.value is not None:
-            s, sc = changes(row.decision, row.value, self.model, self.community)
-            self.sim.apply(s, scale=sc, community=self.model.geography.names[self.community], label=None)
+        apply_decision(self.sim, row.decision, row.value, self.community, row.building, row.dispute)
         self.log.append(row)
 
     def inject(self, event: Decision | str) -> None:
@@ -291,21 +332,22 @@ class Room:
                 return
             day = self.model.day
             decided: set[Role] = set()
-            for role in PLAYED:
+            for role in INSTITUTIONAL:
                 for decision in OF_ROLE[role]:
-                    if (role, decision) not in self.pending:
+                    row = self.pending.get((role, decision, None, None))
+                    if row is None:
                         continue
-                    name, value = self.pending[(role, decision)]
                     try:
-                        self._check_entry(decision, value)
+                        self._check_entry(decision, row.value)
                     except Refused:  # no longer possible (an event since): the model's behaviour goes on
                         continue
-                    self._apply(LogRow(self.round, day, role, name, decision, value))
+                    self._apply(replace(row, round=self.round, day=day))
                     decided.add(role)
             playing = {p.role for p in self.participants.values() if p.role in INSTITUTIONAL}
             for role in INSTITUTIONAL:
                 if role in playing and role not in decided:
                     self.log.append(LogRow(self.round, day, role, "", Decision.FALLBACK, None))
+            self._close_household_decisions(day)
             self.pending.clear()
             self.phase = Phase.PLAYING
             self.deadline = None
@@ -313,6 +355,21 @@ class Room:
             self.play_started = self.clock()
             self.save()
             self._touch()
+
+    def _close_household_decisions(self, day: int) -> None:
+        """The households' decisions, building by building: a building played starts the round
+        from its residents' own rule (a fallback logged where it had a rule in force), then takes
+        each dispute's choice (if still open to it) and its rule for the round."""
+        rows = sorted((r for (role, *_), r in self.pending.items() if role is Role.RESIDENT),
+                      key=lambda r: (r.building, HOUSEHOLD.index(r.decision), r.dispute or 0))
+        offset = self.model.geography.communities[self.community].building_offset
+        for building in sorted({p.building for p in self.participants.values() if p.role is Role.RESIDENT}):
+            if offset + building in self.model.household_rules:
+                self._apply(LogRow(self.round, day, Role.RESIDENT, "", Decision.FALLBACK, None, building))
+        for row in rows:
+            if row.decision is Decision.HANDLE_DISPUTE and Choice(int(row.value)) not in open_choices(self.model.disputes, row.dispute):
+                continue  # closed or moved on since: the model's rule decides
+            self._apply(replace(row, round=self.round, day=day))
 
     # --- time --------------------------------------------------------------------------------------
     def tick(self) -> int:
@@ -434,9 +491,13 @@ class Room:
                 mv = m.datacollector.model_vars
                 since = {k: int(round(float(np.sum(mv[k][self.round_start_day:m.day])))) if k in mv else 0
                          for k in ("arisen", "resolved", "escalated")}
+                household = role is Role.RESIDENT and building is not None
                 self._views[key] = RoleView(
                     trust=float(m.population.trust[rows, TRUST_OF[role]].mean()), cases=self.open_cases(role, building),
-                    since=since, current={d: current(d, m, self.community) for d in OF_ROLE[role]})
+                    since=since, current={d: current(d, m, self.community) for d in OF_ROLE[role]},
+                    disputes=self.household_disputes(building) if household else (),
+                    rule=m.household_rules.get(m.geography.communities[self.community].building_offset + building)
+                    if household else None)
             return self._views[key]
 
     def frame(self) -> RoomFrame:
@@ -454,7 +515,7 @@ class Room:
                         self.paused_left if self.phase is Phase.PAUSED else None),
                     participants=tuple((p.name, p.role, p.building, now - p.seen <= self.CONNECTED_SECONDS)
                                        for p in self.participants.values()),
-                    pending=tuple((r, d, n, v) for (r, d), (n, v) in self.pending.items()),
+                    pending=tuple(self.pending.values()),
                     log=tuple(self.log), pick_roles=self.pick_roles)
             return self._frame
 
@@ -472,6 +533,21 @@ class Room:
             if self.serial == serial:
                 self.changed.wait(timeout)
             return self.serial
+
+    #: a household's page lists at most this many of its building's disputes
+    HOUSEHOLD_CARDS = 8
+
+    def household_disputes(self, building: int) -> tuple[DisputeCard, ...]:
+        """The open disputes of a building's residents, newest first, with what may be decided."""
+        from ..scenario.schema import CATEGORIES
+
+        m = self.model
+        b = m.disputes.book
+        first = m.geography.communities[self.community].building_offset
+        mine = np.flatnonzero((b.community == self.community) & np.isin(b.status, OPEN_STATUSES)
+                              & (m.population.building[b.complainant] == first + building))
+        return tuple(DisputeCard(int(i), CATEGORIES[int(b.category[i])], Status(int(b.status[i])), int(b.arisen_day[i]),
+                                 open_choices(m.disputes, int(i))) for i in mine[::-1][:self.HOUSEHOLD_CARDS])
 
     def open_cases(self, role: Role, building: int | None = None) -> dict[str, int]:
         """The open cases a role's page lists: at its channel, or (a resident household) in its building."""
@@ -509,7 +585,8 @@ def _positive(value: int, what: str) -> int:
 
 def log_table(rows: list[LogRow]) -> pa.Table:
     return pa.Table.from_pylist([{"round": r.round, "day": r.day, "role": r.role.value, "participant": r.participant,
-                                  "decision": r.decision.value, "value": r.value} for r in rows], schema=LOG_SCHEMA)
+                                  "decision": r.decision.value, "value": r.value, "building": r.building,
+                                  "dispute": r.dispute} for r in rows], schema=LOG_SCHEMA)
 
 
 def log_bytes(rows: list[LogRow]) -> bytes:
@@ -585,5 +662,5 @@ class Rooms:
             self._stop.wait(self.tick_seconds)
 
 
-__all__ = ["LOG_FILE", "LOG_SCHEMA", "Participant", "Phase", "Refusal", "Refused", "Room", "RoomFrame", "Rooms", "log_table",
+__all__ = ["LOG_FILE", "LOG_SCHEMA", "DisputeCard", "Participant", "Phase", "Refusal", "Refused", "Room", "RoomFrame", "Rooms", "log_table",
            "write_atomic"]

@@ -85,6 +85,8 @@ class Detail(_Coded):
     NO_CHANNEL = 9, "abandon: no channel left open to it"
     WRONG_DESK = 10, "misroute: sent to the wrong desk first"
     PROPERTY_COMPANY_LEFT = 11, "handover: the property company left the community"
+    CHOSEN = 12, ("notice, route, negotiate, escalate, lump, abandon: decided by a person playing the complainant "
+                  "(a classroom's resident household, sim.disputes.choices)")
 
 
 EVENT_NAMES = [e.name.lower() for e in Event]

@@ -15,6 +15,7 @@ import numpy as np
 from ..mathx import cumulative, draw_index, logistic, logit
 from ..scenario.schema import CATEGORIES
 from .book import NOTICE_DETAIL, Detail, DisputeBook, Event, Notice, Status
+from .choices import AFTER_FAILURE, FOR_NEW_DISPUTES, REPORT_TO, Choice, open_choices
 from .handlers import Handler, PeriodicHandler
 from .ladder import (
     BUILDING_SENSITIVE, CATEGORY_FIT, CATEGORY_INDEX, CHANNELS_AT, INVOLVES_PROPERTY, LEVEL_INDEX, OWNER, OWNER_CODE, PARTY_MIX, PROFESSIONAL_FIT,
@@ -70,6 +71,7 @@ class DisputeProcess:
         n = len(model.geography.communities)
         self.performance, self.performance_weight = np.zeros((n, len(Institution))), np.zeros((n, len(Institution)))
         self.base_rates = np.array([self.rates_of(c, model.dispute_specs[c]) for c in range(len(model.geography.communities))])
+        self.choices: dict[int, Choice] = {}  # a person's decision for a dispute, used at its next decision
 
     def rates_of(self, c: int, spec) -> list[float]:
         """Disputes per day of community `c`, by category, under dispute settings `spec`."""
@@ -91,6 +93,51 @@ class DisputeProcess:
         new_id = self.book.carry_over()
         for h in self.all_handlers():
             h.start_reporting(new_id)
+        self.choices = {int(new_id[i]): c for i, c in self.choices.items() if new_id[i] >= 0}
+
+    def choose(self, i: int, choice: Choice) -> None:
+        """A person's decision for dispute `i` (`Choice`), used at its next decision instead of the
+        model's rule; ValueError, naming what is open, if the choice is not open to it now."""
+        if not 0 <= i < self.book.n:
+            raise ValueError(f"dispute {i}: no such dispute")
+        allowed = open_choices(self, i)
+        if choice not in allowed:
+            names = ", ".join(c.name.lower() for c in allowed) or "nothing (it is closed)"
+            raise ValueError(f"dispute {i}: {Choice(choice).name.lower()} is not open to it now (open: {names})")
+        self.choices[i] = Choice(choice)
+
+    def chosen_for(self, i: int, new: bool) -> Choice | None:
+        """The decision for dispute `i` at this step (`new`: as it arises, else after a failure):
+        its own (used up), else its building's rule — whichever is open to it now."""
+        stage = FOR_NEW_DISPUTES if new else AFTER_FAILURE
+        own = self.choices.pop(i, None) if self.choices else None
+        rule = self.m.household_rules.get(int(self.m.population.building[self.book.complainant[i]])) if self.m.household_rules else None
+        for choice in (own, None if rule is None else (rule.new_disputes if new else rule.after_failure)):
+            if choice is not None and choice in stage and choice in open_choices(self, i):
+                return choice
+        return None
+
+    def act_as_chosen(self, latent: np.ndarray, day: int) -> np.ndarray:
+        """Latent disputes whose complainant decided (`choose`, a building's rule) are reported
+        where they said, negotiated or let go at midday; returns those left to the model's rule."""
+        b = self.book
+        decided = [(int(i), self.chosen_for(int(i), True)) for i in latent]
+        chosen = np.array([c is not None for _, c in decided], dtype=bool)
+        t = day + 0.5
+        for i, choice in decided:
+            if choice is None:
+                continue
+            if choice == Choice.LET_GO:
+                b.close(i, t, Status.ABANDONED, -1, Detail.CHOSEN)
+            elif choice == Choice.NEGOTIATE:
+                b.set(i, notice=Notice.NEGOTIATED)
+                self.negotiate(i, t, Detail.CHOSEN)
+            else:
+                to = REPORT_TO[choice]
+                b.set(i, noticed_time=t, notice=Notice.REPORTED)
+                b.log(i, t, Event.NOTICE, -1, Detail.CHOSEN)
+                self.route(i, RUNG[to], t, Detail.CHOSEN, to=to)
+        return latent[~chosen]
 
     # ----------------------------------------------------------------------------------------
     def handler(self, channel: Channel, community: int) -> Handler:
@@ -190,6 +237,8 @@ class DisputeProcess:
         fx = m.effects
         pop = m.population
         latent = b.with_status(Status.LATENT)
+        if (self.choices or m.household_rules) and len(latent):
+            latent = self.act_as_chosen(latent, day)
         if len(latent):
             who = b.complainant[latent]
             sev = b.severity[latent]
@@ -234,13 +283,16 @@ class DisputeProcess:
         when they distrust the channel."""
         m, b = self.m, self.book
         waiting = b.with_status(Status.WAITING)
+        let_go = [int(i) for i in waiting if self.choices.get(int(i)) == Choice.LET_GO] if self.choices else []
         waiting = waiting[b.ready_time[waiting] < day]
-        if len(waiting) == 0:
+        if let_go:  # those who decided to leave the queue leave it today
+            waiting = waiting[~np.isin(waiting, let_go)]
+        if len(waiting) == 0 and not let_go:
             return
         owner = OWNER_CODE[b.channel[waiting]]  # every waiting case is at an institution's channel
         trust = m.population.trust[b.complainant[waiting], owner]
         p = m.config.behaviour.reporting.renege_hazard * (1 - trust)
-        gone = [int(i) for i in waiting[m.rng.random(len(waiting)) < p]]
+        gone = let_go + [int(i) for i in waiting[m.rng.random(len(waiting)) < p]]
         by_handler: dict[int, tuple[Handler, set[int]]] = {}
         for i in gone:
             h = self.handler(Channel(int(b.channel[i])), int(b.community[i]))
@@ -250,7 +302,7 @@ class DisputeProcess:
         for i in gone:
             ch = Channel(int(b.channel[i]))
             self.adapt(i, ch, self.learn(i, ch, False, day + 0.5))
-            self.give_up(i, day + 0.5, int(b.channel[i]), Detail.GAVE_UP_WAITING)
+            self.give_up(i, day + 0.5, int(b.channel[i]), Detail.CHOSEN if i in let_go else Detail.GAVE_UP_WAITING)
 
     # ----------------------------------------------------------------------------------------
     def work(self, day: int) -> None:
@@ -323,6 +375,14 @@ class DisputeProcess:
         """Grievance = hardship × (1 − legitimacy of the failed channel); escalate when it exceeds
         the next rung's cost; otherwise give up and carry the grievance."""
         m, b, rng = self.m, self.book, self.m.rng
+        choice = self.chosen_for(i, False) if self.choices or m.household_rules else None
+        if choice is not None:  # the complainant decided what happens after a failure
+            nxt = self.next_rung(RUNG[failed] + 1, int(b.community[i]), int(b.party_type[i])) if choice == Choice.ESCALATE else None
+            if nxt is not None:
+                self.escalate(i, t, failed, nxt, Detail.CHOSEN)
+            else:
+                self.give_up(i, t, failed, Detail.CHOSEN)
+            return
         rep = m.config.behaviour.reporting
         who = int(b.complainant[i])
         owner = OWNER[failed]
@@ -333,14 +393,19 @@ class DisputeProcess:
         if nxt is not None:
             cost = rep.channel_cost.get(RUNG_COST_KEY[nxt], 0.5) - m.effects[int(b.community[i])].report_cost_cut
             if grievance - cost + rng.normal(0, rep.escalation_noise) > rep.escalation_threshold:
-                b.cols["escalations"][i] += 1
-                b.log(i, t, Event.ESCALATE, failed)
-                if np.isnan(b.noticed_time[i]):
-                    b.set(i, noticed_time=t, notice=Notice.REPORTED)
-                    b.log(i, t, Event.NOTICE, -1, Detail.REPORTED)
-                self.route(i, nxt, t, Detail.ESCALATED)
+                self.escalate(i, t, failed, nxt)
                 return
         self.give_up(i, t, failed)
+
+    def escalate(self, i: int, t: float, failed: Channel, rung: int, detail: Detail = Detail.NONE) -> None:
+        """The complainant takes the case from the channel that failed to `rung` (向上反映)."""
+        b = self.book
+        b.cols["escalations"][i] += 1
+        b.log(i, t, Event.ESCALATE, failed, detail)
+        if np.isnan(b.noticed_time[i]):
+            b.set(i, noticed_time=t, notice=Notice.REPORTED)
+            b.log(i, t, Event.NOTICE, -1, Detail.REPORTED)
+        self.route(i, rung, t, Detail.ESCALATED)
 
     def give_up(self, i: int, t: float, channel: int, detail: Detail = Detail.NONE) -> None:
         """The complainant abandons the dispute; the grievance stays and weighs on their
@@ -358,9 +423,10 @@ class DisputeProcess:
                 return r
         return None
 
-    def route(self, i: int, rung: int, t: float, reason: Detail) -> None:
-        """Send a case to a channel at (or, if that rung is empty, above) `rung`, chosen by the
-        complainant's trust and the channel's fit; cases may be misrouted and bounce."""
+    def route(self, i: int, rung: int, t: float, reason: Detail, to: Channel | None = None) -> None:
+        """Send a case to a channel at (or, if that rung is empty, above) `rung`: `to` if the
+        complainant named one that is open, else one chosen by their trust and the channel's fit;
+        cases may be misrouted and bounce."""
         m, b, rng = self.m, self.book, self.m.rng
         c, party = int(b.community[i]), int(b.party_type[i])
         fx = m.effects[c]
@@ -369,7 +435,9 @@ class DisputeProcess:
             self.give_up(i, t, -1, Detail.NO_CHANNEL)
             return
         options = [ch for ch in CHANNELS_AT[r] if self.available(ch, c, party)]
-        if len(options) > 1:
+        if to in options:
+            ch = to
+        elif len(options) > 1:
             who = int(b.complainant[i])
             cat = CATEGORIES[int(b.category[i])]
             u = np.array([3.0 * m.population.trust[who, OWNER[ch]] + self.fit(ch, party, cat) for ch in options])
@@ -442,6 +510,8 @@ class DisputeProcess:
         """A dispute that reached an institution ends (resolved, or given up): how it ended enters the
         record of the party organisation and the residents' committee, who answer for the
         community's governance."""
+        if self.choices:
+            self.choices.pop(i, None)  # a closed dispute has no next decision
         if self.book.highest_rung[i] >= 1:
             self.record(int(self.book.community[i]), (Institution.PARTY, Institution.RESIDENTS_COMMITTEE),
                         self.experience_of(i, success, t))

@@ -19,10 +19,12 @@ from .session import Journey
 
 #: events whose detail tells a different story (a key `<event>_<detail>` in the catalogue)
 TOLD_BY_DETAIL = {
-    Event.NEGOTIATE: (Detail.RED_CELL_HELPS,),
-    Event.NOTICE: (Detail.REPORTED, Detail.GRID_WORKER, Detail.RED_CELL),
+    Event.NEGOTIATE: (Detail.RED_CELL_HELPS, Detail.CHOSEN),
+    Event.NOTICE: (Detail.REPORTED, Detail.GRID_WORKER, Detail.RED_CELL, Detail.CHOSEN),
     Event.ROUTE: (Detail.ESCALATED, Detail.ON_THE_SPOT, Detail.HANDOVER),
-    Event.ABANDON: (Detail.GAVE_UP_WAITING, Detail.NO_CHANNEL),
+    Event.ESCALATE: (Detail.CHOSEN,),
+    Event.ABANDON: (Detail.GAVE_UP_WAITING, Detail.NO_CHANNEL, Detail.CHOSEN),
+    Event.LUMP: (Detail.CHOSEN,),
 }
 OPEN_STATUS = {Status.LATENT: "latent", Status.NEGOTIATING: "negotiating", Status.WAITING: "waiting",
                Status.IN_SERVICE: "in_service"}

@@ -64,6 +64,7 @@ class Line(StrEnum):
 #: whether a grid worker settled the case on the spot (`Sim._read_log`).
 TICKER_KIND = {
     (Event.NOTICE, Detail.REPORTED): Line.REPORTED,
+    (Event.NOTICE, Detail.CHOSEN): Line.REPORTED,  # a classroom household reported it
     (Event.NOTICE, Detail.GRID_WORKER): Line.SPOTTED,
     (Event.NOTICE, Detail.RED_CELL): Line.NOTICED_RED_CELL,
     (Event.ROUTE, Detail.ESCALATED): Line.ESCALATED,
