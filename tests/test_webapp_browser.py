@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
+import numpy as np
 import pytest
 from webapp_browser import CHROMIUM, choose, day_shown, launch, workshop_server
 
@@ -309,6 +310,45 @@ def test_on_a_phone_the_page_is_one_column_with_large_targets(server, browser, s
     assert width[0] <= 390 and width[1] >= 370, width  # nothing wider than the screen; the live view takes its width
     assert page.locator(".cg-play").bounding_box()["height"] >= 44
     page.screenshot(path=str(shots / "workshop_phone_zh.png"), full_page=True)
+    context.close()
+
+
+def marker_fraction(page) -> tuple[float, float]:
+    """Where on map A a dispute marker sits, as fractions of the image: read from the PNG the page
+    shows (markers are the only pixels in a category's colour)."""
+    import io
+
+    from PIL import Image
+
+    from sim.webapp.mapview import CATEGORY_COLOURS
+
+    data = page.evaluate("""async () => {
+        const img = document.querySelector('img.cg-map-img-a');
+        const bytes = new Uint8Array(await (await fetch(img.src)).arrayBuffer());
+        return Array.from(bytes);
+    }""")
+    rgb = np.asarray(Image.open(io.BytesIO(bytes(data))).convert("RGB")).astype(int)
+    colours = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in CATEGORY_COLOURS.values()])
+    hit = (np.abs(rgb[:, :, None, :] - colours[None, None]).sum(axis=3) == 0).any(axis=2)
+    ys, xs = np.nonzero(hit)
+    assert len(xs), "no dispute marker on the map"
+    return (xs[0] + 0.5) / rgb.shape[1], (ys[0] + 0.5) / rgb.shape[0]
+
+
+def test_a_click_on_a_dispute_on_the_map_follows_it(server, browser):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page, errors = open_page(context, server)
+    step(page, 20)
+    fx, fy = marker_fraction(page)
+    box = page.locator("img.cg-map-img-a").bounding_box()
+    page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+    page.wait_for_selector(".cg-journey", timeout=20_000)
+    assert "Following: the" in page.inner_text(".cg-journey")
+    page.click(".cg-journey-stop")
+    page.wait_for_selector(".cg-journey", state="detached")
+    page.mouse.click(box["x"] + 2, box["y"] + 2)  # the map's corner: no dispute there, nothing followed
+    time.sleep(1.0)
+    assert page.locator(".cg-journey").count() == 0 and not errors
     context.close()
 
 

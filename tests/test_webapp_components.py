@@ -20,7 +20,7 @@ from sim.running import RUN_FILES
 from sim.scenario.schema import Policies
 from sim.webapp import levers as lv
 from sim.webapp.charts import CHARTS, chart_svg, tiles_html
-from sim.webapp.mapview import render_map
+from sim.webapp.mapview import MARK, dispute_at, map_geometry, markers, render_map
 from sim.webapp.session import Session, find_presets, make_setup
 from sim.webapp.ticker import line, sentence
 
@@ -282,6 +282,19 @@ def test_map_png_in_both_colourings(played):
     assert a.startswith(PNG) and b.startswith(PNG) and a != b
     assert len(m.active) == len(m.trust) == len(m.resident_building)
     assert (m.dispute_building >= 0).all() and (m.dispute_building < len(m.building_xy)).all()
+
+
+def test_a_click_on_a_marker_finds_its_dispute_and_a_click_beside_the_markers_none(played):
+    m = played.frame().a.map
+    g = map_geometry(m)
+    placed, _ = markers(m)
+    assert placed
+    size = (g["width"] * 2, g["height"] * 2)  # the PNG's pixels (drawn at scale 2)
+    for j, x, y in placed:
+        centre = ((x + MARK) / size[0], (y + MARK) / size[1])
+        assert dispute_at(m, *centre) == m.dispute_id[j]
+    assert dispute_at(m, 0.001, 0.999) is None  # the bottom-left corner: residents' cells, no marker
+    assert all(0 <= i < played.a.model.disputes.book.n for i in m.dispute_id)
 
 
 def test_charts_draw_a_and_b(played):

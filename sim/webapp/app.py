@@ -209,12 +209,13 @@ def _live(f: Frame, lang: str, big: bool, colour: solara.Reactive[str], names: t
             map_title = t("workshop.map", lang) + (f" · {a.map.name}" if a.city is not None else "")
             with solara.Row(classes=["cg-live-row"], gap="10px"):
                 if b is None:
-                    CommunityMap(a.map, colour.value, map_title, "a")
+                    CommunityMap(a.map, colour.value, map_title, "a", on_dispute=lambda i: follow.pick("a", i))
                     TickerColumn(a, None, f, lang, follow, rows=TICKER_ROWS)
                 else:
                     for side, sim, name in (("a", a, names[0]), ("b", b, names[1])):
                         with solara.Column(gap="6px", classes=["cg-side-by-side"]):
-                            CommunityMap(sim.map, colour.value, f"{name} · {sim.map.name}" if sim.city is not None else name, side)
+                            CommunityMap(sim.map, colour.value, f"{name} · {sim.map.name}" if sim.city is not None else name, side,
+                                         on_dispute=lambda i, side=side: follow.pick(side, i))
                             TickerColumn(sim, side, f, lang, follow, rows=TICKER_ROWS // 2,
                                          title=f"{t('workshop.ticker', lang)} · {side.upper()}")
         with solara.Column(classes=["cg-stage-charts"], gap="4px"):

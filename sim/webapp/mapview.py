@@ -15,8 +15,10 @@ from __future__ import annotations
 import io
 import math
 
+import ipyvuetify as v
 import numpy as np
 import solara
+import traitlets
 from matplotlib import colormaps
 from PIL import Image, ImageDraw, ImageFont
 
@@ -145,34 +147,57 @@ def render_map(data: MapData, mode: str = "participation", scale: int = 2) -> by
     pil.putpalette(_PALETTE_BYTES)
     draw = ImageDraw.Draw(pil)
     font = _font(11 * S)
-    number_w = {}
     for b in range(nb):
-        label = str(b + 1)
-        draw.text(((bx[b] + PAD) * S, (by[b] + 2) * S), label, fill=_INK, font=font)
-        number_w[b] = draw.textlength(label, font=font) + 4 * S
-    # disputes in the strip, most serious first
+        draw.text(((bx[b] + PAD) * S, (by[b] + 2) * S), str(b + 1), fill=_INK, font=font)
+    placed, more = markers(data, S)
+    for j, x, y in placed:
+        status = int(data.dispute_status[j])
+        colour = _GREY if status == ABANDONED else _CAT0 + int(data.dispute_category[j])
+        draw_marker(draw, x, y, MARK * S, status, colour, S, ink=_INK)
+    for b in more:  # more disputes than room: a "+" at the strip's end
+        draw.text(((bx[b] + g["w"] - PAD - 6) * S, (by[b] + 2) * S), "+", fill=_INK, font=font)
+    buf = io.BytesIO()
+    pil.save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
+def markers(data: MapData, scale: int = 2) -> tuple[list[tuple[int, float, float]], list[int]]:
+    """Where the map draws its dispute markers: (index into data's disputes, x, y of the top-left
+    corner in scaled pixels), the most serious first in each building's strip after its number;
+    and the buildings whose strip was too short for all of theirs."""
+    g, S = map_geometry(data), scale
+    nb = len(data.building_xy)
+    bx = GAP + data.building_xy[:, 0] * (g["w"] + GAP)
+    by = GAP + data.building_xy[:, 1] * (g["h"] + GAP)
+    font = _font(11 * S)
+    number_w = {b: font.getlength(str(b + 1)) + 4 * S for b in range(nb)}
     order = np.lexsort((data.dispute_category, -_severity(data.dispute_status), data.dispute_building))
     filled: dict[int, int] = {}
     room = {b: int((g["w"] - 2 * PAD) * S - number_w[b]) // ((MARK + 2) * S) for b in range(nb)}
+    placed = []
     for j in order:
         b = int(data.dispute_building[j])
         if b < 0 or b >= nb:
             continue
         n = filled.get(b, 0)
         filled[b] = n + 1
-        if n >= room[b]:
-            continue
-        x = (bx[b] + PAD) * S + number_w[b] + n * (MARK + 2) * S
-        y = (by[b] + 3) * S
-        status = int(data.dispute_status[j])
-        colour = _GREY if status == ABANDONED else _CAT0 + int(data.dispute_category[j])
-        draw_marker(draw, x, y, MARK * S, status, colour, S, ink=_INK)
-    for b, n in filled.items():  # more disputes than room: a "+" at the strip's end
-        if n > room[b] and room[b] > 0:
-            draw.text(((bx[b] + g["w"] - PAD - 6) * S, (by[b] + 2) * S), "+", fill=_INK, font=font)
-    buf = io.BytesIO()
-    pil.save(buf, format="PNG", compress_level=1)
-    return buf.getvalue()
+        if n < room[b]:
+            placed.append((int(j), (bx[b] + PAD) * S + number_w[b] + n * (MARK + 2) * S, (by[b] + 3) * S))
+    return placed, [b for b, n in filled.items() if n > room[b] > 0]
+
+
+def dispute_at(data: MapData, x: float, y: float, scale: int = 2) -> int | None:
+    """The dispute whose marker is at (x, y), as fractions of the map's drawn width and height
+    (the page scales the image), or None; a click a few pixels off a marker still finds it."""
+    g = map_geometry(data)
+    px, py = x * g["width"] * scale, y * g["height"] * scale
+    half, reach = MARK * scale / 2, (MARK / 2 + 3) * scale
+    best = None
+    for j, mx, my in markers(data, scale)[0]:
+        d = max(abs(px - (mx + half)), abs(py - (my + half)))
+        if d <= reach and (best is None or d < best[0]):
+            best = (d, j)
+    return None if best is None else int(data.dispute_id[best[1]])
 
 
 def _severity(status: np.ndarray) -> np.ndarray:
@@ -234,12 +259,45 @@ def legend_html(mode: str, lang: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+class MapClicks(v.VuetifyTemplate):
+    """Clicks on the map image of the same `.cg-map` box, as fractions of the image's drawn size
+    (CSS scales it), in `clicked`. The image stays Solara's (its bytes go as binary); this only
+    listens: one listener on the document, so re-drawn images need nothing."""
+
+    template = traitlets.Unicode("""
+<template><span style="display:none"></span></template>
+<script>
+module.exports = {
+  mounted() {
+    this.listener = (e) => {
+      const img = e.target && e.target.closest ? e.target.closest('.cg-map img') : null;
+      if (!img || !img.closest('.cg-map').contains(this.$el)) { return; }
+      const r = img.getBoundingClientRect();
+      this.clicked = {x: (e.clientX - r.left) / r.width, y: (e.clientY - r.top) / r.height, at: Date.now()};
+    };
+    document.addEventListener('click', this.listener);
+  },
+  destroyed() { document.removeEventListener('click', this.listener); },
+};
+</script>""").tag(sync=True)
+    clicked = traitlets.Dict(default_value={}).tag(sync=True)
+
+
 @solara.component
-def CommunityMap(data: MapData, mode: str, title: str, key_: str = "a"):
+def CommunityMap(data: MapData, mode: str, title: str, key_: str = "a", on_dispute=None):
+    """The map; with `on_dispute`, a click on a dispute's marker calls it with the dispute."""
     png = solara.use_memo(lambda: render_map(data, mode), [data, mode])
+
+    def clicked(where: dict):
+        found = dispute_at(data, float(where.get("x", -1)), float(where.get("y", -1))) if where else None
+        if found is not None:
+            on_dispute(found)
+
     with solara.Column(classes=["cg-map"], gap="4px"):
         solara.Text(title, classes=["cg-h3"])
         solara.Image(png, width="100%", classes=[f"cg-map-img-{key_}"])
+        if on_dispute is not None:
+            MapClicks.element(on_clicked=clicked)
 
 
 @solara.component

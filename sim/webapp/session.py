@@ -190,6 +190,7 @@ class MapData:
     dispute_building: np.ndarray  # open or recently closed disputes: local building
     dispute_category: np.ndarray  # index into CATEGORIES
     dispute_status: np.ndarray  # MAP_STATUSES code
+    dispute_id: np.ndarray  # the dispute (a row of the book): what a click on its marker follows
 
 
 @dataclass(frozen=True)
@@ -345,6 +346,7 @@ class Sim:
             active=active, trust=trust,
             dispute_building=(building_of(m, idx) - first).astype(np.int64),
             dispute_category=b.category[idx].astype(np.int64), dispute_status=code.astype(np.int64),
+            dispute_id=idx.astype(np.int64),
         )
 
     def city_data(self) -> CityData | None:
