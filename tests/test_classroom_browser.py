@@ -9,7 +9,6 @@ debrief, and a replay of the exported session. Screenshots (a phone at 390 x 844
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from webapp_browser import CHROMIUM, ROOT, choose, classroom_server, launch
+from webapp_browser import CHROMIUM, ROOT, choose, classroom_server
 
 from sim.classroom.debrief import compare_runs
 
@@ -45,22 +44,6 @@ def server(results, tmp_path_factory):
     with classroom_server(str(small), "--round-days", "15", "--decide-seconds", "600", "--days-per-second", "10",
                           "--results-dir", str(results)) as found:
         yield found
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as pw:
-        b = launch(pw)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory):
-    folder = Path(os.environ["COGOV_SCREENSHOTS"]) if os.environ.get("COGOV_SCREENSHOTS") else tmp_path_factory.mktemp("classroom-shots")
-    folder.mkdir(parents=True, exist_ok=True)
-    print(f"\nclassroom screenshots: {folder}")
-    return folder
 
 
 def console_page(browser, console_url: str, fresh: bool = True):

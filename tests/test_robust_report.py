@@ -8,7 +8,8 @@ import re
 import pytest
 import yaml
 from experiment_files import write_base
-from test_report import ARGS, CHROMIUM, external_references
+from test_report import external_references
+from webapp_browser import CHROMIUM, opened_offline
 
 from sim.cli import main
 from sim.experiments import load
@@ -61,32 +62,15 @@ def test_the_robustness_page_says_what_the_numbers_say(study, lang, capsys):
     assert re.search(r"\d+\.\d ?% \[\d+\.\d ?% – \d+\.\d ?%\]", html), "medians with their 5–95 % ranges across worlds"
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed (apt-get install chromium)")
 def test_the_robustness_page_opens_in_chromium_in_both_languages(study):
-    playwright = pytest.importorskip("playwright.sync_api")
+    pytest.importorskip("playwright.sync_api")
     pages = []
     for lang in ("en", "zh"):
         out = study.parent / f"chromium-{lang}.html"
         assert main(["report", str(study), "--lang", lang, "--out", str(out)]) == 0
         pages.append(out)
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            for path in pages:
-                page = browser.new_page()
-                errors, requests = [], []
-                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-                page.on("pageerror", lambda e: errors.append(str(e)))
-                page.on("request", lambda r: requests.append(r.url))
-                url = path.resolve().as_uri()
-                page.goto(url, wait_until="load")
-                assert errors == [], (path.name, errors)
-                assert [u for u in requests if u != url and not u.startswith("data:")] == []
-                assert page.evaluate("Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).length") == 0
-                assert page.evaluate("document.images.length") >= 1
-                heading = page.locator("h2").all_inner_texts()
-                assert ("Which policy holds up, and where it fails" if "en" in path.name else "哪种政策经得起不确定性，又在何处失效") in heading
-                assert page.locator("table").count() >= 3
-                page.close()
-        finally:
-            browser.close()
+    for path, page in opened_offline(pages):
+        heading = page.locator("h2").all_inner_texts()
+        assert ("Which policy holds up, and where it fails" if "en" in path.name else "哪种政策经得起不确定性，又在何处失效") in heading
+        assert page.locator("table").count() >= 3

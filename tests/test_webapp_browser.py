@@ -5,7 +5,6 @@ that works with every request beyond this machine blocked. Screenshots go to a t
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from pathlib import Path
@@ -13,7 +12,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 import pytest
-from webapp_browser import CHROMIUM, choose, day_shown, launch, workshop_server
+from webapp_browser import CHROMIUM, choose, day_shown, workshop_server
 
 from sim.metrics import METRICS
 from sim.running import RUN_FILES
@@ -33,22 +32,6 @@ def results(tmp_path_factory):
 def server(results):
     with workshop_server("scenarios/baseline.yaml", "--results-dir", str(results)) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as pw:
-        b = launch(pw)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory):
-    folder = Path(os.environ["COGOV_SCREENSHOTS"]) if os.environ.get("COGOV_SCREENSHOTS") else tmp_path_factory.mktemp("workshop-shots")
-    folder.mkdir(parents=True, exist_ok=True)
-    print(f"\nworkshop screenshots: {folder}")
-    return folder
 
 
 def open_page(context, url):

@@ -99,6 +99,34 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
 
+def opened_offline(paths):
+    """Each local HTML file opened in Chromium and checked as a reader would meet it: no console
+    error, no request beyond the file itself, every image decoded; yields (path, page) for the
+    caller's own checks."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            for path in paths:
+                page = browser.new_page()
+                errors, requests = [], []
+                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                page.on("requestfailed", lambda r: errors.append(f"failed: {r.url}"))
+                page.on("request", lambda r: requests.append(r.url))
+                url = Path(path).resolve().as_uri()
+                page.goto(url, wait_until="load")
+                assert errors == [], (Path(path).name, errors)
+                assert [u for u in requests if u != url and not u.startswith("data:")] == [], (Path(path).name, requests)
+                assert page.evaluate("Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).length") == 0
+                assert page.evaluate("document.images.length") >= 1
+                yield path, page
+                page.close()
+        finally:
+            browser.close()
+
+
 def day_shown(page) -> int:
     """The day the page shows ("Day 37 of 365" / "第 37 天 / 共 365 天")."""
     return int(re.search(r"\d+", page.inner_text(".cg-day")).group())
