@@ -5,7 +5,9 @@ institutional roles, each with decisions to send), opens the console at 1920 x 1
 pages at 390 x 844 in one Chromium, all at once, and then for each of a few rounds:
 
 * every participant sends a decision at the same moment; the latency is from the tap on "Send"
-  to the page showing the server's confirmation;
+  to the page showing the server's confirmation, and (on the wire) from the page's websocket
+  frame to the frame carrying the answer — the server's share, which is what carries over to a
+  room where every phone draws its own page;
 * the round then plays; the projector's days per second is read from the day the console shows;
 * the Solara server's CPU (its process and children, by psutil) and the bytes per second each
   page receives over its websocket are measured while it plays.
@@ -61,14 +63,32 @@ def rss(pid: int) -> int:
 
 
 class Wire:
-    """Bytes a page receives over its websockets."""
+    """Bytes a page receives over its websockets; and, for one decision, when the page sent its
+    first frame after the tap and when the frame carrying the server's answer arrived (the
+    server's and the network's share of the latency, without the page's own drawing)."""
 
     def __init__(self, page):
         self.bytes = 0
-        page.on("websocket", lambda ws: ws.on("framereceived", self._got))
+        self.answer: str | None = None  # text the awaited answer's frame carries
+        self.sent_at = self.answered_at = None
+        page.on("websocket", lambda ws: (ws.on("framereceived", self._got), ws.on("framesent", self._sent)))
+
+    def expect(self, answer: str) -> None:
+        self.answer, self.sent_at, self.answered_at = answer, None, None
+
+    def _sent(self, payload) -> None:
+        if self.answer is not None and self.sent_at is None:
+            self.sent_at = time.perf_counter()
 
     def _got(self, payload) -> None:
         self.bytes += len(payload) if isinstance(payload, (bytes, str)) else 0
+        if self.answer is not None and self.sent_at is not None and self.answered_at is None and isinstance(payload, str) \
+                and self.answer in payload:
+            self.answered_at = time.perf_counter()
+
+    @property
+    def wire_seconds(self) -> float | None:
+        return None if self.sent_at is None or self.answered_at is None else self.answered_at - self.sent_at
 
 
 async def join(browser, url: str, code: str, k: int) -> tuple:
@@ -88,19 +108,25 @@ async def join(browser, url: str, code: str, k: int) -> tuple:
     return page, wire, role, time.perf_counter() - started
 
 
-async def decide(page, role, rnd: int) -> float | None:
-    """Seconds from the tap on Send to the server's answer on the page; None if none came in 60 s."""
+#: a text only the server's answer to a decision carries ("Sent: … (applies when the round's days start)")
+ANSWER = "(applies when the round"
+
+
+async def decide(page, wire: Wire, role, rnd: int) -> tuple[float | None, float | None]:
+    """Seconds from the tap on Send to the server's answer on the page, and from the page's frame
+    to the answer's frame on the websocket; None if none came in 60 s."""
     decision = OF_ROLE[role][rnd % len(OF_ROLE[role])].value
     await page.click(f".cr-decision-{decision} .cr-plus")
     old = await page.evaluate("() => { const e = document.querySelector('.cr-message'); return e ? e.innerText : ''; }")
+    wire.expect(ANSWER)
     started = time.perf_counter()
     await page.click(f".cr-decision-{decision} .cr-send")
     try:  # the answer: the message line shows a text it did not show before (each round sends a new value)
         await page.wait_for_function("(old) => { const e = document.querySelector('.cr-message'); return e && e.innerText !== old; }",
                                      arg=old, timeout=60_000, polling=20)
     except PlaywrightTimeout:
-        return None
-    return time.perf_counter() - started
+        return None, None
+    return time.perf_counter() - started, wire.wire_seconds
 
 
 def console_day(text: str) -> int:
@@ -154,12 +180,15 @@ async def run(args) -> dict:
             wires = [console_wire] + [j[1] for j in joined]
             rounds = []
             latencies: list[float] = []
+            on_wire: list[float] = []
             missing = 0
             for rnd in range(args.rounds):
                 server_procs, browser_procs = server_processes(server.pid), browser_processes()
                 for p in server_procs + browser_procs:
                     p.cpu_percent(None)
-                answers = await asyncio.gather(*(decide(p, role, rnd) for p, _, role, _ in joined))
+                both = await asyncio.gather(*(decide(p, w, role, rnd) for p, w, role, _ in joined))
+                answers = [a for a, _ in both]
+                on_wire += [x for _, x in both if x is not None]
                 deciding_cpu = (sum(p.cpu_percent(None) for p in server_procs if p.is_running()),
                                 sum(p.cpu_percent(None) for p in browser_procs if p.is_running()))
                 lat = [a for a in answers if a is not None]
@@ -177,11 +206,15 @@ async def run(args) -> dict:
             rejoin = time.perf_counter() - t0
             await browser.close()
     latencies.sort()
+    on_wire.sort()
     return {
         "participants": args.participants, "scenario": args.scenario, "round_days": args.round_days, "pace": args.pace,
         "join_all_seconds": join_all, "joining_at_once": args.batch, "join_median_seconds": statistics.median(j[3] for j in joined),
         "decision_latency_median_s": statistics.median(latencies),
         "decision_latency_p95_s": latencies[max(0, int(round(0.95 * len(latencies))) - 1)],
+        "decision_on_the_wire_median_s": statistics.median(on_wire) if on_wire else None,
+        "decision_on_the_wire_p95_s": on_wire[max(0, int(round(0.95 * len(on_wire))) - 1)] if on_wire else None,
+        "decisions_timed_on_the_wire": len(on_wire),
         "server_rss_console_only_mb": rss0 / 2**20, "server_rss_with_participants_mb": rss1 / 2**20,
         "server_memory_per_participant_mb": (rss1 - rss0) / 2**20 / args.participants,
         "rejoin_seconds": rejoin, "answers_missing": missing, "load_average_1min": os.getloadavg()[0], "rounds": rounds,
