@@ -186,8 +186,10 @@ def PhaseLine(f: RoomFrame, lang: str, css: str = "cr-timer"):
 
 
 def participant_shows(f: RoomFrame) -> tuple:
-    """What a participant's page draws of the room (it is redrawn only when this changes)."""
-    return f.lang, f.phase, f.round, f.day, f.deadline_mark
+    """What a participant's page draws of the room (it is redrawn only when this changes). While
+    a round plays it shows the round's days, not each day: forty phones redrawn five times a
+    second would cost the server the time the projector needs."""
+    return f.lang, f.phase, f.round, None if f.phase is Phase.PLAYING else f.day, f.deadline_mark
 
 
 def phase_line(f: RoomFrame, lang: str) -> str:
@@ -303,7 +305,8 @@ def ParticipantView(room: Room, token: str):
             where = f" · {t('classroom.building', lang, building=me.building + 1)}" if me.building is not None else ""
             solara.Text(f"{me.name}{where} · {f.code}", classes=["cg-muted"])
         with solara.Column(classes=["cr-card", "cr-round", f"cr-phase-{f.phase.value}"], gap="2px"):
-            solara.Text(t("classroom.round", lang, round=f.round, day=f.day, days=f.sim.days), classes=["cr-round-line"])
+            solara.Text(t("classroom.round", lang, round=f.round, day=f.round_start_day if f.phase is Phase.PLAYING else f.day,
+                          days=f.sim.days), classes=["cr-round-line"])
             PhaseLine(f, lang)
         with solara.Column(classes=["cr-card"], gap="4px"):
             solara.Text(t("classroom.trust", lang), classes=["cg-h3"])
