@@ -14,7 +14,8 @@ pages at 390 x 844 in one Chromium, all at once, and then for each of a few roun
 
 Memory per participant is the server's resident memory with N pages minus that with the console
 alone, over N. A dropped connection is measured as a reload of one page until its role is shown.
-Not a timed test: numbers depend on the machine and its load (Chromium runs on the same 2 cores).
+Not a timed test: numbers depend on the machine and its load (Chromium runs on the same 2 cores;
+`--nice-browser 10` lets the server go first, as it would with the pages on the participants' phones).
 Run: `.venv/bin/python bench/bench_classroom.py [--participants 40] [--rounds 2] [--json FILE]`.
 """
 
@@ -162,6 +163,9 @@ async def run(args) -> dict:
                           "--days-per-second", str(args.pace), "--results-dir", args.results_dir) as server:
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + FOREGROUND)
+            if args.nice_browser:  # before any page: the renderers Chromium forks later inherit it
+                for proc in browser_processes():
+                    proc.nice(args.nice_browser)
             console = await (await browser.new_context(viewport=PROJECTOR)).new_page()
             console_wire = Wire(console)
             await console.goto(server.console)
@@ -208,7 +212,7 @@ async def run(args) -> dict:
     latencies.sort()
     on_wire.sort()
     return {
-        "participants": args.participants, "scenario": args.scenario, "round_days": args.round_days, "pace": args.pace,
+        "participants": args.participants, "nice_browser": args.nice_browser, "scenario": args.scenario, "round_days": args.round_days, "pace": args.pace,
         "join_all_seconds": join_all, "joining_at_once": args.batch, "join_median_seconds": statistics.median(j[3] for j in joined),
         "decision_latency_median_s": statistics.median(latencies),
         "decision_latency_p95_s": latencies[max(0, int(round(0.95 * len(latencies))) - 1)],
@@ -230,6 +234,9 @@ def main() -> None:
     ap.add_argument("--pace", type=float, default=5.0, help="days per second while a round plays")
     ap.add_argument("--scenario", default="scenarios/party_led.yaml")
     ap.add_argument("--results-dir", default="/tmp/cogov-bench-classroom")
+    ap.add_argument("--nice-browser", type=int, default=0, metavar="N",
+                    help="run Chromium at this niceness (e.g. 10): the server then gets the CPU it needs first, as it "
+                         "would on its own machine with the pages on the participants' phones")
     ap.add_argument("--json", help="also write the numbers to this file")
     args = ap.parse_args()
     out = asyncio.run(run(args))
