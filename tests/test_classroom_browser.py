@@ -187,6 +187,16 @@ def test_the_chinese_flow_a_reload_keeps_the_role_and_screenshots(server, browse
     assert "李明" in first.inner_text(".cr-who")
     console.click(".cr-debrief")
     expect(console.locator(".cr-scrub-day")).to_contain_text("第 15 天", timeout=60_000)
+    # a click on a line of the session's ticker follows that dispute
+    followed = console.input_value(".cr-dispute input")
+    links = console.locator(".cg-live-row .cg-ticker").first.locator(".cg-ticker-link")
+    assert links.count() >= 2
+    for k in range(links.count()):
+        links.nth(k).click()
+        time.sleep(0.5)
+        if console.input_value(".cr-dispute input") != followed:
+            break
+    assert console.input_value(".cr-dispute input") != followed, "no ticker line of the session followed its dispute"
     console.locator(".cr-scrub .v-slider").click(position={"x": 5, "y": 5})  # towards day 0
     expect(console.locator(".cr-scrub-day")).not_to_contain_text("第 15 天", timeout=WAIT)
     expect(console.locator(".cr-journey")).to_contain_text("跟踪一件纠纷")

@@ -117,8 +117,11 @@ def Debrief(room: Room, on_back):
             with solara.Row(classes=["cg-live-row"], gap="10px"):
                 for side, world_frame, name in (("a", fa, names[0]), ("b", fb, names[1])):
                     with solara.Column(gap="6px", style={"flex": "1 1 420px", "min-width": "320px"}):
-                        CommunityMap(world_frame.map, "trust", name, side).key(f"map-{side}-{day}")  # a day's own map
-                        Ticker(world_frame.ticker, L, rows=6, title=f"{t('workshop.ticker', L)} · {name}")
+                        # the session's disputes can be followed from its map and ticker (the
+                        # counterfactual's are other disputes under the same numbers)
+                        pick = (lambda i: set_dispute(int(i))) if side == "a" else None
+                        CommunityMap(world_frame.map, "trust", name, side, on_dispute=pick).key(f"map-{side}-{day}")  # a day's own map
+                        Ticker(world_frame.ticker, L, rows=6, title=f"{t('workshop.ticker', L)} · {name}", on_pick=pick)
             with solara.Column(classes=["cg-section", "cr-journey"], gap="4px"):
                 solara.Text(t("classroom.debrief.follow", L), classes=["cg-h3"])
                 if dispute < 0:
