@@ -37,7 +37,7 @@ def log_line(row: LogRow, lang: str) -> str:
     """"Resident household, building 3 (Li): dispute 17 = take it to the residents' committee"."""
     who = t(f"classroom.role.{row.role.value}", lang)
     if row.building is not None:
-        who += f", {t('classroom.building', lang, building=row.building + 1)}"
+        who = t("classroom.who_in", lang, role=who, building=row.building + 1)
     if row.participant and row.role is not Role.FACILITATOR:
         who += f" ({row.participant})"
     shown = "" if row.value is None or row.role is Role.FACILITATOR else f" = {value_text(row.decision, row.value, lang)}"
