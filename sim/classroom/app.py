@@ -309,7 +309,7 @@ def ParticipantView(room: Room, token: str):
                           days=f.sim.days), classes=["cr-round-line"])
             PhaseLine(f, lang)
         with solara.Column(classes=["cr-card"], gap="4px"):
-            solara.Text(t("classroom.trust", lang), classes=["cg-h3"])
+            solara.Text(t("classroom.trust_household" if me.role is Role.RESIDENT else "classroom.trust", lang), classes=["cg-h3"])
             solara.Text(format_value(view.trust, "share", lang), classes=["cr-number", "cr-trust"])
             solara.Text(t("classroom.cases", lang), classes=["cg-h3"])
             solara.HTML(tag="div", classes=["cr-cases"], unsafe_innerHTML="".join(

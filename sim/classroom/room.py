@@ -136,7 +136,7 @@ class DisputeCard:
 class RoleView:
     """What one role's page shows (per room change, shared by the pages of that role)."""
 
-    trust: float  # residents' mean trust in the role's institution, 0..1
+    trust: float  # residents' mean trust in the role's institution (a household: its building's in the committee), 0..1
     cases: dict[str, int]  # open cases at its channel (a household: in its building), by status
     since: dict[str, int]  # disputes arisen, resolved, escalated since the round's start
     current: dict[Decision, float | None]  # what each of its decisions stands at now
@@ -492,6 +492,8 @@ class Room:
                 since = {k: int(round(float(np.sum(mv[k][self.round_start_day:m.day])))) if k in mv else 0
                          for k in ("arisen", "resolved", "escalated")}
                 household = role is Role.RESIDENT and building is not None
+                if household:  # a household sees its own building's residents
+                    rows = rows[m.population.building[rows] == m.geography.communities[self.community].building_offset + building]
                 self._views[key] = RoleView(
                     trust=float(m.population.trust[rows, TRUST_OF[role]].mean()), cases=self.open_cases(role, building),
                     since=since, current={d: current(d, m, self.community) for d in OF_ROLE[role]},

@@ -18,6 +18,10 @@ CLASSROOM_CSS = """
 .cr-decision-label { font-size: 1.05rem; font-weight: 700; display: block; }
 .cr-root .cr-big.v-btn { min-height: 56px !important; min-width: 56px !important; font-size: 1.35rem; border-radius: 10px; }
 .cr-root .cr-send.v-btn { flex: 1 1 auto; }
+/* a household's choices: long labels wrap inside the phone's width */
+.cr-root .cr-choice.v-btn { max-width: 100%; height: auto !important; padding-top: 8px; padding-bottom: 8px; font-size: 1.15rem; }
+.cr-root .cr-choice.v-btn .v-btn__content { white-space: normal; flex: 1 1 auto; text-align: left; line-height: 1.25; }
+.cr-dispute { border: 1px solid #e3e6ea; border-radius: 8px; padding: 8px; }
 .cr-value { font-size: 1.7rem; font-weight: 800; min-width: 3.2em; text-align: center; font-variant-numeric: tabular-nums; }
 .cr-message { font-size: 1rem; font-weight: 600; display: block; }
 .cr-ok { color: #1e8449; } .cr-refused { color: #a61b1b; }
