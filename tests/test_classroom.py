@@ -10,7 +10,7 @@ import pytest
 
 from sim.classroom.debrief import Replayer, compare_runs, export_session, read_session, replay_to
 from sim.classroom.decisions import INSTITUTIONAL, STORM_DAYS, Decision, Role
-from sim.classroom.room import LOG_FILE, Phase, Refusal, Refused, Room, Rooms
+from sim.classroom.room import LOG_COLUMNS, LOG_FILE, SESSION_FILES, Phase, Refusal, Refused, Room, Rooms
 from sim.classroom.words import log_line
 from sim.cli import main
 from sim.disputes.book import Detail, Event, Status
@@ -191,7 +191,7 @@ def test_decisions_log_is_parquet_with_the_documented_columns_and_no_temporary_f
     room.decide(p.token, Decision.MOBILISATION, 0.7)
     room.next_round()
     table = pq.read_table(room.folder / LOG_FILE)
-    assert table.column_names == ["round", "day", "role", "participant", "decision", "value", "building", "dispute"]
+    assert table.column_names == ["round", "day", "role", "participant", "decision", "value", "building", "dispute"] == list(LOG_COLUMNS)
     assert table.to_pylist() == [{"round": 1, "day": 0, "role": "party_secretary", "participant": "Li",
                                   "decision": "mobilisation_effort", "value": 0.7, "building": None, "dispute": None}]
     assert not [f for f in room.folder.iterdir() if f.name.startswith(".")]
@@ -210,8 +210,9 @@ def test_replay_reproduces_the_session_byte_for_byte(scenario, tmp_path, capsys)
     room.inject(Decision.STORM)
     room.next_round()
     folder = export_session(room)
-    assert {"run", "counterfactual", "decisions.parquet", "room.json", "scenario.yaml", "report.en.html", "report.zh.html"} <= {
-        f.name for f in folder.iterdir()}
+    documented = {name.strip().rstrip("/") for key in SESSION_FILES for name in key.split(",")}  # the codebook's list
+    assert documented == {"run", "counterfactual", "decisions.parquet", "room.json", "scenario.yaml", "report.en.html", "report.zh.html"}
+    assert documented == {f.name for f in folder.iterdir()}
     assert "决定记录" in (folder / "report.zh.html").read_text(encoding="utf-8")
     out, differ = replay_to(folder, tmp_path / "again")
     assert differ == []

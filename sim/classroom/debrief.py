@@ -27,11 +27,9 @@ from ..running import write_run_folder
 from ..scenario import ScenarioError, load_scenario
 from ..webapp.session import Frame, Sim
 from .decisions import Decision, Role, apply_decision
-from .room import BASE_FILE, LOG_FILE, ROOM_FILE, LogRow, write_atomic
+from .room import BASE_FILE, COUNTERFACTUAL, LOG_FILE, ROOM_FILE, RUN, LogRow, write_atomic
 from .words import decision_text, value_text
 
-RUN = "run"
-COUNTERFACTUAL = "counterfactual"
 
 
 class SessionError(ValueError):

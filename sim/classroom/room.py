@@ -39,11 +39,32 @@ from .decisions import EVENTS, HOUSEHOLD, INSTITUTIONAL, OF_ROLE, RULE_CHOICES, 
 #: room codes: digits and capitals that cannot be misread for one another
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 5
-LOG_SCHEMA = pa.schema([("round", pa.int32()), ("day", pa.int32()), ("role", pa.string()), ("participant", pa.string()),
-                        ("decision", pa.string()), ("value", pa.float64()), ("building", pa.int32()), ("dispute", pa.int64())])
+#: the decisions log's columns: name → (Parquet type, meaning)
+LOG_COLUMNS = {
+    "round": (pa.int32(), "the round (1, 2, ...)"),
+    "day": (pa.int32(), "the day it applies from (0-based, as a timeline entry's day)"),
+    "role": (pa.string(), "who decided (the roles below; facilitator: an event)"),
+    "participant": (pa.string(), "the display name of the participant who sent it (empty: a fallback or an event)"),
+    "decision": (pa.string(), "what was decided (the decisions below)"),
+    "value": (pa.float64(), "its value; a household's choice: a choice code below; take_part: 1 or 0; null: a fallback"),
+    "building": (pa.int32(), "a household's: its building, 0-based within the room's community (null otherwise)"),
+    "dispute": (pa.int64(), "handle_dispute: the dispute (its dispute_id in the run folder's tables)"),
+}
+LOG_SCHEMA = pa.schema([(name, kind) for name, (kind, _) in LOG_COLUMNS.items()])
 LOG_FILE = "decisions.parquet"
 ROOM_FILE = "room.json"
 BASE_FILE = "scenario.yaml"
+RUN = "run"
+COUNTERFACTUAL = "counterfactual"
+#: the files of a session folder (`cogov classroom`'s export): name → what it holds
+SESSION_FILES = {
+    ROOM_FILE: "the room: code, scenario name, seed, days, the day and round reached, round length, community, language, decisions logged",
+    BASE_FILE: "the scenario as the room started (with the room's seed)",
+    LOG_FILE: "every decision and event applied, in order (columns below); rewritten atomically whenever one is applied",
+    f"{RUN}/": "the session's run folder, as `cogov run` writes it (its scenario lists every institutional decision as a timeline entry)",
+    f"{COUNTERFACTUAL}/": "the run folder of the same seed with no decision applied (the model's own behaviour)",
+    "report.en.html, report.zh.html": "the debrief report: what the decisions changed, the charts of both worlds, the decisions log",
+}
 
 
 class Phase(str, Enum):
@@ -664,5 +685,5 @@ class Rooms:
             self._stop.wait(self.tick_seconds)
 
 
-__all__ = ["LOG_FILE", "LOG_SCHEMA", "DisputeCard", "Participant", "Phase", "Refusal", "Refused", "Room", "RoomFrame", "Rooms", "log_table",
+__all__ = ["COUNTERFACTUAL", "LOG_COLUMNS", "LOG_FILE", "LOG_SCHEMA", "RUN", "SESSION_FILES", "DisputeCard", "Participant", "Phase", "Refusal", "Refused", "Room", "RoomFrame", "Rooms", "log_table",
            "write_atomic"]

@@ -19,7 +19,8 @@ def value_text(decision: Decision, value: float | None, lang: str) -> str:
 
 
 def event_label(event: Decision, lang: str) -> str:
-    return t(f"classroom.decision.{event.value}", lang, factor=f"{SPECS[event].low:g}", days=STORM_DAYS)
+    spec = SPECS.get(event)
+    return t(f"classroom.decision.{event.value}", lang, factor=f"{spec.low:g}" if spec else "", days=STORM_DAYS)
 
 
 def decision_text(row: LogRow, lang: str) -> str:

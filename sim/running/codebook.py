@@ -148,4 +148,25 @@ def codebook_markdown() -> str:
             "uncertainties); every end-of-run metric of `summary.json`",
             "(int64 or double as above; null where undefined); and how the run went:", ""]
     out += _table(["column", "meaning"], [[f"`{k}`", v] for k, v in PROVENANCE.items()])
+    out += _classroom_session()
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _classroom_session() -> list[str]:
+    from ..classroom.decisions import SPECS, Decision
+    from ..classroom.room import LOG_COLUMNS, LOG_FILE, SESSION_FILES
+    from ..classroom.words import event_label
+    from ..disputes.choices import Choice
+
+    out = ["## A classroom session folder (`cogov classroom`, `cogov replay`)", "",
+           "`cogov replay FOLDER` rebuilds the session's world from the first three files alone (docs/classroom.md).", ""]
+    out += _table(["file", "contents"], [[f"`{k}`", v] for k, v in SESSION_FILES.items()])
+    out += [f"### `{LOG_FILE}`", ""]
+    out += _table(["column", "type", "meaning"], [[f"`{k}`", str(kind), meaning] for k, (kind, meaning) in LOG_COLUMNS.items()])
+    out += ["Decisions (`decision`), by the role that makes them:", ""]
+    out += _table(["decision", "role", "label", "标签"],
+                  [[f"`{d.value}`", SPECS[d].role.value if d in SPECS else "any", event_label(d, "en"), event_label(d, "zh")]
+                   for d in Decision])
+    out += ["A household's choices (`value` of `handle_dispute`, `new_disputes`, `after_failure`):", ""]
+    out += _table(["choice", "code", "meaning"], [[f"`{c.name.lower()}`", int(c), c.meaning] for c in Choice])
+    return out
