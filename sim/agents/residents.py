@@ -57,15 +57,18 @@ class Population:
             self.party_member[rows] = rng.random(len(rows)) < s.party.party_member_share
 
         t = beh.trust
-        self.trust = np.stack([
+        # trust and aspiration are residents × institutions, stored column by column (Fortran order):
+        # the daily updates work on one institution's column, or on all of them with per-institution
+        # values, and both run over contiguous memory that way
+        self.trust = np.asfortranarray(np.stack([
             _beta(rng, t.party, t.concentration, n),
             _beta(rng, t.residents_committee, t.concentration, n),
             _beta(rng, t.property_company, t.concentration, n),
             _beta(rng, t.government, t.concentration, n),
-        ], axis=1)
+        ], axis=1))
         self.trust_target = np.array([t.party, t.residents_committee, t.property_company, t.government])
         # how well one expects a case to go at each institution, 0..1 (columns as trust)
-        self.aspiration = np.tile(beh.aspiration.anchors(), (n, 1))
+        self.aspiration = np.asfortranarray(np.tile(beh.aspiration.anchors(), (n, 1)))
 
         p = beh.participation
         # a cohesive community (site.latent.cohesion): more ties among neighbours, readier to take part

@@ -67,14 +67,13 @@ def update_wellbeing(model, day: int) -> None:
     seen, seen_weight = weight * dp.performance, weight * dp.performance_weight
     q0 = each(np.array([pc.initial_quality for pc in model.property_companies]))
     asp = beh.aspiration
-    anchors = asp.anchors()
-    for k in Institution:
-        target = each(base[:, k] + seen[:, k]) - each(seen_weight[:, k]) * pop.aspiration[:, k]
-        if k == Institution.PROPERTY_COMPANY:  # and its service relative to where it started
-            target = target + 0.5 * (quality - q0)
-        pop.trust[:, k] += spec.drift_rate * (np.clip(target, 0, 1) - pop.trust[:, k])
-        # what residents expect of it drifts toward its anchor moved by `adaptation` of the way to its
-        # record (partial adaptation), as far as they have seen the record
-        w = each(dp.performance_weight[:, k])
-        level = (1 - asp.adaptation) * anchors[k] * w + asp.adaptation * each(dp.performance[:, k])
-        pop.aspiration[:, k] += asp.social_rate * (level - w * pop.aspiration[:, k])
+    # every institution at once (residents × institutions): the same arithmetic, element by element,
+    # as one institution at a time, in four whole-array operations instead of sixteen column ones
+    target = each(base + seen) - each(seen_weight) * pop.aspiration
+    target[:, Institution.PROPERTY_COMPANY] += 0.5 * (quality - q0)  # and its service relative to where it started
+    pop.trust += spec.drift_rate * (np.clip(target, 0, 1) - pop.trust)
+    # what residents expect of each drifts toward its anchor moved by `adaptation` of the way to its
+    # record (partial adaptation), as far as they have seen the record
+    w = each(dp.performance_weight)
+    level = (1 - asp.adaptation) * asp.anchors() * w + asp.adaptation * each(dp.performance)
+    pop.aspiration += asp.social_rate * (level - w * pop.aspiration)
