@@ -49,15 +49,27 @@ def update_wellbeing(model, day: int) -> None:
     quality = each(np.array([pc.service_quality for pc in model.property_companies]))
     fee_rise = each(np.array([pc.fee_rise() for pc in model.property_companies]))
     aggrieved = pop.grievance_until > day
-    target = (0.35 * quality
-              + 0.25 * pop.trust[:, Institution.RESIDENTS_COMMITTEE]
-              + 0.2 * pop.security
-              + 0.2 * (~aggrieved)
-              + each(np.where(fx.of("need_analytics"), 0.05, 0.0))
-              - 0.15 * fee_rise)
-    pop.satisfaction += SATISFACTION_RATE * (np.clip(target, 0, 1) - pop.satisfaction)
-    sec_target = np.clip(beh.security_initial + each(fx.of("security_gain")) - 0.1 * aggrieved, 0, 1)
-    pop.security += SECURITY_RATE * (sec_target - pop.security)
+    # the arithmetic below is written in place (out=, *=, ...) to spare a temporary array per operation;
+    # each line computes exactly what the formula in its comment does, in the same order
+    # target = 0.35 quality + 0.25 trust(residents' committee) + 0.2 security + 0.2 (not aggrieved)
+    #          + need analytics − 0.15 fee rise
+    target = 0.25 * pop.trust[:, Institution.RESIDENTS_COMMITTEE]
+    np.add(0.35 * quality, target, out=target)
+    target += 0.2 * pop.security
+    target += 0.2 * (~aggrieved)
+    target += each(np.where(fx.of("need_analytics"), 0.05, 0.0))
+    target -= 0.15 * fee_rise
+    # satisfaction += rate × (clip(target) − satisfaction)
+    np.clip(target, 0, 1, out=target)
+    target -= pop.satisfaction
+    target *= SATISFACTION_RATE
+    pop.satisfaction += target
+    # security += rate × (clip(initial + gain − 0.1 aggrieved) − security)
+    sec_target = np.subtract(beh.security_initial + each(fx.of("security_gain")), 0.1 * aggrieved)
+    np.clip(sec_target, 0, 1, out=sec_target)
+    sec_target -= pop.security
+    sec_target *= SECURITY_RATE
+    pop.security += sec_target
     # trust drifts toward a target: the starting mean, publicity, and the institution's reputation —
     # its recent performance in the community (what residents have seen of it, weighted by how much
     # they have seen) against what each resident has come to expect
@@ -67,13 +79,22 @@ def update_wellbeing(model, day: int) -> None:
     seen, seen_weight = weight * dp.performance, weight * dp.performance_weight
     q0 = each(np.array([pc.initial_quality for pc in model.property_companies]))
     asp = beh.aspiration
-    # every institution at once (residents × institutions): the same arithmetic, element by element,
-    # as one institution at a time, in four whole-array operations instead of sixteen column ones
-    target = each(base + seen) - each(seen_weight) * pop.aspiration
-    target[:, Institution.PROPERTY_COMPANY] += 0.5 * (quality - q0)  # and its service relative to where it started
-    pop.trust += spec.drift_rate * (np.clip(target, 0, 1) - pop.trust)
+    # every institution at once (residents × institutions), as one institution at a time would:
+    # target = seen record − seen weight × aspiration, and for the property company its service
+    # relative to where it started; trust += drift × (clip(target) − trust)
+    target = each(seen_weight) * pop.aspiration
+    np.subtract(each(base + seen), target, out=target)
+    target[:, Institution.PROPERTY_COMPANY] += 0.5 * (quality - q0)
+    np.clip(target, 0, 1, out=target)
+    target -= pop.trust
+    target *= spec.drift_rate
+    pop.trust += target
     # what residents expect of each drifts toward its anchor moved by `adaptation` of the way to its
-    # record (partial adaptation), as far as they have seen the record
+    # record (partial adaptation), as far as they have seen the record:
+    # aspiration += social rate × (level − seen weight × aspiration)
     w = each(dp.performance_weight)
     level = (1 - asp.adaptation) * asp.anchors() * w + asp.adaptation * each(dp.performance)
-    pop.aspiration += asp.social_rate * (level - w * pop.aspiration)
+    drift = w * pop.aspiration
+    np.subtract(level, drift, out=drift)
+    drift *= asp.social_rate
+    pop.aspiration += drift
