@@ -284,7 +284,7 @@ class CoGovModel(mesa.Model):
 
     def community_backlog(self, c: int) -> int:
         b = self.disputes.book
-        return int(((b.community == c) & ((b.status == Status.WAITING) | (b.status == Status.IN_SERVICE))).sum())
+        return int(((b.community == c) & ((b.status == int(Status.WAITING)) | (b.status == int(Status.IN_SERVICE)))).sum())
 
     # ------------------------------------------------------------------------------------------
     def _index_rows(self) -> None:

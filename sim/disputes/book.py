@@ -232,7 +232,8 @@ class DisputeBook:
     def log(self, i: int, time: float, event: Event, channel: int = -1, detail: Detail = Detail.NONE) -> None:
         self.log_id.append(i)
         self.log_time.append(time)
-        self.log_event.append(int(event))
+        event = int(event)
+        self.log_event.append(event)
         self.log_channel.append(int(channel))
         self.log_detail.append(int(detail))
         self.today[event] += 1
@@ -247,7 +248,7 @@ class DisputeBook:
             c["resolved_channel"][i] = channel
             self.log(i, time, Event.RESOLVE, channel, detail)
         else:
-            self.log(i, time, Event.LUMP if c["notice"][i] == Notice.NONE else Event.ABANDON, channel, detail)
+            self.log(i, time, Event.LUMP if int(c["notice"][i]) == Notice.NONE else Event.ABANDON, channel, detail)
 
     @property
     def version(self) -> tuple[int, int]:
@@ -299,12 +300,12 @@ class DisputeBook:
 
     # ----------------------------------------------------------------------------------------
     def with_status(self, *statuses: Status) -> np.ndarray:
-        s = self.status
+        s = self.status  # compared with plain ints: NumPy compares an IntEnum several times slower
         if len(statuses) == 1:
-            return np.flatnonzero(s == statuses[0])
+            return np.flatnonzero(s == int(statuses[0]))
         mask = np.zeros(self.n, dtype=bool)
         for st in statuses:
-            mask |= s == st
+            mask |= s == int(st)
         return np.flatnonzero(mask)
 
     def event_table(self, community_names: list[str]) -> pa.Table:

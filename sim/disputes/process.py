@@ -137,7 +137,7 @@ class DisputeProcess:
                 party[np.isin(party, list(INVOLVES_PROPERTY))] = PartyType.RESIDENT_INSTITUTION
             rows, owners = m.community_rows[c], m.community_owner_rows[c]
             complainant = rows[rng.integers(0, len(rows), size=len(category))]
-            by_owner = party == PartyType.OWNERS_PROPERTY
+            by_owner = party == int(PartyType.OWNERS_PROPERTY)
             if len(owners) and by_owner.any():
                 complainant[by_owner] = owners[rng.integers(0, len(owners), size=int(by_owner.sum()))]
             spec = m.dispute_specs[c]
@@ -177,7 +177,7 @@ class DisputeProcess:
                 book.set(i, rung=RUNG[Channel.MEDIATION], highest_rung=RUNG[Channel.MEDIATION], channel=Channel.MEDIATION)
                 book.log(i, t, Event.ROUTE, Channel.MEDIATION, Detail.ON_THE_SPOT)
                 self.conclude(i, t, Channel.MEDIATION, True)
-            elif how == Notice.RED_CELL and book.party_type[i] == PartyType.RESIDENT_RESIDENT:
+            elif how == Notice.RED_CELL and int(book.party_type[i]) == PartyType.RESIDENT_RESIDENT:
                 self.negotiate(i, t, Detail.RED_CELL_HELPS)
             else:
                 self.route(i, 1, t, NOTICE_DETAIL[how])
@@ -206,7 +206,7 @@ class DisputeProcess:
                 if u[j] < p_lump[j]:
                     b.close(i, t, Status.ABANDONED, -1)  # lumped: a grievance that never became a claim
                     continue
-                if b.party_type[i] == PartyType.RESIDENT_RESIDENT and rng.random() < rep.negotiate_first * (0.6 + 0.8 * sc[j]):
+                if int(b.party_type[i]) == PartyType.RESIDENT_RESIDENT and rng.random() < rep.negotiate_first * (0.6 + 0.8 * sc[j]):
                     b.set(i, notice=Notice.NEGOTIATED)
                     self.negotiate(i, t)
                 else:
@@ -218,7 +218,7 @@ class DisputeProcess:
             i = int(i)
             t = float(b.act_time[i])
             # a red-cell volunteer who helps brings the neighbourly standing the parties may lack
-            sc = 1.0 if b.notice[i] == Notice.RED_CELL else social_capital[b.complainant[i]]
+            sc = 1.0 if int(b.notice[i]) == Notice.RED_CELL else social_capital[b.complainant[i]]
             p = rep.self_success + rep.social_capital_bonus * sc - 0.5 * (b.severity[i] - 0.3)
             self.conclude(i, t, Channel.SELF, rng.random() < p)
 

@@ -112,15 +112,15 @@ def _nan_mean(x: np.ndarray) -> float:
 
 
 def resolved_mask(s: Scope) -> np.ndarray:
-    return s.memo("resolved", lambda: s.disputes("status") == Status.RESOLVED)
+    return s.memo("resolved", lambda: s.disputes("status") == int(Status.RESOLVED))
 
 
 def _abandoned(s: Scope) -> np.ndarray:
-    return s.memo("abandoned", lambda: s.disputes("status") == Status.ABANDONED)
+    return s.memo("abandoned", lambda: s.disputes("status") == int(Status.ABANDONED))
 
 
 def _acted(s: Scope) -> np.ndarray:
-    return s.memo("acted", lambda: s.disputes("notice") != Notice.NONE)
+    return s.memo("acted", lambda: s.disputes("notice") != int(Notice.NONE))
 
 
 def acted_abandoned_mask(s: Scope) -> np.ndarray:
@@ -138,7 +138,7 @@ def noticed_mask(s: Scope) -> np.ndarray:
 
 
 def open_mask(s: Scope) -> np.ndarray:
-    return s.memo("open", lambda: s.disputes("status") < Status.RESOLVED)
+    return s.memo("open", lambda: s.disputes("status") < int(Status.RESOLVED))
 
 
 def resolution_rate(x) -> float:
