@@ -168,8 +168,9 @@ class Population:
         idx = np.concatenate(([who], self.ties.indices[start:stop]))
         weight = np.full(1 + stop - start, spillover)
         weight[0] = 1.0
-        tr = self.trust[idx, institution]
-        self.trust[idx, institution] = tr + weight * gain * ((1 - tr) if gain > 0 else tr)
+        trust = self.trust[:, institution]  # a contiguous column (the array is column-major)
+        tr = trust[idx]
+        trust[idx] = tr + weight * gain * ((1 - tr) if gain > 0 else tr)
 
 
 class Resident(mesa.Agent):

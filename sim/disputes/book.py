@@ -179,12 +179,6 @@ class DisputeBook:
         self.today[:] = 0
         self.escalated_today[:] = 0
 
-    def __getattr__(self, name: str) -> np.ndarray:
-        cols = self.__dict__.get("cols")
-        if cols is not None and name in cols:
-            return cols[name][: self.n]
-        raise AttributeError(name)
-
     # ----------------------------------------------------------------------------------------
     def add(self, community: np.ndarray, category: np.ndarray, party_type: np.ndarray,
             severity: np.ndarray, complainant: np.ndarray, day: int) -> np.ndarray:
@@ -350,6 +344,16 @@ class DisputeBook:
             "misroutes": self.misroutes.copy(),
         })
         return table
+
+
+def _column(name: str) -> property:
+    """`book.<name>`: that column for every dispute so far (a view). A property rather than a
+    `__getattr__` fallback: the dispute process reads columns thousands of times a day."""
+    return property(lambda self: self.cols[name][: self.n], doc=f"The {name} column of every dispute so far.")
+
+
+for _name in _COLUMNS:
+    setattr(DisputeBook, _name, _column(_name))
 
 
 def _names(codes, vocabulary: list[str], *, missing: int = -1) -> pa.Array:

@@ -464,7 +464,7 @@ class DisputeProcess:
             # scaled so that at the anchor a prompt resolution gains learning_rate_success and a
             # failure loses learning_rate_failure (the rule before aspirations adapted)
             gain = spec.learning_rate_success * d / max(1 - a0, 1e-9) if d > 0 else spec.learning_rate_failure * d / max(a0, 1e-9)
-            m.population.learn(who, k, float(np.clip(gain, -1.0, 1.0)), spill)
+            m.population.learn(who, k, min(max(gain, -1.0), 1.0), spill)  # clipped to −1..1
         self.record(c, [k for k in credited if k in (Institution.PROPERTY_COMPANY, Institution.GOVERNMENT)], x)
         return x
 
