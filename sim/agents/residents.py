@@ -78,7 +78,7 @@ class Population:
         self.threshold = np.clip(_beta(rng, p.threshold_mean, p.threshold_concentration, n) + shift, 0.0, 1.0)
         self.satisfaction = _beta(rng, beh.satisfaction_initial, 10.0, n)
         self.security = _beta(rng, beh.security_initial, 10.0, n)
-        self.last_part = np.full((n, len(ACTIVITIES)), NEVER, dtype=np.int32)
+        self.last_part = np.full((n, len(ACTIVITIES)), NEVER, dtype=np.int32, order="F")  # by activity, as trust
         # the lowest thresholds start active (ties broken at random), on a day in the window before
         # the first day simulated (the warm-up's first, day −run.warmup_days)
         starters = np.lexsort((rng.random(n), self.threshold))[: int(round(p.initial_share * n))]

@@ -187,28 +187,29 @@ class DisputeBook:
         if self.n + k > self._cap:
             self._grow(self.n + k)
         ids = np.arange(self.n, self.n + k)
+        new = slice(self.n, self.n + k)  # the same rows as ids, written faster
         c = self.cols
-        c["community"][ids] = community
-        c["category"][ids] = category
-        c["party_type"][ids] = party_type
-        c["severity"][ids] = severity
-        c["complainant"][ids] = complainant
-        c["arisen_day"][ids] = day
-        c["noticed_time"][ids] = np.nan
-        c["notice"][ids] = Notice.NONE
-        c["status"][ids] = Status.LATENT
-        c["channel"][ids] = -1
-        c["rung"][ids] = -1
-        c["closed_time"][ids] = np.nan
-        c["resolved_channel"][ids] = -1
-        c["escalations"][ids] = 0
-        c["highest_rung"][ids] = -1
-        c["misroutes"][ids] = 0
-        c["act_time"][ids] = np.nan
-        c["ready_time"][ids] = np.nan
+        c["community"][new] = community
+        c["category"][new] = category
+        c["party_type"][new] = party_type
+        c["severity"][new] = severity
+        c["complainant"][new] = complainant
+        c["arisen_day"][new] = day
+        c["noticed_time"][new] = np.nan
+        c["notice"][new] = Notice.NONE
+        c["status"][new] = Status.LATENT
+        c["channel"][new] = -1
+        c["rung"][new] = -1
+        c["closed_time"][new] = np.nan
+        c["resolved_channel"][new] = -1
+        c["escalations"][new] = 0
+        c["highest_rung"][new] = -1
+        c["misroutes"][new] = 0
+        c["act_time"][new] = np.nan
+        c["ready_time"][new] = np.nan
         self.n += k
-        for i in ids:
-            self.log(int(i), float(day), Event.ARISE)
+        for i in range(new.start, new.stop):
+            self.log(i, float(day), Event.ARISE)
         return ids
 
     def _grow(self, need: int) -> None:

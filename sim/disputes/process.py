@@ -378,7 +378,7 @@ class DisputeProcess:
         else:
             ch = options[0]
         h = self.handler(ch, c)
-        ready = t + getattr(h.spec, "handoff_days", 0.0) * fx.handoff_factor
+        ready = t + h.handoff_days * fx.handoff_factor
         b.set(i, status=Status.WAITING, channel=ch, rung=r, highest_rung=max(r, int(b.highest_rung[i])))
         b.log(i, t, Event.ROUTE, ch, reason)
         if ch in LEVEL_INDEX and reason == Detail.ESCALATED:
