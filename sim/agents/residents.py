@@ -91,7 +91,7 @@ class Population:
         self.ties = self._make_ties(rng, p, np.exp(beh.latent.ties_per_sd * cohesion))
         self.degree = np.asarray(self.ties.sum(axis=1)).ravel()
         self._has_ties = self.degree > 0
-        self._active_ties: tuple[np.ndarray, np.ndarray] | None = None  # (active, active ties) of the last call
+        self._active_ties: tuple | None = None  # ((day, window), active, active ties, their share) of the last call
 
     def _make_ties(self, rng, p, factor: np.ndarray) -> sparse.csr_matrix:
         """Household members, plus random neighbours in the building and the community (their
@@ -135,31 +135,38 @@ class Population:
         return self.last_part[:, activity] > day - window
 
     def ties_active_share(self, day: int, window: int) -> np.ndarray:
-        """Share of each resident's ties who took part within the window (0 without ties).
+        """Share of each resident's ties who took part within the window (0 without ties); read-only.
 
         The count of each resident's active ties (``ties @ active``) is kept from the previous call
         and moved by the residents whose activity changed since: a few dozen a day in a community of
-        5,000, against a product over every tie. The counts are whole numbers, so they are exactly
-        the product's, whatever was called before."""
+        5,000, against a product over every tie; only their ties' shares are divided again. The
+        counts are whole numbers, so they, and the shares, are exactly the product's, whatever was
+        called before."""
         act = self.active(day, window)
         if self._active_ties is None:
             counts = self.ties @ act.astype(np.float64)
+            share = np.divide(counts, self.degree, out=np.zeros(self.n), where=self._has_ties)
         else:
-            before, counts = self._active_ties
+            _, before, counts, share = self._active_ties
             changed = np.flatnonzero(act != before)
             if len(changed):
                 start = self.ties.indptr[changed]
                 k = self.ties.indptr[changed + 1] - start
                 # the ties of each changed resident, who gain (+1) or lose (−1) an active tie
-                at = np.repeat(start - np.cumsum(k) + k, k) + np.arange(k.sum())
+                tied = self.ties.indices[np.repeat(start - np.cumsum(k) + k, k) + np.arange(k.sum())]
                 change = np.repeat(np.where(act[changed], 1.0, -1.0), k)
-                counts = counts + np.bincount(self.ties.indices[at], weights=change, minlength=self.n)
-        self._active_ties = (act, counts)
-        return np.divide(counts, self.degree, out=np.zeros(self.n), where=self._has_ties)
+                counts = counts + np.bincount(tied, weights=change, minlength=self.n)
+                share = share.copy()
+                share[tied] = counts[tied] / self.degree[tied]  # each has a tie, to a changed resident
+        share.flags.writeable = False  # kept for the next call
+        self._active_ties = ((day, window), act, counts, share)
+        return share
 
     def knows_neighbours(self, day: int, window: int, ties_active: np.ndarray) -> np.ndarray:
         """Social capital, 0..1: took part recently, and how many of one's ties did."""
-        return 0.5 * self.active(day, window) + 0.5 * ties_active
+        last = self._active_ties
+        act = last[1] if last is not None and last[0] == (day, window) else self.active(day, window)
+        return 0.5 * act + 0.5 * ties_active
 
     def learn(self, who: int, institution: int, gain: float, spillover: float) -> None:
         """Update trust after an outcome: a `gain` above 0 moves it that share of the way to 1,
