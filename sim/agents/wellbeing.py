@@ -44,7 +44,7 @@ def update_wellbeing(model, day: int) -> None:
 
     def each(values: np.ndarray) -> np.ndarray:
         """Per-community values for every resident (the same numbers, one per resident)."""
-        return values[0] if one else values[comm]
+        return values[0] if one else np.take(values, comm)
 
     quality = each(np.array([pc.service_quality for pc in model.property_companies]))
     fee_rise = each(np.array([pc.fee_rise() for pc in model.property_companies]))
@@ -79,22 +79,25 @@ def update_wellbeing(model, day: int) -> None:
     seen, seen_weight = weight * dp.performance, weight * dp.performance_weight
     q0 = each(np.array([pc.initial_quality for pc in model.property_companies]))
     asp = beh.aspiration
-    # every institution at once (residents × institutions), as one institution at a time would:
-    # target = seen record − seen weight × aspiration, and for the property company its service
-    # relative to where it started; trust += drift × (clip(target) − trust)
-    target = each(seen_weight) * pop.aspiration
-    np.subtract(each(base + seen), target, out=target)
-    target[:, Institution.PROPERTY_COMPANY] += 0.5 * (quality - q0)
-    np.clip(target, 0, 1, out=target)
-    target -= pop.trust
-    target *= spec.drift_rate
-    pop.trust += target
-    # what residents expect of each drifts toward its anchor moved by `adaptation` of the way to its
-    # record (partial adaptation), as far as they have seen the record:
-    # aspiration += social rate × (level − seen weight × aspiration)
-    w = each(dp.performance_weight)
-    level = (1 - asp.adaptation) * asp.anchors() * w + asp.adaptation * each(dp.performance)
-    drift = w * pop.aspiration
-    np.subtract(level, drift, out=drift)
-    drift *= asp.social_rate
-    pop.aspiration += drift
+    anchors = asp.anchors()
+    for k in Institution:  # one contiguous column each (trust and aspiration are column-major)
+        trust, aspiration = pop.trust[:, k], pop.aspiration[:, k]
+        # target = seen record − seen weight × aspiration (+ for the property company its service
+        # relative to where it started); trust += drift × (clip(target) − trust)
+        target = each(seen_weight[:, k]) * aspiration
+        np.subtract(each(base[:, k] + seen[:, k]), target, out=target)
+        if k == Institution.PROPERTY_COMPANY:
+            target += 0.5 * (quality - q0)
+        np.clip(target, 0, 1, out=target)
+        target -= trust
+        target *= spec.drift_rate
+        trust += target
+        # what residents expect of it drifts toward its anchor moved by `adaptation` of the way to its
+        # record (partial adaptation), as far as they have seen the record:
+        # aspiration += social rate × (level − seen weight × aspiration)
+        w = each(dp.performance_weight[:, k])
+        level = (1 - asp.adaptation) * anchors[k] * w + asp.adaptation * each(dp.performance[:, k])
+        drift = w * aspiration
+        np.subtract(level, drift, out=drift)
+        drift *= asp.social_rate
+        aspiration += drift
