@@ -297,7 +297,7 @@ def fee_collection_rate(x) -> float:
 
 def property_service_quality(x) -> float:
     """Mean service quality of the property companies (0.3, a basic level, where there is none)."""
-    return float(np.mean([pc.service_quality for pc in scope(x).each("property_companies")]))
+    return _nan_mean(np.array([pc.service_quality for pc in scope(x).each("property_companies")], dtype=np.float64))
 
 
 def staff_hours(x) -> float:
