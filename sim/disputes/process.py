@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from ..agents.institutions import Patrols
 from ..mathx import cumulative, draw_index, logistic, logit
 from ..scenario.schema import CATEGORIES
 from .book import NOTICE_DETAIL, Detail, DisputeBook, Event, Notice, Status
@@ -63,6 +64,7 @@ class DisputeProcess:
                                   for d in range(len(model.geography.districts))]
         self.hotline = Handler(Channel.CITY_HOTLINE, hs.city_hotline.servers, hs.city_hotline, 0, opens=start)
         self.court = Handler(Channel.COURT, hs.court.servers, hs.court, 0, opens=start)
+        self.patrols: Patrols | None = None  # the grid workers' rounds (detect)
         self.visible_results = np.full(len(model.geography.communities), 0.5)  # moving average of outcomes
         # each institution's record in each community (community × institution): a moving average of
         # case experiences from 0, with the weight it has reached, so that an institution nobody has
@@ -157,8 +159,9 @@ class DisputeProcess:
         community = book.community[latent]
         if fx.any("grid_management"):
             patrolled = np.zeros(m.geography.n_buildings, dtype=bool)
-            for gw in m.grid_workers:
-                patrolled[gw.buildings_patrolled(day)] = True
+            if self.patrols is None or self.patrols.workers != tuple(m.grid_workers):  # kept until a timeline re-staffs
+                self.patrols = Patrols(m.grid_workers)
+            patrolled[self.patrols.on(day)] = True
             effort = m.supervision_effort[community]
             p = np.minimum(1.0, fx.of("patrol_detection")[community] * (1 + 0.5 * effort))
             by_grid = patrolled[building] & (rng.random(len(latent)) < p)
