@@ -42,9 +42,13 @@ def update_wellbeing(model, day: int) -> None:
     comm = pop.community
     one = len(model.property_companies) == 1  # one community: its values broadcast, no gather needed
 
+    sizes = pop.community_sizes if pop.stored_by_community else None
+
     def each(values: np.ndarray) -> np.ndarray:
         """Per-community values for every resident (the same numbers, one per resident)."""
-        return values[0] if one else np.take(values, comm)
+        if one:
+            return values[0]
+        return np.repeat(values, sizes) if sizes is not None else np.take(values, comm)
 
     quality = each(np.array([pc.service_quality for pc in model.property_companies]))
     fee_rise = each(np.array([pc.fee_rise() for pc in model.property_companies]))
