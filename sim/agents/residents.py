@@ -62,8 +62,8 @@ class Population:
 
         t = beh.trust
         # trust and aspiration are residents × institutions, stored column by column (Fortran order):
-        # the daily updates work on one institution's column, or on all of them with per-institution
-        # values, and both run over contiguous memory that way
+        # the daily drift and the daily metrics work on one institution's column at a time, which is
+        # then contiguous memory
         self.trust = np.asfortranarray(np.stack([
             _beta(rng, t.party, t.concentration, n),
             _beta(rng, t.residents_committee, t.concentration, n),
