@@ -281,14 +281,17 @@ class CoGovModel(mesa.Model):
         communities are visited between rounds. Effort rises after a visit and fades."""
         if not self.effects.any("supervision"):
             return
+        backlogs = None  # open cases by community, counted once if a smart-supervision check needs them
         for district in self.districts:
             for c, layout in enumerate(self.geography.communities):
                 fx = self.effects[c]
                 if layout.district_index != district.index or not fx.supervision:
                     continue
                 regular = district.inspects_on(day, fx.inspection_interval)
-                lagging = (fx.smart_supervision and day - self.last_inspection[c] >= TARGETED_GAP_DAYS
-                           and self.community_backlog(c) * 1000 / layout.households > TARGETED_BACKLOG)
+                lagging = fx.smart_supervision and day - self.last_inspection[c] >= TARGETED_GAP_DAYS
+                if lagging:
+                    backlogs = self.community_backlogs() if backlogs is None else backlogs
+                    lagging = int(backlogs[c]) * 1000 / layout.households > TARGETED_BACKLOG
                 if regular or lagging:
                     self.last_inspection[c] = day
                     district.inspections += 1
@@ -302,9 +305,11 @@ class CoGovModel(mesa.Model):
             for ch in (Channel.PROPERTY_DESK, Channel.MEDIATION, Channel.PROFESSIONAL):
                 self.disputes.handler(ch, c).speed = 1.0 - 0.3 * effort
 
-    def community_backlog(self, c: int) -> int:
+    def community_backlogs(self) -> np.ndarray:
+        """Cases waiting for or in the hands of a handler, by community."""
         b = self.disputes.book
-        return int(((b.community == c) & ((b.status == Status.WAITING) | (b.status == Status.IN_SERVICE))).sum())
+        busy = (b.status == int(Status.WAITING)) | (b.status == int(Status.IN_SERVICE))
+        return np.bincount(b.community[busy], minlength=len(self.geography.communities))
 
     # ------------------------------------------------------------------------------------------
     def _index_rows(self) -> None:

@@ -38,9 +38,9 @@ def invite(model, day: int) -> None:
     volunteer teams / interest groups invite residents of the community (S3, S4)."""
     pop, rng = model.population, model.rng
     targets = []
-    volunteers = np.flatnonzero(pop.red_cell)
     rates = model.effects.of("red_cell_invitations_per_day")
-    if len(volunteers) and rates.any():
+    volunteers = np.flatnonzero(pop.red_cell) if rates.any() else ()
+    if len(volunteers):
         k = rng.poisson(rates[pop.community[volunteers]])
         src = np.repeat(volunteers, k)
         b = pop.building[src]
@@ -140,6 +140,6 @@ def take_part(model, day: int, ties_active: np.ndarray) -> None:
         takes = as_chosen(model, who, takes)
     pop.take_part(who[takes], activity[takes], day)
     at_assembly = activity == ASSEMBLY
-    for c in np.unique(comm[at_assembly]):
+    for c in (np.unique(comm[at_assembly]) if at_assembly.any() else ()):
         here = at_assembly & (comm == c)
         model.owners_committees[c].after_assembly(float(takes[here].mean()))

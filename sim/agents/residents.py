@@ -43,6 +43,10 @@ class Population:
         self.grid = geo.building_grid[self.building]
         self.street = np.array([c.street_index for c in geo.communities])[self.community]
         self.head = np.r_[True, self.household[1:] != self.household[:-1]]
+        # households are numbered community by community, so residents are stored that way too: a
+        # value per community is then one per resident by np.repeat (several times faster than a gather)
+        self.community_sizes = np.bincount(self.community, minlength=len(geo.communities))
+        self.stored_by_community = bool((np.diff(self.community) >= 0).all())
 
         # per-community attributes drawn with that community's site
         self.age_band = np.empty(n, dtype=np.int8)
@@ -57,15 +61,18 @@ class Population:
             self.party_member[rows] = rng.random(len(rows)) < s.party.party_member_share
 
         t = beh.trust
-        self.trust = np.stack([
+        # trust and aspiration are residents × institutions, stored column by column (Fortran order):
+        # the daily drift and the daily metrics work on one institution's column at a time, which is
+        # then contiguous memory
+        self.trust = np.asfortranarray(np.stack([
             _beta(rng, t.party, t.concentration, n),
             _beta(rng, t.residents_committee, t.concentration, n),
             _beta(rng, t.property_company, t.concentration, n),
             _beta(rng, t.government, t.concentration, n),
-        ], axis=1)
+        ], axis=1))
         self.trust_target = np.array([t.party, t.residents_committee, t.property_company, t.government])
         # how well one expects a case to go at each institution, 0..1 (columns as trust)
-        self.aspiration = np.tile(beh.aspiration.anchors(), (n, 1))
+        self.aspiration = np.asfortranarray(np.tile(beh.aspiration.anchors(), (n, 1)))
 
         p = beh.participation
         # a cohesive community (site.latent.cohesion): more ties among neighbours, readier to take part
@@ -75,7 +82,7 @@ class Population:
         self.threshold = np.clip(_beta(rng, p.threshold_mean, p.threshold_concentration, n) + shift, 0.0, 1.0)
         self.satisfaction = _beta(rng, beh.satisfaction_initial, 10.0, n)
         self.security = _beta(rng, beh.security_initial, 10.0, n)
-        self.last_part = np.full((n, len(ACTIVITIES)), NEVER, dtype=np.int32)
+        self.last_part = np.full((n, len(ACTIVITIES)), NEVER, dtype=np.int32, order="F")  # by activity, as trust
         # the lowest thresholds start active (ties broken at random), on a day in the window before
         # the first day simulated (the warm-up's first, day −run.warmup_days)
         starters = np.lexsort((rng.random(n), self.threshold))[: int(round(p.initial_share * n))]
@@ -88,6 +95,7 @@ class Population:
         self.ties = self._make_ties(rng, p, np.exp(beh.latent.ties_per_sd * cohesion))
         self.degree = np.asarray(self.ties.sum(axis=1)).ravel()
         self._has_ties = self.degree > 0
+        self._active_ties: tuple | None = None  # ((day, window), active, active ties, their share) of the last call
 
     def _make_ties(self, rng, p, factor: np.ndarray) -> sparse.csr_matrix:
         """Household members, plus random neighbours in the building and the community (their
@@ -131,13 +139,38 @@ class Population:
         return self.last_part[:, activity] > day - window
 
     def ties_active_share(self, day: int, window: int) -> np.ndarray:
-        """Share of each resident's ties who took part within the window (0 without ties)."""
-        act = self.active(day, window).astype(np.float64)
-        return np.divide(self.ties @ act, self.degree, out=np.zeros(self.n), where=self._has_ties)
+        """Share of each resident's ties who took part within the window (0 without ties); read-only.
+
+        The count of each resident's active ties (``ties @ active``) is kept from the previous call
+        and moved by the residents whose activity changed since: a few dozen a day in a community of
+        5,000, against a product over every tie; only their ties' shares are divided again. The
+        counts are whole numbers, so they, and the shares, are exactly the product's, whatever was
+        called before."""
+        act = self.active(day, window)
+        if self._active_ties is None:
+            counts = self.ties @ act.astype(np.float64)
+            share = np.divide(counts, self.degree, out=np.zeros(self.n), where=self._has_ties)
+        else:
+            _, before, counts, share = self._active_ties
+            changed = np.flatnonzero(act != before)
+            if len(changed):
+                start = self.ties.indptr[changed]
+                k = self.ties.indptr[changed + 1] - start
+                # the ties of each changed resident, who gain (+1) or lose (−1) an active tie
+                tied = self.ties.indices[np.repeat(start - np.cumsum(k) + k, k) + np.arange(k.sum())]
+                change = np.repeat(np.where(act[changed], 1.0, -1.0), k)
+                counts = counts + np.bincount(tied, weights=change, minlength=self.n)
+                share = share.copy()
+                share[tied] = counts[tied] / self.degree[tied]  # each has a tie, to a changed resident
+        share.flags.writeable = False  # kept for the next call
+        self._active_ties = ((day, window), act, counts, share)
+        return share
 
     def knows_neighbours(self, day: int, window: int, ties_active: np.ndarray) -> np.ndarray:
         """Social capital, 0..1: took part recently, and how many of one's ties did."""
-        return 0.5 * self.active(day, window) + 0.5 * ties_active
+        last = self._active_ties
+        act = last[1] if last is not None and last[0] == (day, window) else self.active(day, window)
+        return 0.5 * act + 0.5 * ties_active
 
     def learn(self, who: int, institution: int, gain: float, spillover: float) -> None:
         """Update trust after an outcome: a `gain` above 0 moves it that share of the way to 1,
@@ -146,8 +179,9 @@ class Population:
         idx = np.concatenate(([who], self.ties.indices[start:stop]))
         weight = np.full(1 + stop - start, spillover)
         weight[0] = 1.0
-        tr = self.trust[idx, institution]
-        self.trust[idx, institution] = tr + weight * gain * ((1 - tr) if gain > 0 else tr)
+        trust = self.trust[:, institution]  # a contiguous column (the array is column-major)
+        tr = trust[idx]
+        trust[idx] = tr + weight * gain * ((1 - tr) if gain > 0 else tr)
 
 
 class Resident(mesa.Agent):

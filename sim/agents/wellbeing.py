@@ -42,22 +42,38 @@ def update_wellbeing(model, day: int) -> None:
     comm = pop.community
     one = len(model.property_companies) == 1  # one community: its values broadcast, no gather needed
 
+    sizes = pop.community_sizes if pop.stored_by_community else None
+
     def each(values: np.ndarray) -> np.ndarray:
         """Per-community values for every resident (the same numbers, one per resident)."""
-        return values[0] if one else values[comm]
+        if one:
+            return values[0]
+        return np.repeat(values, sizes) if sizes is not None else np.take(values, comm)
 
     quality = each(np.array([pc.service_quality for pc in model.property_companies]))
     fee_rise = each(np.array([pc.fee_rise() for pc in model.property_companies]))
     aggrieved = pop.grievance_until > day
-    target = (0.35 * quality
-              + 0.25 * pop.trust[:, Institution.RESIDENTS_COMMITTEE]
-              + 0.2 * pop.security
-              + 0.2 * (~aggrieved)
-              + each(np.where(fx.of("need_analytics"), 0.05, 0.0))
-              - 0.15 * fee_rise)
-    pop.satisfaction += SATISFACTION_RATE * (np.clip(target, 0, 1) - pop.satisfaction)
-    sec_target = np.clip(beh.security_initial + each(fx.of("security_gain")) - 0.1 * aggrieved, 0, 1)
-    pop.security += SECURITY_RATE * (sec_target - pop.security)
+    # the arithmetic below is written in place (out=, *=, ...) to spare a temporary array per operation;
+    # each line computes exactly what the formula in its comment does, in the same order
+    # target = 0.35 quality + 0.25 trust(residents' committee) + 0.2 security + 0.2 (not aggrieved)
+    #          + need analytics − 0.15 fee rise
+    target = 0.25 * pop.trust[:, Institution.RESIDENTS_COMMITTEE]
+    np.add(0.35 * quality, target, out=target)
+    target += 0.2 * pop.security
+    target += 0.2 * (~aggrieved)
+    target += each(np.where(fx.of("need_analytics"), 0.05, 0.0))
+    target -= 0.15 * fee_rise
+    # satisfaction += rate × (clip(target) − satisfaction)
+    np.clip(target, 0, 1, out=target)
+    target -= pop.satisfaction
+    target *= SATISFACTION_RATE
+    pop.satisfaction += target
+    # security += rate × (clip(initial + gain − 0.1 aggrieved) − security)
+    sec_target = np.subtract(beh.security_initial + each(fx.of("security_gain")), 0.1 * aggrieved)
+    np.clip(sec_target, 0, 1, out=sec_target)
+    sec_target -= pop.security
+    sec_target *= SECURITY_RATE
+    pop.security += sec_target
     # trust drifts toward a target: the starting mean, publicity, and the institution's reputation —
     # its recent performance in the community (what residents have seen of it, weighted by how much
     # they have seen) against what each resident has come to expect
@@ -68,13 +84,24 @@ def update_wellbeing(model, day: int) -> None:
     q0 = each(np.array([pc.initial_quality for pc in model.property_companies]))
     asp = beh.aspiration
     anchors = asp.anchors()
-    for k in Institution:
-        target = each(base[:, k] + seen[:, k]) - each(seen_weight[:, k]) * pop.aspiration[:, k]
-        if k == Institution.PROPERTY_COMPANY:  # and its service relative to where it started
-            target = target + 0.5 * (quality - q0)
-        pop.trust[:, k] += spec.drift_rate * (np.clip(target, 0, 1) - pop.trust[:, k])
+    for k in Institution:  # one contiguous column each (trust and aspiration are column-major)
+        trust, aspiration = pop.trust[:, k], pop.aspiration[:, k]
+        # target = seen record − seen weight × aspiration (+ for the property company its service
+        # relative to where it started); trust += drift × (clip(target) − trust)
+        target = each(seen_weight[:, k]) * aspiration
+        np.subtract(each(base[:, k] + seen[:, k]), target, out=target)
+        if k == Institution.PROPERTY_COMPANY:
+            target += 0.5 * (quality - q0)
+        np.clip(target, 0, 1, out=target)
+        target -= trust
+        target *= spec.drift_rate
+        trust += target
         # what residents expect of it drifts toward its anchor moved by `adaptation` of the way to its
-        # record (partial adaptation), as far as they have seen the record
+        # record (partial adaptation), as far as they have seen the record:
+        # aspiration += social rate × (level − seen weight × aspiration)
         w = each(dp.performance_weight[:, k])
         level = (1 - asp.adaptation) * anchors[k] * w + asp.adaptation * each(dp.performance[:, k])
-        pop.aspiration[:, k] += asp.social_rate * (level - w * pop.aspiration[:, k])
+        drift = w * aspiration
+        np.subtract(level, drift, out=drift)
+        drift *= asp.social_rate
+        aspiration += drift

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..scenario.schema import ServiceSpec, WorkTime
+from ..scenario.schema import HandlerSpec, ServiceSpec, WorkTime
 from .ladder import Channel
 
 
@@ -65,6 +65,12 @@ class Handler:
     @property
     def work_time(self) -> WorkTime:
         return self.spec.work_time
+
+    @property
+    def handoff_days(self) -> float:
+        """Delay before an escalated case reaches the queue (0 for a community's own channels, whose
+        spec has none; tested by type, since a missing attribute costs pydantic an exception)."""
+        return self.spec.handoff_days if isinstance(self.spec, HandlerSpec) else 0.0
 
     @property
     def servers(self) -> int:

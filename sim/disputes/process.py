@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from ..agents.institutions import Patrols
 from ..mathx import cumulative, draw_index, logistic, logit
 from ..scenario.schema import CATEGORIES
 from .book import NOTICE_DETAIL, Detail, DisputeBook, Event, Notice, Status
@@ -64,6 +65,7 @@ class DisputeProcess:
                                   for d in range(len(model.geography.districts))]
         self.hotline = Handler(Channel.CITY_HOTLINE, hs.city_hotline.servers, hs.city_hotline, 0, opens=start)
         self.court = Handler(Channel.COURT, hs.court.servers, hs.court, 0, opens=start)
+        self.patrols: Patrols | None = None  # the grid workers' rounds (detect)
         self.visible_results = np.full(len(model.geography.communities), 0.5)  # moving average of outcomes
         # each institution's record in each community (community × institution): a moving average of
         # case experiences from 0, with the weight it has reached, so that an institution nobody has
@@ -184,7 +186,7 @@ class DisputeProcess:
                 party[np.isin(party, list(INVOLVES_PROPERTY))] = PartyType.RESIDENT_INSTITUTION
             rows, owners = m.community_rows[c], m.community_owner_rows[c]
             complainant = rows[rng.integers(0, len(rows), size=len(category))]
-            by_owner = party == PartyType.OWNERS_PROPERTY
+            by_owner = party == int(PartyType.OWNERS_PROPERTY)
             if len(owners) and by_owner.any():
                 complainant[by_owner] = owners[rng.integers(0, len(owners), size=int(by_owner.sum()))]
             spec = m.dispute_specs[c]
@@ -204,8 +206,9 @@ class DisputeProcess:
         community = book.community[latent]
         if fx.any("grid_management"):
             patrolled = np.zeros(m.geography.n_buildings, dtype=bool)
-            for gw in m.grid_workers:
-                patrolled[gw.buildings_patrolled(day)] = True
+            if self.patrols is None or self.patrols.workers != tuple(m.grid_workers):  # kept until a timeline re-staffs
+                self.patrols = Patrols(m.grid_workers)
+            patrolled[self.patrols.on(day)] = True
             effort = m.supervision_effort[community]
             p = np.minimum(1.0, fx.of("patrol_detection")[community] * (1 + 0.5 * effort))
             by_grid = patrolled[building] & (rng.random(len(latent)) < p)
@@ -224,7 +227,7 @@ class DisputeProcess:
                 book.set(i, rung=RUNG[Channel.MEDIATION], highest_rung=RUNG[Channel.MEDIATION], channel=Channel.MEDIATION)
                 book.log(i, t, Event.ROUTE, Channel.MEDIATION, Detail.ON_THE_SPOT)
                 self.conclude(i, t, Channel.MEDIATION, True)
-            elif how == Notice.RED_CELL and book.party_type[i] == PartyType.RESIDENT_RESIDENT:
+            elif how == Notice.RED_CELL and int(book.party_type[i]) == PartyType.RESIDENT_RESIDENT:
                 self.negotiate(i, t, Detail.RED_CELL_HELPS)
             else:
                 self.route(i, 1, t, NOTICE_DETAIL[how])
@@ -255,7 +258,7 @@ class DisputeProcess:
                 if u[j] < p_lump[j]:
                     b.close(i, t, Status.ABANDONED, -1)  # lumped: a grievance that never became a claim
                     continue
-                if b.party_type[i] == PartyType.RESIDENT_RESIDENT and rng.random() < rep.negotiate_first * (0.6 + 0.8 * sc[j]):
+                if int(b.party_type[i]) == PartyType.RESIDENT_RESIDENT and rng.random() < rep.negotiate_first * (0.6 + 0.8 * sc[j]):
                     b.set(i, notice=Notice.NEGOTIATED)
                     self.negotiate(i, t)
                 else:
@@ -267,7 +270,7 @@ class DisputeProcess:
             i = int(i)
             t = float(b.act_time[i])
             # a red-cell volunteer who helps brings the neighbourly standing the parties may lack
-            sc = 1.0 if b.notice[i] == Notice.RED_CELL else social_capital[b.complainant[i]]
+            sc = 1.0 if int(b.notice[i]) == Notice.RED_CELL else social_capital[b.complainant[i]]
             p = rep.self_success + rep.social_capital_bonus * sc - 0.5 * (b.severity[i] - 0.3)
             self.conclude(i, t, Channel.SELF, rng.random() < p)
 
@@ -446,7 +449,7 @@ class DisputeProcess:
         else:
             ch = options[0]
         h = self.handler(ch, c)
-        ready = t + getattr(h.spec, "handoff_days", 0.0) * fx.handoff_factor
+        ready = t + h.handoff_days * fx.handoff_factor
         b.set(i, status=Status.WAITING, channel=ch, rung=r, highest_rung=max(r, int(b.highest_rung[i])))
         b.log(i, t, Event.ROUTE, ch, reason)
         if ch in LEVEL_INDEX and reason == Detail.ESCALATED:
@@ -534,7 +537,7 @@ class DisputeProcess:
             # scaled so that at the anchor a prompt resolution gains learning_rate_success and a
             # failure loses learning_rate_failure (the rule before aspirations adapted)
             gain = spec.learning_rate_success * d / max(1 - a0, 1e-9) if d > 0 else spec.learning_rate_failure * d / max(a0, 1e-9)
-            m.population.learn(who, k, float(np.clip(gain, -1.0, 1.0)), spill)
+            m.population.learn(who, k, min(max(gain, -1.0), 1.0), spill)  # clipped to −1..1
         self.record(c, [k for k in credited if k in (Institution.PROPERTY_COMPANY, Institution.GOVERNMENT)], x)
         return x
 

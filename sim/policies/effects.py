@@ -162,6 +162,7 @@ class CommunityEffects:
     def __init__(self, effects: list[Effects]):
         self.each = list(effects)
         self._arrays: dict[str, np.ndarray] = {}
+        self._any: dict[str, bool] = {}
 
     def __getitem__(self, community: int) -> Effects:
         return self.each[community]
@@ -176,9 +177,12 @@ class CommunityEffects:
         return self._arrays[name]
 
     def any(self, name: str) -> bool:
-        """Whether any community has the (boolean or numeric) effect."""
-        return bool(self.of(name).any())
+        """Whether any community has the (boolean or numeric) effect (kept until a change)."""
+        if name not in self._any:
+            self._any[name] = bool(self.of(name).any())
+        return self._any[name]
 
     def set(self, community: int, effects: Effects) -> None:
         self.each[community] = effects
         self._arrays.clear()
+        self._any.clear()
