@@ -607,9 +607,12 @@ def _positive(value: int, what: str) -> int:
 
 
 def log_table(rows: list[LogRow]) -> pa.Table:
-    return pa.Table.from_pylist([{"round": r.round, "day": r.day, "role": r.role.value, "participant": r.participant,
-                                  "decision": r.decision.value, "value": r.value, "building": r.building,
-                                  "dispute": r.dispute} for r in rows], schema=LOG_SCHEMA)
+    """The decisions log: a LogRow's field per declared column (LOG_COLUMNS), codes as their names."""
+    def cell(row: LogRow, name: str):
+        value = getattr(row, name)
+        return value.value if isinstance(value, Enum) else value
+
+    return pa.Table.from_pylist([{name: cell(r, name) for name in LOG_COLUMNS} for r in rows], schema=LOG_SCHEMA)
 
 
 def log_bytes(rows: list[LogRow]) -> bytes:
