@@ -4,10 +4,11 @@ Starts `cogov classroom` (participants may pick a role, so all N are spread over
 institutional roles, each with decisions to send), opens the console at 1920 x 1080 and N phone
 pages at 390 x 844 in one Chromium, all at once, and then for each of a few rounds:
 
-* every participant sends a decision at the same moment; the latency is from the tap on "Send"
-  to the page showing the server's confirmation, and (on the wire) from the page's websocket
-  frame to the frame carrying the answer — the server's share, which is what carries over to a
-  room where every phone draws its own page;
+* every participant sends a decision — all at the same moment, or at random moments over a few
+  seconds (`--spread`, one round per value), as a room does; the latency is from the page
+  receiving the tap on "Send" to its first frame drawn with the server's answer (timed in the
+  page, so the test driver's own handling of 41 pages is not counted; that figure is reported
+  too), and (on the wire) from the page's websocket frame to the frame carrying the answer;
 * the round then plays; the projector's days per second is read from the day the console shows;
 * the Solara server's CPU (its process and children, by psutil) and the bytes per second each
   page receives over its websocket are measured while it plays.
@@ -16,7 +17,7 @@ Memory per participant is the server's resident memory with N pages minus that w
 alone, over N. A dropped connection is measured as a reload of one page until its role is shown.
 Not a timed test: numbers depend on the machine and its load (Chromium runs on the same 2 cores;
 `--nice-browser 10` lets the server go first, as it would with the pages on the participants' phones).
-Run: `.venv/bin/python bench/bench_classroom.py [--participants 40] [--rounds 2] [--json FILE]`.
+Run: `.venv/bin/python bench/bench_classroom.py [--participants 40] [--spread 0 0 20] [--json FILE]`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -113,21 +115,50 @@ async def join(browser, url: str, code: str, k: int) -> tuple:
 ANSWER = "(applies when the round"
 
 
-async def decide(page, wire: Wire, role, rnd: int) -> tuple[float | None, float | None]:
-    """Seconds from the tap on Send to the server's answer on the page, and from the page's frame
-    to the answer's frame on the websocket; None if none came in 60 s."""
+#: set up before a tap: the moment the page receives the click on Send, and the first frame
+#: drawn after the server's answer changed the decision's answer line (in the page's own clock,
+#: so the test driver's handling of 41 pages is not counted)
+WATCH = """(decision) => {
+  const root = document.querySelector(`.cr-decision-${decision}`);
+  const line = () => { const e = root.querySelector('.cr-message'); return e ? e.innerText : ''; };
+  const old = line();
+  window.crTap = null; window.crDrawn = null;
+  root.querySelector('.cr-send').addEventListener('click', () => { window.crTap = performance.now(); },
+                                                  {capture: true, once: true});
+  const watch = new MutationObserver(() => {
+    if (window.crTap !== null && line() !== old) {
+      watch.disconnect();
+      requestAnimationFrame(() => { window.crDrawn = performance.now(); });
+    }
+  });
+  watch.observe(root, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+async def decide(page, wire: Wire, role, rnd: int, delay: float) -> tuple[float | None, float | None, float | None]:
+    """After `delay` seconds, a decision sent: seconds from the page receiving the tap on Send to
+    its first frame drawn with the server's answer; from the page's websocket frame to the
+    answer's frame; and from the driver's click to the answer (with the driver's own handling of
+    every page). None where no answer came in 60 s."""
+    await asyncio.sleep(delay)
     decision = OF_ROLE[role][rnd % len(OF_ROLE[role])].value
-    await page.click(f".cr-decision-{decision} .cr-plus")
-    old = await page.evaluate("() => { const e = document.querySelector('.cr-message'); return e ? e.innerText : ''; }")
+    await page.click(f".cr-decision-{decision} .cr-plus")  # stepped on the page: nothing sent
+    await page.evaluate(WATCH, decision)
     wire.expect(ANSWER)
     started = time.perf_counter()
     await page.click(f".cr-decision-{decision} .cr-send")
-    try:  # the answer: the message line shows a text it did not show before (each round sends a new value)
-        await page.wait_for_function("(old) => { const e = document.querySelector('.cr-message'); return e && e.innerText !== old; }",
-                                     arg=old, timeout=60_000, polling=20)
+    try:
+        await page.wait_for_function("() => window.crDrawn !== null", timeout=60_000, polling=20)
     except PlaywrightTimeout:
-        return None, None
-    return time.perf_counter() - started, wire.wire_seconds
+        return None, None, None
+    driven = time.perf_counter() - started
+    tap, drawn = await page.evaluate("() => [window.crTap, window.crDrawn]")
+    return (drawn - tap) / 1000, wire.wire_seconds, driven
+
+
+def p95(xs: list[float]) -> float:
+    xs = sorted(xs)
+    return xs[max(0, int(round(0.95 * len(xs))) - 1)]
 
 
 def console_day(text: str) -> int:
@@ -183,23 +214,31 @@ async def run(args) -> dict:
             pages = [j[0] for j in joined]
             wires = [console_wire] + [j[1] for j in joined]
             rounds = []
+            rng = np.random.default_rng(1)
             latencies: list[float] = []
             on_wire: list[float] = []
+            driven: list[float] = []
             missing = 0
-            for rnd in range(args.rounds):
+            for rnd, spread in enumerate(args.spread):
                 server_procs, browser_procs = server_processes(server.pid), browser_processes()
                 for p in server_procs + browser_procs:
                     p.cpu_percent(None)
-                both = await asyncio.gather(*(decide(p, w, role, rnd) for p, w, role, _ in joined))
-                answers = [a for a, _ in both]
-                on_wire += [x for _, x in both if x is not None]
+                delays = rng.uniform(0, spread, len(joined)) if spread else [0.0] * len(joined)
+                both = await asyncio.gather(*(decide(p, w, role, rnd, d) for (p, w, role, _), d in zip(joined, delays)))
+                answers = [a for a, _, _ in both]
+                on_wire += [x for _, x, _ in both if x is not None]
+                driven += [x for _, _, x in both if x is not None]
                 deciding_cpu = (sum(p.cpu_percent(None) for p in server_procs if p.is_running()),
                                 sum(p.cpu_percent(None) for p in browser_procs if p.is_running()))
                 lat = [a for a in answers if a is not None]
                 missing += len(answers) - len(lat)
                 latencies += lat
                 r = await play_round(console, server.pid, wires, args.round_days)
+                r["decisions_spread_over_s"] = spread
                 r["decision_latency_median_s"] = statistics.median(lat) if lat else None
+                r["decision_latency_p95_s"] = p95(lat) if lat else None
+                wired = [x for _, x, _ in both if x is not None]
+                r["decision_on_the_wire_median_s"] = statistics.median(wired) if wired else None
                 r["answers_missing"] = len(answers) - len(lat)
                 r["server_cpu_percent_deciding"], r["chromium_cpu_percent_deciding"] = deciding_cpu
                 print(json.dumps(r), file=sys.stderr, flush=True)
@@ -209,15 +248,14 @@ async def run(args) -> dict:
             await pages[0].wait_for_selector(".cr-who .cr-role", timeout=60_000)
             rejoin = time.perf_counter() - t0
             await browser.close()
-    latencies.sort()
-    on_wire.sort()
     return {
-        "participants": args.participants, "nice_browser": args.nice_browser, "scenario": args.scenario, "round_days": args.round_days, "pace": args.pace,
+        "participants": args.participants, "spread": args.spread, "nice_browser": args.nice_browser, "scenario": args.scenario, "round_days": args.round_days, "pace": args.pace,
         "join_all_seconds": join_all, "joining_at_once": args.batch, "join_median_seconds": statistics.median(j[3] for j in joined),
         "decision_latency_median_s": statistics.median(latencies),
-        "decision_latency_p95_s": latencies[max(0, int(round(0.95 * len(latencies))) - 1)],
+        "decision_latency_p95_s": p95(latencies),
         "decision_on_the_wire_median_s": statistics.median(on_wire) if on_wire else None,
-        "decision_on_the_wire_p95_s": on_wire[max(0, int(round(0.95 * len(on_wire))) - 1)] if on_wire else None,
+        "decision_on_the_wire_p95_s": p95(on_wire) if on_wire else None,
+        "decision_with_the_driver_median_s": statistics.median(driven) if driven else None,
         "decisions_timed_on_the_wire": len(on_wire),
         "server_rss_console_only_mb": rss0 / 2**20, "server_rss_with_participants_mb": rss1 / 2**20,
         "server_memory_per_participant_mb": (rss1 - rss0) / 2**20 / args.participants,
@@ -228,7 +266,9 @@ async def run(args) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--participants", type=int, default=40)
-    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--spread", type=float, nargs="+", default=[0.0, 0.0], metavar="SECONDS",
+                    help="one round per value: the participants' decisions come at random moments over this many "
+                         "seconds (0: all at the same moment)")
     ap.add_argument("--batch", type=int, default=8, help="participants joining at once")
     ap.add_argument("--round-days", type=int, default=30)
     ap.add_argument("--pace", type=float, default=5.0, help="days per second while a round plays")

@@ -23,10 +23,8 @@ from html import escape
 from pathlib import Path
 from urllib.parse import parse_qs
 
-import ipyvuetify as v
 import numpy as np
 import solara
-import traitlets
 
 from ..i18n import LANGUAGES, format_value, t
 from ..webapp.app import TabMemory, _in_browser
@@ -40,6 +38,7 @@ from .decisions import EVENTS, HOUSEHOLD, OF_ROLE, PLAYED, RULE_FIELD, SPECS, De
 from .room import Phase, Refused, Room, RoleView, RoomFrame, Rooms
 from .words import event_label, log_line, value_text
 from .style import CLASSROOM_CSS
+from .widgets import Answer, Choices, Countdown, Stepper
 
 #: at most this many redraws a second: the console, and a participant's page
 CONSOLE_HZ = 5.0
@@ -153,30 +152,6 @@ def use_room_frame(room: Room, hz: float, shown=None) -> RoomFrame:
 # --------------------------------------------------------------------------------------------
 
 
-class Countdown(v.VuetifyTemplate):
-    """The seconds left to decide, counted down in the browser from the value the server last
-    sent: no message a second from the server to every page."""
-
-    template = traitlets.Unicode("""
-<template><span :class="look" ref="out">{{ label.replace("{seconds}", String(Math.ceil(seconds))) }}</span></template>
-<script>
-module.exports = {
-  mounted() {
-    this.since = Date.now();
-    this.tick = setInterval(() => {
-      const left = Math.max(0, Math.ceil(this.seconds - (Date.now() - this.since) / 1000));
-      if (this.$refs.out) { this.$refs.out.textContent = this.label.replace("{seconds}", String(left)); }
-    }, 250);
-  },
-  destroyed() { clearInterval(this.tick); },
-  watch: { seconds() { this.since = Date.now(); } },
-};
-</script>""").tag(sync=True)
-    seconds = traitlets.Float(0).tag(sync=True)
-    label = traitlets.Unicode("{seconds}").tag(sync=True)
-    look = traitlets.Unicode("cr-timer").tag(sync=True)  # its CSS classes (VueTemplate's own `css` is taken)
-
-
 @solara.component
 def PhaseLine(f: RoomFrame, lang: str, css: str = "cr-timer"):
     if f.phase is Phase.DECIDING and f.seconds_left is not None:
@@ -200,57 +175,42 @@ def phase_line(f: RoomFrame, lang: str) -> str:
     return t(f"classroom.phase.{f.phase.value}", lang)
 
 
-@solara.component
-def DecisionControl(room: Room, token: str, decision: Decision, now: float | None, lang: str, on_message):
-    spec = SPECS[decision]
-    start = spec.low if now is None else now
-    value, set_value = solara.use_state(start)
-
-    def bump(sign: int):
-        set_value(float(np.clip(round((value + sign * spec.step) / spec.step) * spec.step, spec.low, spec.high)))
-
-    def send():
+def answer_to(room: Room, token: str, decision: Decision, lang: str, dispute: int | None = None):
+    """A control's `on_send`: the decision sent to the room, and the server's answer in words."""
+    def on_send(value: float) -> Answer:
         try:
-            room.decide(token, decision, value)
-            on_message(("ok", t("classroom.sent", lang, decision=t(f"classroom.decision.{decision.value}", lang),
-                                value=value_text(decision, value, lang))))
+            room.decide(token, decision, value, dispute)
         except Refused as e:
-            on_message(("refused", t(f"classroom.refused.{e.reason.value}", lang, detail=e.detail)))
+            return "refused", t(f"classroom.refused.{e.reason.value}", lang, detail=e.detail)
+        return "ok", t("classroom.sent", lang, decision=t(f"classroom.decision.{decision.value}", lang),
+                       value=value_text(decision, value, lang))
+    return on_send
 
+
+@solara.component
+def DecisionControl(room: Room, token: str, decision: Decision, now: float | None, lang: str):
+    values = SPECS[decision].values
+    labels = solara.use_memo(lambda: [value_text(decision, x, lang) for x in values], [decision, lang])
+    start = 0 if now is None else int(np.argmin(np.abs(np.asarray(values) - now)))
     with solara.Column(classes=["cr-decision", f"cr-decision-{decision.value}"], gap="6px"):
         solara.Text(t(f"classroom.decision.{decision.value}", lang), classes=["cr-decision-label"])
-        with solara.Row(gap="10px", style={"align-items": "center"}):
-            solara.Button("−", on_click=lambda: bump(-1), classes=["cr-big", "cr-minus"])
-            solara.Text(value_text(decision, value, lang), classes=["cr-value"])
-            solara.Button("+", on_click=lambda: bump(1), classes=["cr-big", "cr-plus"])
-            solara.Button(t("classroom.decide", lang), on_click=send, color="primary", classes=["cr-big", "cr-send"])
+        Stepper.element(labels=labels, values=values, start=start, send_label=t("classroom.decide", lang),
+                        on_send=answer_to(room, token, decision, lang))
         solara.Text(f"{t('classroom.now', lang)}: {value_text(decision, now, lang)}", classes=["cg-muted"])
 
 
 @solara.component
-def HouseholdDecisions(room: Room, token: str, view: RoleView, lang: str, on_message):
+def HouseholdDecisions(room: Room, token: str, view: RoleView, lang: str):
     """A resident household's page: for each open dispute of its building, what to do with it; and
     for the round, what its households do with each new dispute, after a channel fails, and with
     the activities they are offered (what is left undecided, the model's residents decide)."""
-    sent, set_sent = solara.use_state({})  # this page's decisions this round: (decision, dispute) → value
 
-    def send(decision: Decision, value: float, dispute: int | None = None):
-        try:
-            room.decide(token, decision, value, dispute)
-            set_sent({**sent, (decision, dispute): value})
-            on_message(("ok", t("classroom.sent", lang, decision=t(f"classroom.decision.{decision.value}", lang),
-                                value=value_text(decision, value, lang))))
-        except Refused as e:
-            on_message(("refused", t(f"classroom.refused.{e.reason.value}", lang, detail=e.detail)))
-
-    def buttons(decision: Decision, values, dispute: int | None = None, css: str = ""):
-        chosen = sent.get((decision, dispute))
-        with solara.Row(gap="6px", style={"flex-wrap": "wrap"}, classes=[f"cr-decision-{decision.value}"] + ([css] if css else [])):
-            for value in values:
-                on = chosen == float(value)
-                solara.Button(value_text(decision, float(value), lang), outlined=not on, color="primary",
-                              on_click=lambda value=value: send(decision, float(value), dispute),
-                              classes=["cr-big", "cr-choice", f"cr-choice-{_value_css(decision, value)}"] + (["cr-chosen"] if on else []))
+    def choices(decision: Decision, values, dispute: int | None = None):
+        values = [float(x) for x in values]
+        with solara.Div(classes=[f"cr-decision-{decision.value}"]):
+            Choices.element(labels=[value_text(decision, x, lang) for x in values], values=values,
+                            names=[_value_css(decision, x) for x in values],
+                            on_send=answer_to(room, token, decision, lang, dispute)).key(f"{decision.value}-{dispute}")
 
     solara.Text(t("classroom.household", lang), classes=["cg-muted"])
     solara.Text(t("classroom.decision.handle_dispute", lang), classes=["cr-decision-label"])
@@ -262,12 +222,12 @@ def HouseholdDecisions(room: Room, token: str, view: RoleView, lang: str, on_mes
                           status=t(f"classroom.status.{card.status.name.lower()}", lang),
                           day=card.arisen_day + 1 if card.arisen_day >= 0 else t("classroom.before_start", lang)),
                         classes=["cr-dispute-line"])
-            buttons(Decision.HANDLE_DISPUTE, card.choices, card.dispute)
+            choices(Decision.HANDLE_DISPUTE, card.choices, card.dispute)
     rule = view.rule
     for decision, values in ((Decision.NEW_DISPUTES, FOR_NEW_DISPUTES), (Decision.AFTER_FAILURE, AFTER_FAILURE),
                              (Decision.TAKE_PART, (1, 0))):
         solara.Text(t(f"classroom.decision.{decision.value}", lang), classes=["cr-decision-label"])
-        buttons(decision, values)
+        choices(decision, values)
         now = None if rule is None else getattr(rule, RULE_FIELD[decision])
         solara.Text(f"{t('classroom.now', lang)}: "
                     f"{t('classroom.own_rule', lang) if now is None else value_text(decision, float(now), lang)}", classes=["cg-muted"])
@@ -281,8 +241,6 @@ def _value_css(decision: Decision, value) -> str:
 def ParticipantView(room: Room, token: str):
     f = use_room_frame(room, PARTICIPANT_HZ, participant_shows)
     lang = f.lang
-    message, set_message = solara.use_state(None)
-
     def heartbeat(cancel: threading.Event):
         while not cancel.is_set():
             try:
@@ -319,12 +277,10 @@ def ParticipantView(room: Room, token: str):
                 f'<span class="cr-chip">{escape(t(f"classroom.{k}", lang))} <b>{n}</b></span>' for k, n in view.since.items()))
         with solara.Column(classes=["cr-card", "cr-decisions"], gap="10px"):
             if me.role is Role.RESIDENT:
-                HouseholdDecisions(room, token, view, lang, set_message).key(f"household-{f.round}")
+                HouseholdDecisions(room, token, view, lang).key(f"household-{f.round}")
             for d in OF_ROLE[me.role]:
                 if d not in HOUSEHOLD:
-                    DecisionControl(room, token, d, view.current[d], lang, set_message).key(f"{d.value}-{f.round}")
-            if message is not None:
-                solara.Text(message[1], classes=["cr-message", f"cr-{message[0]}"])
+                    DecisionControl(room, token, d, view.current[d], lang).key(f"{d.value}-{f.round}")
 
 
 @solara.component

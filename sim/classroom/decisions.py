@@ -95,6 +95,12 @@ class Spec:
             raise ValueError(f"{self.decision.value}: expected a whole number, found {value:g}")
         return float(int(value)) if self.whole else float(value)
 
+    @property
+    def values(self) -> list[float]:
+        """Every value a participant can pick, low to high by `step`."""
+        n = int(round((self.high - self.low) / self.step))
+        return [round(self.low + k * self.step, 10) for k in range(n + 1)]
+
 
 SPECS = {s.decision: s for s in (
     Spec(Decision.JOINT_MEETINGS, Role.PARTY_SECRETARY, 0, 20, 1, True),  # cases per monthly meeting; 0: none
