@@ -336,3 +336,41 @@ def test_classroom_refuses_bad_arguments_in_one_line_before_starting_a_server(ar
     assert main(args) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and says in err[0]
+
+
+def test_a_participants_controls_send_through_the_room_and_show_its_answer(scenario, tmp_path):
+    """− and + step in the browser; Send reaches the room once, which checks it, and its answer
+    is set on the control that sent (nothing else of the page is redrawn)."""
+    import solara
+
+    from sim.classroom import app
+    from sim.classroom.decisions import SPECS
+    from sim.classroom.widgets import Choices, Stepper
+
+    room, _ = make_room(scenario, tmp_path, pick_roles=True)
+    secretary = room.join("Li", role=Role.PARTY_SECRETARY)
+    household = room.join("Wang", role=Role.RESIDENT)
+    _, page = solara.render(app.ParticipantView(room, secretary.token), handle_error=False)
+    meetings = next(w for w in page.find(Stepper).widgets if w.labels == [str(int(x)) for x in SPECS[Decision.JOINT_MEETINGS].values])
+    assert meetings.values[meetings.start] == room.role_view(Role.PARTY_SECRETARY).current[Decision.JOINT_MEETINGS]
+    meetings.vue_send_index(meetings.start + 2)
+    row = room.pending[(Role.PARTY_SECRETARY, Decision.JOINT_MEETINGS, None, None)]
+    assert row.value == meetings.values[meetings.start + 2] and row.participant == "Li"
+    assert meetings.answer_kind == "ok" and meetings.answer.startswith("Sent: Cases per joint meeting")
+    meetings.vue_send_index(len(meetings.values))  # no such value: nothing is sent
+    meetings.vue_send_index("3")
+    assert room.pending[(Role.PARTY_SECRETARY, Decision.JOINT_MEETINGS, None, None)] == row
+    # refused by the room: no fee to set once the property company has left
+    manager = room.join("Zhao", role=Role.PROPERTY_MANAGER)
+    room.inject(Decision.PROPERTY_LEAVES)
+    _, desk = solara.render(app.ParticipantView(room, manager.token), handle_error=False)
+    fee = next(w for w in desk.find(Stepper).widgets if len(w.values) == len(SPECS[Decision.FEE].values))
+    fee.vue_send_index(fee.start + 1)
+    assert fee.answer_kind == "refused" and fee.answer.startswith("Not possible now")
+    # a household's choice shows as chosen once the room took it
+    _, home = solara.render(app.ParticipantView(room, household.token), handle_error=False)
+    take_part = next(w for w in home.find(Choices).widgets if w.names == ["yes", "no"])
+    assert take_part.chosen == -1
+    take_part.vue_send_index(0)
+    assert take_part.answer_kind == "ok" and take_part.chosen == 0
+    assert room.pending[(Role.RESIDENT, Decision.TAKE_PART, household.building, None)].value == 1.0
