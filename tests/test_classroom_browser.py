@@ -176,6 +176,7 @@ def test_the_chinese_flow_a_reload_keeps_the_role_and_screenshots(server, browse
     expect(console.locator(".cr-pending")).to_contain_text("社区党组织书记 (李明)", timeout=WAIT)
     console.click(".cr-next")
     expect(first.locator(".cr-round-line")).to_contain_text("第 2 轮", timeout=WAIT)
+    expect(first.locator(".cr-ok")).to_have_count(0, timeout=WAIT)  # last round's answer, applied since, is gone
     expect(console.locator(".cr-log")).to_contain_text("本轮活动：本楼栋居民是否参加？ = 参加", timeout=WAIT)
     first.screenshot(path=str(shots / "participant-390x844-zh.png"))
     resident.screenshot(path=str(shots / "household-390x844-zh.png"), full_page=True)

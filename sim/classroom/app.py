@@ -188,19 +188,19 @@ def answer_to(room: Room, token: str, decision: Decision, lang: str, dispute: in
 
 
 @solara.component
-def DecisionControl(room: Room, token: str, decision: Decision, now: float | None, lang: str):
+def DecisionControl(room: Room, token: str, decision: Decision, now: float | None, lang: str, round: int):
     values = SPECS[decision].values
     labels = solara.use_memo(lambda: [value_text(decision, x, lang) for x in values], [decision, lang])
     start = 0 if now is None else int(np.argmin(np.abs(np.asarray(values) - now)))
     with solara.Column(classes=["cr-decision", f"cr-decision-{decision.value}"], gap="6px"):
         solara.Text(t(f"classroom.decision.{decision.value}", lang), classes=["cr-decision-label"])
-        Stepper.element(labels=labels, values=values, start=start, send_label=t("classroom.decide", lang),
+        Stepper.element(labels=labels, values=values, start=start, send_label=t("classroom.decide", lang), round=round,
                         on_send=answer_to(room, token, decision, lang))
         solara.Text(f"{t('classroom.now', lang)}: {value_text(decision, now, lang)}", classes=["cg-muted"])
 
 
 @solara.component
-def HouseholdDecisions(room: Room, token: str, view: RoleView, lang: str):
+def HouseholdDecisions(room: Room, token: str, view: RoleView, lang: str, round: int):
     """A resident household's page: for each open dispute of its building, what to do with it; and
     for the round, what its households do with each new dispute, after a channel fails, and with
     the activities they are offered (what is left undecided, the model's residents decide)."""
@@ -209,7 +209,7 @@ def HouseholdDecisions(room: Room, token: str, view: RoleView, lang: str):
         values = [float(x) for x in values]
         with solara.Div(classes=[f"cr-decision-{decision.value}"]):
             Choices.element(labels=[value_text(decision, x, lang) for x in values], values=values,
-                            names=[_value_css(decision, x) for x in values],
+                            names=[_value_css(decision, x) for x in values], round=round,
                             on_send=answer_to(room, token, decision, lang, dispute)).key(f"{decision.value}-{dispute}")
 
     solara.Text(t("classroom.household", lang), classes=["cg-muted"])
@@ -277,10 +277,10 @@ def ParticipantView(room: Room, token: str):
                 f'<span class="cr-chip">{escape(t(f"classroom.{k}", lang))} <b>{n}</b></span>' for k, n in view.since.items()))
         with solara.Column(classes=["cr-card", "cr-decisions"], gap="10px"):
             if me.role is Role.RESIDENT:
-                HouseholdDecisions(room, token, view, lang).key(f"household-{f.round}")
+                HouseholdDecisions(room, token, view, lang, f.round).key(f"household-{f.round}")
             for d in OF_ROLE[me.role]:
                 if d not in HOUSEHOLD:
-                    DecisionControl(room, token, d, view.current[d], lang).key(f"{d.value}-{f.round}")
+                    DecisionControl(room, token, d, view.current[d], lang, f.round).key(f"{d.value}-{f.round}")
 
 
 @solara.component

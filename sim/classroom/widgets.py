@@ -16,7 +16,7 @@ import traitlets
 #: what a control's `on_send` returns: the answer's kind ("ok" or "refused") and its text
 Answer = tuple[str, str]
 
-_ANSWER = """<span v-if="answer" :class="'cr-message cr-' + answer_kind">{{ answer }}</span>"""
+_ANSWER = """<span v-if="answer && answered_round === round" :class="'cr-message cr-' + answer_kind">{{ answer }}</span>"""
 
 
 class Countdown(v.VuetifyTemplate):
@@ -44,14 +44,18 @@ module.exports = {
 
 
 class _Answered(v.VuetifyTemplate):
-    """A control that sends a value and shows the server's answer under it."""
+    """A control that sends a value and shows the server's answer under it, in the round it was
+    sent (a decision sent in an earlier round has been applied since)."""
 
     answer = traitlets.Unicode("").tag(sync=True)
     answer_kind = traitlets.Unicode("ok").tag(sync=True)
+    round = traitlets.Int(0).tag(sync=True)
+    answered_round = traitlets.Int(-1).tag(sync=True)
     on_send = traitlets.Any(None)  # value → Answer, called by the server when the page sends
 
     def answer_with(self, value: float) -> None:
         self.answer_kind, self.answer = self.on_send(value)
+        self.answered_round = self.round
 
 
 class Stepper(_Answered):
@@ -87,14 +91,14 @@ module.exports = {
 
 
 class Choices(_Answered):
-    """One button per value; a tap sends it, and the button last sent shows as chosen."""
+    """One button per value; a tap sends it, and the button last sent this round shows as chosen."""
 
     template = traitlets.Unicode("""
 <template>
   <div>
     <div style="display: flex; gap: 6px; flex-wrap: wrap">
-      <v-btn v-for="(label, i) in labels" :key="i" color="primary" :outlined="chosen !== i"
-             :class="['cr-big', 'cr-choice', 'cr-choice-' + names[i]].concat(chosen === i ? ['cr-chosen'] : [])"
+      <v-btn v-for="(label, i) in labels" :key="i" color="primary" :outlined="!(chosen === i && answered_round === round)"
+             :class="['cr-big', 'cr-choice', 'cr-choice-' + names[i]].concat(chosen === i && answered_round === round ? ['cr-chosen'] : [])"
              @click="send_index(i)">{{ label }}</v-btn>
     </div>
     """ + _ANSWER + """
