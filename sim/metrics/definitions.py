@@ -52,9 +52,11 @@ class Scope:
             self.communities = range(len(model.geography.communities))
             self._d = self._r = WHOLE
         else:
+            # rows in scope as ascending indices (what a mask selects, in the same order): each
+            # column is then gathered at the scope's size, not scanned at the whole city's
             self.communities = list(communities)
-            self._d = np.isin(self.book.community, self.communities)
-            self._r = np.isin(self.pop.community, self.communities)
+            self._d = np.flatnonzero(np.isin(self.book.community, self.communities))
+            self._r = np.sort(np.concatenate([model.community_rows[c] for c in self.communities]))
 
     def disputes(self, column: str) -> np.ndarray:
         """A column of the dispute book, for the disputes in scope."""
