@@ -46,7 +46,10 @@ class Population:
         # households are numbered community by community, so residents are stored that way too: a
         # value per community is then one per resident by np.repeat (several times faster than a gather)
         self.community_sizes = np.bincount(self.community, minlength=len(geo.communities))
-        self.stored_by_community = bool((np.diff(self.community) >= 0).all())
+        if not (np.diff(self.community) >= 0).all():
+            raise ValueError("residents must be stored community by community (households numbered that way)")
+        #: community c's residents are rows community_bounds[c]:community_bounds[c + 1]
+        self.community_bounds = np.concatenate([[0], np.cumsum(self.community_sizes)])
 
         # per-community attributes drawn with that community's site
         self.age_band = np.empty(n, dtype=np.int8)

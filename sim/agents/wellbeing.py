@@ -36,72 +36,73 @@ def collect_fees(model, day: int) -> None:
 
 
 def update_wellbeing(model, day: int) -> None:
+    """Satisfaction, security, trust and aspiration drift toward their targets, community by
+    community: residents are stored that way, so a community's values are numbers applied to one
+    contiguous block of residents, and the work grows with residents, not with residents ×
+    communities (a value per community repeated for every resident cost as much as the arithmetic)."""
     pop = model.population
-    beh = model.config.behaviour
-    fx = model.effects
-    comm = pop.community
-    one = len(model.property_companies) == 1  # one community: its values broadcast, no gather needed
-
-    sizes = pop.community_sizes if pop.stored_by_community else None
-
-    def each(values: np.ndarray) -> np.ndarray:
-        """Per-community values for every resident (the same numbers, one per resident)."""
-        if one:
-            return values[0]
-        return np.repeat(values, sizes) if sizes is not None else np.take(values, comm)
-
-    quality = each(np.array([pc.service_quality for pc in model.property_companies]))
-    fee_rise = each(np.array([pc.fee_rise() for pc in model.property_companies]))
-    aggrieved = pop.grievance_until > day
-    # the arithmetic below is written in place (out=, *=, ...) to spare a temporary array per operation;
-    # each line computes exactly what the formula in its comment does, in the same order
-    # target = 0.35 quality + 0.25 trust(residents' committee) + 0.2 security + 0.2 (not aggrieved)
-    #          + need analytics − 0.15 fee rise
-    target = 0.25 * pop.trust[:, Institution.RESIDENTS_COMMITTEE]
-    np.add(0.35 * quality, target, out=target)
-    target += 0.2 * pop.security
-    target += 0.2 * (~aggrieved)
-    target += each(np.where(fx.of("need_analytics"), 0.05, 0.0))
-    target -= 0.15 * fee_rise
-    # satisfaction += rate × (clip(target) − satisfaction)
-    np.clip(target, 0, 1, out=target)
-    target -= pop.satisfaction
-    target *= SATISFACTION_RATE
-    pop.satisfaction += target
-    # security += rate × (clip(initial + gain − 0.1 aggrieved) − security)
-    sec_target = np.subtract(beh.security_initial + each(fx.of("security_gain")), 0.1 * aggrieved)
-    np.clip(sec_target, 0, 1, out=sec_target)
-    sec_target -= pop.security
-    sec_target *= SECURITY_RATE
-    pop.security += sec_target
+    beh, fx, dp = model.config.behaviour, model.effects, model.disputes
+    companies = model.property_companies
+    quality = [pc.service_quality for pc in companies]
+    fee_rise = [pc.fee_rise() for pc in companies]
+    q0 = [pc.initial_quality for pc in companies]
+    analytics = np.where(fx.of("need_analytics"), 0.05, 0.0)
+    security = beh.security_initial + fx.of("security_gain")
     # trust drifts toward a target: the starting mean, publicity, and the institution's reputation —
     # its recent performance in the community (what residents have seen of it, weighted by how much
-    # they have seen) against what each resident has come to expect
-    spec, dp = beh.trust, model.disputes
-    base = pop.trust_target + fx.of("trust_target_gain")[:, None] * np.array([1.0, 1.0, 0.0, 1.0])  # community × institution
+    # they have seen) against what each resident has come to expect (community × institution)
+    spec, asp = beh.trust, beh.aspiration
+    base = pop.trust_target + fx.of("trust_target_gain")[:, None] * np.array([1.0, 1.0, 0.0, 1.0])
     weight = spec.reputation_weight * fx.of("results_visibility")[:, None]
-    seen, seen_weight = weight * dp.performance, weight * dp.performance_weight
-    q0 = each(np.array([pc.initial_quality for pc in model.property_companies]))
-    asp = beh.aspiration
-    anchors = asp.anchors()
-    for k in Institution:  # one contiguous column each (trust and aspiration are column-major)
-        trust, aspiration = pop.trust[:, k], pop.aspiration[:, k]
-        # target = seen record − seen weight × aspiration (+ for the property company its service
-        # relative to where it started); trust += drift × (clip(target) − trust)
-        target = each(seen_weight[:, k]) * aspiration
-        np.subtract(each(base[:, k] + seen[:, k]), target, out=target)
-        if k == Institution.PROPERTY_COMPANY:
-            target += 0.5 * (quality - q0)
+    record = base + weight * dp.performance
+    seen_weight = weight * dp.performance_weight
+    # what residents expect of it drifts toward its anchor moved by `adaptation` of the way to its
+    # record (partial adaptation), as far as they have seen the record
+    w = dp.performance_weight
+    level = (1 - asp.adaptation) * asp.anchors() * w + asp.adaptation * dp.performance
+    aggrieved_all = pop.grievance_until > day
+    bounds = pop.community_bounds
+    # the arithmetic below is written in place (out=, *=, ...) to spare a temporary array per operation;
+    # each line computes exactly what the formula in its comment does, in the same order
+    for c in range(len(companies)):
+        rows = slice(bounds[c], bounds[c + 1])
+        aggrieved = aggrieved_all[rows]
+        trust_all, aspiration_all = pop.trust[rows], pop.aspiration[rows]
+        # target = 0.35 quality + 0.25 trust(residents' committee) + 0.2 security + 0.2 (not aggrieved)
+        #          + need analytics − 0.15 fee rise
+        target = 0.25 * trust_all[:, Institution.RESIDENTS_COMMITTEE]
+        np.add(0.35 * quality[c], target, out=target)
+        target += 0.2 * pop.security[rows]
+        target += 0.2 * (~aggrieved)
+        target += analytics[c]
+        target -= 0.15 * fee_rise[c]
+        # satisfaction += rate × (clip(target) − satisfaction)
         np.clip(target, 0, 1, out=target)
-        target -= trust
-        target *= spec.drift_rate
-        trust += target
-        # what residents expect of it drifts toward its anchor moved by `adaptation` of the way to its
-        # record (partial adaptation), as far as they have seen the record:
-        # aspiration += social rate × (level − seen weight × aspiration)
-        w = each(dp.performance_weight[:, k])
-        level = (1 - asp.adaptation) * anchors[k] * w + asp.adaptation * each(dp.performance[:, k])
-        drift = w * aspiration
-        np.subtract(level, drift, out=drift)
-        drift *= asp.social_rate
-        aspiration += drift
+        satisfaction = pop.satisfaction[rows]
+        target -= satisfaction
+        target *= SATISFACTION_RATE
+        satisfaction += target
+        # security += rate × (clip(initial + gain − 0.1 aggrieved) − security)
+        sec_target = np.subtract(security[c], 0.1 * aggrieved)
+        np.clip(sec_target, 0, 1, out=sec_target)
+        sec = pop.security[rows]
+        sec_target -= sec
+        sec_target *= SECURITY_RATE
+        sec += sec_target
+        for k in Institution:  # one contiguous column each (trust and aspiration are column-major)
+            trust, aspiration = trust_all[:, k], aspiration_all[:, k]
+            # target = seen record − seen weight × aspiration (+ for the property company its service
+            # relative to where it started); trust += drift × (clip(target) − trust)
+            target = seen_weight[c, k] * aspiration
+            np.subtract(record[c, k], target, out=target)
+            if k == Institution.PROPERTY_COMPANY:
+                target += 0.5 * (quality[c] - q0[c])
+            np.clip(target, 0, 1, out=target)
+            target -= trust
+            target *= spec.drift_rate
+            trust += target
+            # aspiration += social rate × (level − seen weight × aspiration)
+            drift = w[c, k] * aspiration
+            np.subtract(level[c, k], drift, out=drift)
+            drift *= asp.social_rate
+            aspiration += drift
