@@ -210,7 +210,7 @@ def HouseholdDecisions(room: Room, token: str, view: RoleView, lang: str, round:
         with solara.Div(classes=[f"cr-decision-{decision.value}"]):
             Choices.element(labels=[value_text(decision, x, lang) for x in values], values=values,
                             names=[_value_css(decision, x) for x in values], round=round,
-                            on_send=answer_to(room, token, decision, lang, dispute)).key(f"{decision.value}-{dispute}")
+                            on_send=answer_to(room, token, decision, lang, dispute))
 
     solara.Text(t("classroom.household", lang), classes=["cg-muted"])
     solara.Text(t("classroom.decision.handle_dispute", lang), classes=["cr-decision-label"])
