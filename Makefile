@@ -40,7 +40,7 @@ run: $(VENV)/.installed
 	$(VENV)/bin/cogov run scenarios/baseline.yaml $(ARGS)
 
 test: $(VENV)/.installed
-	$(VENV)/bin/python -m pytest -n 2 -q
+	$(VENV)/bin/python -m pytest -n 2 --dist worksteal --durations=15 -q
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/python bench/bench_throughput.py
