@@ -134,7 +134,9 @@ def test_a_missed_deadline_falls_back_and_an_injected_event_reaches_the_roles(se
     expect(console.locator(".cg-ticker")).to_contain_text("Property company leaves", timeout=WAIT)
     console.click(".cr-pause")  # rounds now turn every few seconds: hold this one while the manager tries
     expect(console.locator(".cr-resume")).to_be_visible(timeout=WAIT)
-    set_value(manager, "monthly_fee", "2.1", 1)
+    # the manager's page learns the company is gone (no fee now), so its control starts at the lowest
+    expect(manager.locator(".cr-decision-monthly_fee")).to_contain_text("now: —", timeout=WAIT)
+    set_value(manager, "monthly_fee", "0.6", 1)
     manager.click(".cr-decision-monthly_fee .cr-send")
     expect(manager.locator(".cr-refused")).to_contain_text("Not possible now", timeout=WAIT)  # refused by the server
 
