@@ -108,7 +108,10 @@ def parquet_bytes(table: pa.Table) -> bytes:
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd", compression_level=3, version="2.6",
                    use_dictionary=True, write_statistics=True, data_page_version="1.0")
-    return sink.getvalue().to_pybytes()
+    data = sink.getvalue().to_pybytes()
+    del sink
+    pa.default_memory_pool().release_unused()  # Arrow's allocator keeps what it freed; a city's peak would carry it
+    return data
 
 
 def series_csv(df: pd.DataFrame) -> bytes:
