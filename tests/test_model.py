@@ -28,6 +28,22 @@ def test_same_seed_same_results_different_seed_different():
     assert not a.datacollector.get_model_vars_dataframe().equals(c.datacollector.get_model_vars_dataframe())
 
 
+def test_a_case_log_read_mid_run_stays_as_read_while_the_run_goes_on():
+    """A workshop exports and keeps playing: what was read of the case log (its table, arrays, a
+    journey) is a copy, and the log goes on growing under it."""
+    m = CoGovModel(rng=2, days=90, overrides=SMALL)
+    for _ in range(45):
+        m.step()
+    b = m.disputes.book
+    n = len(b.log_id)
+    table, arrays, journey = b.event_table(m.geography.names), b.log_arrays(), b.journey(int(b.log_id[-1]))
+    ids = table.column("dispute_id").to_numpy().copy()
+    m.run()
+    assert m.day == 90 and len(b.log_id) > n + 50
+    assert table.num_rows == n and (table.column("dispute_id").to_numpy() == ids).all()
+    assert (ids == np.asarray(b.log_id[:n])).all() and len(arrays["id"]) <= n and journey
+
+
 def test_every_entity_is_a_mesa_agent_type():
     m = CoGovModel(rng=1, days=5, overrides={
         **SMALL,
