@@ -57,16 +57,16 @@ class Costs:
 #: `.venv/bin/python bench/bench_preflight.py --fit` re-measures them and prints these numbers and
 #: estimate against measurement (docs/performance.md, "Resource preflight").
 COSTS = Costs(
-    base_bytes=2.38e8,
-    bytes_per_resident=727.9,
-    bytes_per_tie=27.7,
-    bytes_per_dispute=881.2,
-    base_seconds=3.297,
-    seconds_per_resident=0.0,  # building shows in the per-community pass instead
-    seconds_per_resident_community=4.124e-8,
-    seconds_per_resident_day=1.544e-7,
-    seconds_per_tie_day=2.142e-8,
-    seconds_per_dispute=2.074e-4,
+    base_bytes=2.644e8,
+    bytes_per_resident=723.8,
+    bytes_per_tie=28.51,
+    bytes_per_dispute=374.3,
+    base_seconds=4.241,
+    seconds_per_resident=3.407e-5,
+    seconds_per_resident_community=3.563e-8,
+    seconds_per_resident_day=2.466e-8,
+    seconds_per_tie_day=0.0,  # the ties' daily cost shows in the per-resident-day cost instead
+    seconds_per_dispute=7.798e-5,
 )
 
 
