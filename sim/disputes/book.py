@@ -1,9 +1,9 @@
 """The dispute book: every dispute as a row of NumPy columns, and the audit log of its events.
 
 Columns grow by doubling so that adding a dispute is cheap; the case log is kept as five typed
-`array.array` columns (appended to as cheaply as a list, 19 bytes an event where lists of Python
-numbers took about 90: some 65 MB in a city of a million) and turned into an Arrow table only
-when written.
+`array.array` columns and turned into an Arrow table only when written. They take 19 bytes an
+event where lists of Python numbers took about 90 (some 65 MB in a city of a million), for about
+30 ns more an append than a list's (well under 1 % of a run).
 """
 
 from __future__ import annotations
