@@ -310,13 +310,12 @@ class DisputeBook:
         """The case log: one row per event, in the order events happened."""
         ids, time = _copy(self.log_id), _copy(self.log_time)
         comm = self.cols["community"][ids] if len(ids) else np.empty(0, dtype=np.int32)
-        channel = _copy(self.log_channel, np.int64)
         table = pa.table({
             "dispute_id": ids,
             "time": pa.array(time),
             "day": pa.array(np.floor(time).astype(np.int32)),
             "event": _names(self.log_event, EVENT_NAMES),
-            "channel": _names(channel, CHANNEL_NAMES),
+            "channel": _names(self.log_channel, CHANNEL_NAMES),
             "community": _names(comm, community_names),
             "detail": _names(self.log_detail, DETAIL_NAMES, missing=Detail.NONE),
         })
