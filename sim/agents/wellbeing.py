@@ -62,6 +62,11 @@ def update_wellbeing(model, day: int) -> None:
     level = (1 - asp.adaptation) * asp.anchors() * w + asp.adaptation * dp.performance
     aggrieved_all = pop.grievance_until > day
     bounds = pop.community_bounds
+    # one scratch block of the largest community's size, reused: a residents × institutions temporary
+    # of a community's size is larger than glibc's threshold for handing memory back, and would be
+    # mapped and faulted in again for every community every day
+    scratch = _scratch(pop, int(np.max(np.diff(bounds), initial=0)))
+    pc = int(Institution.PROPERTY_COMPANY)
     # the arithmetic below is written in place (out=, *=, ...) to spare a temporary array per operation;
     # each line computes exactly what the formula in its comment does, in the same order
     for c in range(len(companies)):
@@ -77,32 +82,40 @@ def update_wellbeing(model, day: int) -> None:
         target += analytics[c]
         target -= 0.15 * fee_rise[c]
         # satisfaction += rate × (clip(target) − satisfaction)
-        np.clip(target, 0, 1, out=target)
+        target.clip(0, 1, out=target)
         satisfaction = pop.satisfaction[rows]
         target -= satisfaction
         target *= SATISFACTION_RATE
         satisfaction += target
         # security += rate × (clip(initial + gain − 0.1 aggrieved) − security)
         sec_target = np.subtract(security[c], 0.1 * aggrieved)
-        np.clip(sec_target, 0, 1, out=sec_target)
+        sec_target.clip(0, 1, out=sec_target)
         sec = pop.security[rows]
         sec_target -= sec
         sec_target *= SECURITY_RATE
         sec += sec_target
-        for k in Institution:  # one contiguous column each (trust and aspiration are column-major)
-            trust, aspiration = trust_all[:, k], aspiration_all[:, k]
-            # target = seen record − seen weight × aspiration (+ for the property company its service
-            # relative to where it started); trust += drift × (clip(target) − trust)
-            target = seen_weight[c, k] * aspiration
-            np.subtract(record[c, k], target, out=target)
-            if k == Institution.PROPERTY_COMPANY:
-                target += 0.5 * (quality[c] - q0[c])
-            np.clip(target, 0, 1, out=target)
-            target -= trust
-            target *= spec.drift_rate
-            trust += target
-            # aspiration += social rate × (level − seen weight × aspiration)
-            drift = w[c, k] * aspiration
-            np.subtract(level[c, k], drift, out=drift)
-            drift *= asp.social_rate
-            aspiration += drift
+        # every institution at once (a column each; trust and aspiration are column-major):
+        # target = seen record − seen weight × aspiration (+ for the property company its service
+        # relative to where it started); trust += drift × (clip(target) − trust)
+        target = np.multiply(seen_weight[c], aspiration_all, out=scratch[: len(aggrieved)])
+        np.subtract(record[c], target, out=target)
+        target[:, pc] += 0.5 * (quality[c] - q0[c])
+        target.clip(0, 1, out=target)
+        target -= trust_all
+        target *= spec.drift_rate
+        trust_all += target
+        # aspiration += social rate × (level − seen weight × aspiration)
+        drift = np.multiply(w[c], aspiration_all, out=target)
+        np.subtract(level[c], drift, out=drift)
+        drift *= asp.social_rate
+        aspiration_all += drift
+
+
+def _scratch(pop, rows: int) -> np.ndarray:
+    """A residents × institutions block (column-major, as trust) of at least `rows` rows, kept on
+    the population between days."""
+    block = pop.__dict__.get("_wellbeing_scratch")
+    if block is None or len(block) < rows:
+        block = np.empty((rows, pop.trust.shape[1]), order="F")
+        pop.__dict__["_wellbeing_scratch"] = block
+    return block
