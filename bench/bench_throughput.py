@@ -60,7 +60,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="sittings; the median is reported")
     parser.add_argument("--whole", action="store_true", help="also print the median whole run (build, warm-up, run)")
     args = parser.parse_args()
-    scenarios = {name: ROOT / "scenarios" / f"{name}.yaml" for name in ("baseline", "party_led")}
+    scenarios = {name: ROOT / "scenarios" / f"{name}.yaml" for name, _, _ in CASES}
     boltz, runs, ratios = [], {c: [] for c in CASES}, {c: [] for c in CASES}
     for r in range(args.repeats):
         before = boltzmann_rate(seed=r + 1)

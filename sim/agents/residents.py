@@ -50,6 +50,10 @@ class Population:
             raise ValueError("residents must be stored community by community (households numbered that way)")
         #: community c's residents are rows community_bounds[c]:community_bounds[c + 1]
         self.community_bounds = np.concatenate([[0], np.cumsum(self.community_sizes)])
+        #: working space of the daily trust and aspiration drift, one community at a time (as trust:
+        #: residents × institutions, column-major); a temporary of a community's size would be larger
+        #: than glibc's threshold for handing memory back, and be mapped again every community every day
+        self.drift_scratch = np.empty((int(self.community_sizes.max(initial=0)), len(INSTITUTION_NAMES)), order="F")
 
         # per-community attributes drawn with that community's site
         self.age_band = np.empty(n, dtype=np.int8)

@@ -62,10 +62,6 @@ def update_wellbeing(model, day: int) -> None:
     level = (1 - asp.adaptation) * asp.anchors() * w + asp.adaptation * dp.performance
     aggrieved_all = pop.grievance_until > day
     bounds = pop.community_bounds
-    # one scratch block of the largest community's size, reused: a residents × institutions temporary
-    # of a community's size is larger than glibc's threshold for handing memory back, and would be
-    # mapped and faulted in again for every community every day
-    scratch = _scratch(pop, int(np.max(np.diff(bounds), initial=0)))
     pc = int(Institution.PROPERTY_COMPANY)
     # the arithmetic below is written in place (out=, *=, ...) to spare a temporary array per operation;
     # each line computes exactly what the formula in its comment does, in the same order
@@ -97,7 +93,7 @@ def update_wellbeing(model, day: int) -> None:
         # every institution at once (a column each; trust and aspiration are column-major):
         # target = seen record − seen weight × aspiration (+ for the property company its service
         # relative to where it started); trust += drift × (clip(target) − trust)
-        target = np.multiply(seen_weight[c], aspiration_all, out=scratch[: len(aggrieved)])
+        target = np.multiply(seen_weight[c], aspiration_all, out=pop.drift_scratch[: len(aggrieved)])
         np.subtract(record[c], target, out=target)
         target[:, pc] += 0.5 * (quality[c] - q0[c])
         target.clip(0, 1, out=target)
@@ -109,13 +105,3 @@ def update_wellbeing(model, day: int) -> None:
         np.subtract(level[c], drift, out=drift)
         drift *= asp.social_rate
         aspiration_all += drift
-
-
-def _scratch(pop, rows: int) -> np.ndarray:
-    """A residents × institutions block (column-major, as trust) of at least `rows` rows, kept on
-    the population between days."""
-    block = pop.__dict__.get("_wellbeing_scratch")
-    if block is None or len(block) < rows:
-        block = np.empty((rows, pop.trust.shape[1]), order="F")
-        pop.__dict__["_wellbeing_scratch"] = block
-    return block
