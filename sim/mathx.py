@@ -1,5 +1,7 @@
 """Small numeric helpers shared by the submodels."""
 
+from functools import lru_cache
+
 import numpy as np
 
 
@@ -8,6 +10,7 @@ def logistic(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
+@lru_cache(maxsize=1024)  # asked of a handler's base success at every case it concludes
 def logit(p: float) -> float:
     p = min(max(p, 1e-6), 1 - 1e-6)
     return float(np.log(p / (1 - p)))

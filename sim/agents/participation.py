@@ -85,20 +85,22 @@ def offers(model, day: int) -> tuple[np.ndarray, np.ndarray]:
     activity with that community's daily rate; owners' assemblies invite every owner."""
     rng = model.rng
     rates = offer_rates(model, day)
-    who, activity = [], []
+    who, activity, offered = [], [], []  # residents offered; each group's activity and size
     for c, rows in enumerate(model.community_rows):
         for a in (CONSULTATION, VOLUNTEERING, SERVICE_CENTRE):
             k = rng.binomial(len(rows), rates[c, a])
             if k:
                 who.append(rows[rng.choice(len(rows), size=k, replace=False)])
-                activity.append(np.full(k, a))
+                activity.append(a)
+                offered.append(k)
         if model.owners_committees[c].holds_assembly(day):
             owners = model.community_owner_rows[c]
             who.append(owners)
-            activity.append(np.full(len(owners), ASSEMBLY))
+            activity.append(ASSEMBLY)
+            offered.append(len(owners))
     if not who:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    return np.concatenate(who), np.concatenate(activity)
+    return np.concatenate(who), np.repeat(np.array(activity, dtype=np.int64), offered)
 
 
 def as_chosen(model, who: np.ndarray, takes: np.ndarray) -> np.ndarray:

@@ -146,32 +146,32 @@ class Population:
         return self.last_part[:, activity] > day - window
 
     def ties_active_share(self, day: int, window: int) -> np.ndarray:
-        """Share of each resident's ties who took part within the window (0 without ties); read-only.
+        """Share of each resident's ties who took part within the window (0 without ties); a
+        read-only view, valid until the next call.
 
         The count of each resident's active ties (``ties @ active``) is kept from the previous call
-        and moved by the residents whose activity changed since: a few dozen a day in a community of
-        5,000, against a product over every tie; only their ties' shares are divided again. The
-        counts are whole numbers, so they, and the shares, are exactly the product's, whatever was
-        called before."""
+        and moved, in place, by the residents whose activity changed since: a few dozen a day in a
+        community of 5,000, against a product over every tie; only their ties' shares are divided
+        again. The counts are whole numbers, so they, and the shares, are exactly the product's,
+        whatever was called before."""
         act = self.active(day, window)
         if self._active_ties is None:
             counts = self.ties @ act.astype(np.float64)
             share = np.divide(counts, self.degree, out=np.zeros(self.n), where=self._has_ties)
         else:
             _, before, counts, share = self._active_ties
-            changed = np.flatnonzero(act != before)
+            changed = (act != before).nonzero()[0]
             if len(changed):
                 start = self.ties.indptr[changed]
                 k = self.ties.indptr[changed + 1] - start
                 # the ties of each changed resident, who gain (+1) or lose (−1) an active tie
-                tied = self.ties.indices[np.repeat(start - np.cumsum(k) + k, k) + np.arange(k.sum())]
-                change = np.repeat(np.where(act[changed], 1.0, -1.0), k)
-                counts = counts + np.bincount(tied, weights=change, minlength=self.n)
-                share = share.copy()
+                tied = self.ties.indices[(start - k.cumsum() + k).repeat(k) + np.arange(k.sum())]
+                np.add.at(counts, tied, np.where(act[changed], 1.0, -1.0).repeat(k))
                 share[tied] = counts[tied] / self.degree[tied]  # each has a tie, to a changed resident
-        share.flags.writeable = False  # kept for the next call
         self._active_ties = ((day, window), act, counts, share)
-        return share
+        view = share.view()
+        view.flags.writeable = False
+        return view
 
     def knows_neighbours(self, day: int, window: int, ties_active: np.ndarray) -> np.ndarray:
         """Social capital, 0..1: took part recently, and how many of one's ties did."""
@@ -182,13 +182,12 @@ class Population:
     def learn(self, who: int, institution: int, gain: float, spillover: float) -> None:
         """Update trust after an outcome: a `gain` above 0 moves it that share of the way to 1,
         below 0 that share of the way to 0; the complainant's ties feel `spillover` of it."""
-        start, stop = self.ties.indptr[who], self.ties.indptr[who + 1]
-        idx = np.concatenate(([who], self.ties.indices[start:stop]))
-        weight = np.full(1 + stop - start, spillover)
-        weight[0] = 1.0
         trust = self.trust[:, institution]  # a contiguous column (the array is column-major)
-        tr = trust[idx]
-        trust[idx] = tr + weight * gain * ((1 - tr) if gain > 0 else tr)
+        own = trust[who]
+        trust[who] = own + gain * ((1 - own) if gain > 0 else own)
+        ties = self.ties.indices[self.ties.indptr[who]: self.ties.indptr[who + 1]]  # never `who` itself
+        tr = trust[ties]
+        trust[ties] = tr + (spillover * gain) * ((1 - tr) if gain > 0 else tr)
 
 
 class Resident(mesa.Agent):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
-
 from enum import IntEnum
+from itertools import repeat
 
 import numpy as np
 import pyarrow as pa
@@ -161,6 +161,11 @@ _COLUMNS = {
     "act_time": np.float64,  # when the current bilateral negotiation concludes
     "ready_time": np.float64,  # when the case reached (or will reach) its handler's queue
 }
+#: what a new dispute holds in the columns `add` is not given: rows are made with these values
+#: (`_blank`), so adding a dispute writes only what is its own
+_NEW = {"noticed_time": np.nan, "notice": Notice.NONE, "status": Status.LATENT, "channel": -1, "rung": -1,
+        "closed_time": np.nan, "resolved_channel": -1, "escalations": 0, "highest_rung": -1, "misroutes": 0,
+        "act_time": np.nan, "ready_time": np.nan}
 
 
 class DisputeBook:
@@ -171,24 +176,26 @@ class DisputeBook:
         self.carried_in = 0  # disputes open at the end of the warm-up (the first rows)
         self._cap = capacity
         self.cols = {k: np.empty(capacity, dtype=t) for k, t in _COLUMNS.items()}
+        self._blank(0, capacity)
+        self._views()
         self.log_id = array("q")  # dispute
         self.log_time = array("d")
         self.log_event = array("b")  # Event
         self.log_channel = array("b")  # Channel, -1: none
         self.log_detail = array("b")  # Detail
-        #: events of the current day by Event, and escalations by the level they reached (LEVELS)
-        self.today = np.zeros(len(Event), dtype=np.int64)
-        self.escalated_today = np.zeros(len(LEVELS), dtype=np.int64)
+        self.new_day()
 
     def new_day(self) -> None:
-        self.today[:] = 0
-        self.escalated_today[:] = 0
+        #: events of the current day by Event, and escalations by the level they reached (LEVELS);
+        #: lists, since a case's every event counts itself here
+        self.today = [0] * len(Event)
+        self.escalated_today = [0] * len(LEVELS)
 
     # ----------------------------------------------------------------------------------------
-    def add(self, community: np.ndarray, category: np.ndarray, party_type: np.ndarray,
+    def add(self, community: int | np.ndarray, category: np.ndarray, party_type: np.ndarray,
             severity: np.ndarray, complainant: np.ndarray, day: int) -> np.ndarray:
-        """Append new latent disputes; returns their ids."""
-        k = len(community)
+        """Append new latent disputes (of one `community`, or each of its own); returns their ids."""
+        k = len(category)
         if self.n + k > self._cap:
             self._grow(self.n + k)
         ids = np.arange(self.n, self.n + k)
@@ -200,22 +207,31 @@ class DisputeBook:
         c["severity"][new] = severity
         c["complainant"][new] = complainant
         c["arisen_day"][new] = day
-        c["noticed_time"][new] = np.nan
-        c["notice"][new] = Notice.NONE
-        c["status"][new] = Status.LATENT
-        c["channel"][new] = -1
-        c["rung"][new] = -1
-        c["closed_time"][new] = np.nan
-        c["resolved_channel"][new] = -1
-        c["escalations"][new] = 0
-        c["highest_rung"][new] = -1
-        c["misroutes"][new] = 0
-        c["act_time"][new] = np.nan
-        c["ready_time"][new] = np.nan
         self.n += k
-        for i in range(new.start, new.stop):
-            self.log(i, float(day), Event.ARISE)
+        self._views()
+        # their arise events, as k calls of `log` would write them
+        self.log_id.extend(range(new.start, new.stop))
+        self.log_time.extend(repeat(float(day), k))
+        self.log_event.extend(repeat(int(Event.ARISE), k))
+        self.log_channel.extend(repeat(-1, k))
+        self.log_detail.extend(repeat(int(Detail.NONE), k))
+        self.today[int(Event.ARISE)] += k
         return ids
+
+    def _views(self) -> None:
+        """`book.<column>` (`book.status`, `book.community`, ...): each column for every dispute so
+        far, a read-only view, set again whenever the book grows. Attributes, not properties: the
+        dispute process reads them tens of thousands of times a day, and a property's call and
+        slice cost three times the read. Writes go through `cols` (`set`, `close`)."""
+        for name, column in self.cols.items():
+            view = column[: self.n]
+            view.flags.writeable = False
+            self.__dict__[name] = view
+
+    def _blank(self, start: int, stop: int) -> None:
+        """Rows start..stop as a new dispute's (`_NEW`), ready to be added."""
+        for name, value in _NEW.items():
+            self.cols[name][start:stop] = value
 
     def _grow(self, need: int) -> None:
         while self._cap < need:
@@ -224,6 +240,7 @@ class DisputeBook:
             new = np.empty(self._cap, dtype=arr.dtype)
             new[: self.n] = arr[: self.n]
             self.cols[k] = new
+        self._blank(self.n, self._cap)
 
     def set(self, i: int, **values) -> None:
         for k, v in values.items():
@@ -285,7 +302,9 @@ class DisputeBook:
         new_id[keep] = np.arange(len(keep))
         for arr in self.cols.values():
             arr[: len(keep)] = arr[keep]
+        self._blank(len(keep), self.n)
         self.n = self.carried_in = len(keep)
+        self._views()
         ids = new_id[_copy(self.log_id)]
         kept = np.flatnonzero(ids >= 0)
         self.log_id = array("q", ids[kept].tobytes())
@@ -300,11 +319,11 @@ class DisputeBook:
     def with_status(self, *statuses: Status) -> np.ndarray:
         s = self.status  # compared with plain ints: NumPy compares an IntEnum several times slower
         if len(statuses) == 1:
-            return np.flatnonzero(s == int(statuses[0]))
+            return (s == int(statuses[0])).nonzero()[0]  # the method: np.flatnonzero's layers cost more than the scan
         mask = np.zeros(self.n, dtype=bool)
         for st in statuses:
             mask |= s == int(st)
-        return np.flatnonzero(mask)
+        return mask.nonzero()[0]
 
     def event_table(self, community_names: list[str]) -> pa.Table:
         """The case log: one row per event, in the order events happened."""
@@ -347,16 +366,6 @@ class DisputeBook:
             "misroutes": self.misroutes.copy(),
         })
         return table
-
-
-def _column(name: str) -> property:
-    """`book.<name>`: that column for every dispute so far (a view). A property rather than a
-    `__getattr__` fallback: the dispute process reads columns thousands of times a day."""
-    return property(lambda self: self.cols[name][: self.n], doc=f"The {name} column of every dispute so far.")
-
-
-for _name in _COLUMNS:
-    setattr(DisputeBook, _name, _column(_name))
 
 
 def _copy(column: array, dtype=None) -> np.ndarray:

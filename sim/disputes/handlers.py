@@ -35,6 +35,9 @@ def draw_work_time(rng: np.random.Generator, spec: WorkTime, scale: float = 1.0)
     return float(rng.lognormal(np.log(mean) - sigma2 / 2, np.sqrt(sigma2)))
 
 
+NOTHING: tuple[tuple, tuple] = ((), ())  # what an idle handler started and completed
+
+
 @dataclass
 class Load:
     """What a handler was offered and did over the reported days."""
@@ -127,6 +130,10 @@ class Handler:
 
     def work(self, day: int, rng: np.random.Generator) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
         """Run the queue through day `day`; returns (started, completed) as (case, time) pairs."""
+        if not (self.transit or self.queue or self.busy):  # most handlers, most days: nothing to do
+            if day >= 0:
+                self.load.server_days += len(self.free_at)
+            return NOTHING
         end = day + 1.0
         while self.transit and self.transit[0][0] < end:
             self._arrive_at_queue(heapq.heappop(self.transit))

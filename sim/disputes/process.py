@@ -23,6 +23,7 @@ from .ladder import (
     QUALITY_SENSITIVE, RUNG, RUNG_COST_KEY, SAFETY_SENSITIVE, TOP_RUNG, Channel, Institution, PartyType,
 )
 
+CATEGORY_CODES = np.arange(len(CATEGORIES))
 QUALITY_COLUMNS = [CATEGORY_INDEX[c] for c in CATEGORIES if c in QUALITY_SENSITIVE]
 SAFETY_COLUMNS = [CATEGORY_INDEX[c] for c in CATEGORIES if c in SAFETY_SENSITIVE]
 #: per category: the party types and their cumulative probabilities (PARTY_MIX as arrays)
@@ -65,6 +66,11 @@ class DisputeProcess:
                                   for d in range(len(model.geography.districts))]
         self.hotline = Handler(Channel.CITY_HOTLINE, hs.city_hotline.servers, hs.city_hotline, 0, opens=start)
         self.court = Handler(Channel.COURT, hs.court.servers, hs.court, 0, opens=start)
+        self._handlers = [h for d in self.community_handlers for h in d.values()] + self.street_handlers + self.district_handlers + [self.hotline, self.court]
+        #: the ladder as each community's disputes meet it: by community and rung, each channel with
+        #: the handler a case sent there joins
+        self.ladder = [[[(ch, self.handler(ch, c)) for ch in CHANNELS_AT[r] if ch != Channel.SELF] for r in range(TOP_RUNG + 1)]
+                       for c in range(len(model.geography.communities))]
         self.patrols: Patrols | None = None  # the grid workers' rounds (detect)
         self.visible_results = np.full(len(model.geography.communities), 0.5)  # moving average of outcomes
         # each institution's record in each community (community × institution): a moving average of
@@ -152,15 +158,17 @@ class DisputeProcess:
         return self.hotline if channel == Channel.CITY_HOTLINE else self.court
 
     def all_handlers(self) -> list[Handler]:
-        out = [h for d in self.community_handlers for h in d.values()]
-        return out + self.street_handlers + self.district_handlers + [self.hotline, self.court]
+        """Every handler, community desks to court (the same objects for the whole run)."""
+        return self._handlers
+
+    def open_channels(self, rung: int, community: int, party_type: int) -> list[Channel]:
+        """The channels at `rung` open to a dispute of `party_type` in `community`: staffed, and
+        the property desk only for a dispute with the property company, where there is one."""
+        return [ch for ch, h in self.ladder[community][rung]
+                if h.open and (ch != Channel.PROPERTY_DESK or (party_type in INVOLVES_PROPERTY and self.m.property_companies[community].present))]
 
     def available(self, channel: Channel, community: int, party_type: int) -> bool:
-        if channel == Channel.SELF:
-            return False
-        if channel == Channel.PROPERTY_DESK:
-            return party_type in INVOLVES_PROPERTY and self.m.property_companies[community].present and self.handler(channel, community).open
-        return self.handler(channel, community).open
+        return channel in self.open_channels(RUNG[channel], community, party_type)
 
     # ----------------------------------------------------------------------------------------
     def arise(self, day: int) -> None:
@@ -176,12 +184,15 @@ class DisputeProcess:
         lam[:, CATEGORY_INDEX["property_service"]] *= 1.0 + fee_rise  # fee rises bring fee disputes
         lam[:, SAFETY_COLUMNS] *= m.effects.of("safety_rate_factor")[:, None]
         counts = rng.poisson(lam)
-        for c in np.flatnonzero(counts.sum(axis=1)):
-            category = np.repeat(np.arange(len(CATEGORIES)), counts[c])
+        for c in counts.sum(axis=1).nonzero()[0].tolist():
+            here = counts[c]
+            category = CATEGORY_CODES.repeat(here)  # in category order: category k's are rows end[k] − here[k] .. end[k]
+            end = here.cumsum().tolist()
             party = np.empty(len(category), dtype=np.int64)
-            for k in np.flatnonzero(counts[c]):
+            for k in here.nonzero()[0].tolist():
                 types, cdf = PARTY_CHOICES[k]
-                party[category == k] = types[draw_index(rng, cdf, counts[c, k])]
+                n = int(here[k])
+                party[end[k] - n: end[k]] = types[draw_index(rng, cdf, n)]
             if not companies[c].present:
                 party[np.isin(party, list(INVOLVES_PROPERTY))] = PartyType.RESIDENT_INSTITUTION
             rows, owners = m.community_rows[c], m.community_owner_rows[c]
@@ -191,7 +202,7 @@ class DisputeProcess:
                 complainant[by_owner] = owners[rng.integers(0, len(owners), size=int(by_owner.sum()))]
             spec = m.dispute_specs[c]
             severity = rng.beta(spec.severity_alpha, spec.severity_beta, size=len(category))
-            self.book.add(np.full(len(category), c), category, party, severity, complainant, day)
+            self.book.add(c, category, party, severity, complainant, day)
 
     # ----------------------------------------------------------------------------------------
     def detect(self, day: int) -> None:
@@ -217,7 +228,7 @@ class DisputeProcess:
             v = m.red_cells_in_building[building]
             p = 1 - (1 - fx.of("red_cell_detection")[community]) ** v
             found |= ~found & (rng.random(len(latent)) < p)
-        for j in np.flatnonzero(found):
+        for j in found.nonzero()[0]:
             i = int(latent[j])
             how = Notice.GRID_WORKER if by_grid[j] else Notice.RED_CELL
             t = day + 0.5
@@ -252,7 +263,7 @@ class DisputeProcess:
                       * (0.5 + trust_rc) * self.voice(pop.aspiration[who, Institution.RESIDENTS_COMMITTEE], Institution.RESIDENTS_COMMITTEE))
             p_act = 1 - np.exp(-hazard)
             u = rng.random(len(latent))
-            for j in np.flatnonzero(u < p_lump + p_act):
+            for j in (u < p_lump + p_act).nonzero()[0]:
                 i = int(latent[j])
                 t = day + float(rng.random())
                 if u[j] < p_lump[j]:
@@ -422,7 +433,7 @@ class DisputeProcess:
     def next_rung(self, rung: int, c: int, party: int) -> int | None:
         """The first rung at or above `rung` with a channel open to this dispute."""
         for r in range(max(rung, 1), TOP_RUNG + 1):
-            if any(self.available(ch, c, party) for ch in CHANNELS_AT[r]):
+            if self.open_channels(r, c, party):
                 return r
         return None
 
@@ -437,7 +448,7 @@ class DisputeProcess:
         if r is None:
             self.give_up(i, t, -1, Detail.NO_CHANNEL)
             return
-        options = [ch for ch in CHANNELS_AT[r] if self.available(ch, c, party)]
+        options = self.open_channels(r, c, party)
         if to in options:
             ch = to
         elif len(options) > 1:
