@@ -75,8 +75,10 @@ def update_wellbeing(model, day: int) -> None:
         np.add(0.35 * quality[c], target, out=target)
         target += 0.2 * pop.security[rows]
         target += 0.2 * (~aggrieved)
-        target += analytics[c]
-        target -= 0.15 * fee_rise[c]
+        if analytics[c]:  # adding 0 changes nothing: the terms that are mostly 0 are skipped then
+            target += analytics[c]
+        if fee_rise[c]:
+            target -= 0.15 * fee_rise[c]
         # satisfaction += rate × (clip(target) − satisfaction)
         target.clip(0, 1, out=target)
         satisfaction = pop.satisfaction[rows]
@@ -95,7 +97,8 @@ def update_wellbeing(model, day: int) -> None:
         # relative to where it started); trust += drift × (clip(target) − trust)
         target = np.multiply(seen_weight[c], aspiration_all, out=pop.drift_scratch[: len(aggrieved)])
         np.subtract(record[c], target, out=target)
-        target[:, pc] += 0.5 * (quality[c] - q0[c])
+        if quality[c] != q0[c]:
+            target[:, pc] += 0.5 * (quality[c] - q0[c])
         target.clip(0, 1, out=target)
         target -= trust_all
         target *= spec.drift_rate

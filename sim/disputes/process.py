@@ -19,13 +19,15 @@ from .book import NOTICE_DETAIL, Detail, DisputeBook, Event, Notice, Status
 from .choices import AFTER_FAILURE, FOR_NEW_DISPUTES, REPORT_TO, Choice, open_choices
 from .handlers import Handler, PeriodicHandler
 from .ladder import (
-    BUILDING_SENSITIVE, CATEGORY_FIT, CATEGORY_INDEX, CHANNELS_AT, INVOLVES_PROPERTY, LEVEL_INDEX, OWNER, OWNER_CODE, PARTY_MIX, PROFESSIONAL_FIT,
+    BUILDING_SENSITIVE, CATEGORY_FIT, CHANNELS_AT, INVOLVES_PROPERTY, LEVEL_INDEX, OWNER, OWNER_CODE, PARTY_MIX, PROFESSIONAL_FIT,
     QUALITY_SENSITIVE, RUNG, RUNG_COST_KEY, SAFETY_SENSITIVE, TOP_RUNG, Channel, Institution, PartyType,
 )
 
 CATEGORY_CODES = np.arange(len(CATEGORIES))
-QUALITY_COLUMNS = [CATEGORY_INDEX[c] for c in CATEGORIES if c in QUALITY_SENSITIVE]
-SAFETY_COLUMNS = [CATEGORY_INDEX[c] for c in CATEGORIES if c in SAFETY_SENSITIVE]
+#: by category: is its rate moved by property service quality, by fee rises, by a safe-community campaign?
+QUALITY_COLUMNS = np.array([c in QUALITY_SENSITIVE for c in CATEGORIES])
+FEE_COLUMNS = np.array([c == "property_service" for c in CATEGORIES])
+SAFETY_COLUMNS = np.array([c in SAFETY_SENSITIVE for c in CATEGORIES])
 #: per category: the party types and their cumulative probabilities (PARTY_MIX as arrays)
 PARTY_CHOICES = [(np.array([int(t) for t in PARTY_MIX[c]]), cumulative(np.array(list(PARTY_MIX[c].values()))))
                  for c in CATEGORIES]
@@ -80,6 +82,7 @@ class DisputeProcess:
         self.performance, self.performance_weight = np.zeros((n, len(Institution))), np.zeros((n, len(Institution)))
         self.base_rates = np.array([self.rates_of(c, model.dispute_specs[c]) for c in range(len(model.geography.communities))])
         self.choices: dict[int, Choice] = {}  # a person's decision for a dispute, used at its next decision
+        self._anchors: tuple = (None, ())  # (aspiration settings, their anchors): see anchors()
 
     def rates_of(self, c: int, spec) -> list[float]:
         """Disputes per day of community `c`, by category, under dispute settings `spec`."""
@@ -180,9 +183,9 @@ class DisputeProcess:
                                   for pc, spec in zip(companies, m.dispute_specs)])
         fee_rise = np.array([pc.fee_rise() for pc in companies])
         lam = self.base_rates.copy()
-        lam[:, QUALITY_COLUMNS] *= worse_service[:, None]
-        lam[:, CATEGORY_INDEX["property_service"]] *= 1.0 + fee_rise  # fee rises bring fee disputes
-        lam[:, SAFETY_COLUMNS] *= m.effects.of("safety_rate_factor")[:, None]
+        np.multiply(lam, worse_service[:, None], out=lam, where=QUALITY_COLUMNS)
+        np.multiply(lam, (1.0 + fee_rise)[:, None], out=lam, where=FEE_COLUMNS)  # fee rises bring fee disputes
+        np.multiply(lam, m.effects.of("safety_rate_factor")[:, None], out=lam, where=SAFETY_COLUMNS)
         counts = rng.poisson(lam)
         for c in counts.sum(axis=1).nonzero()[0].tolist():
             here = counts[c]
@@ -540,7 +543,7 @@ class DisputeProcess:
         if not credited:
             return x
         m = self.m
-        spec, anchors = m.config.behaviour.trust, m.config.behaviour.aspiration.anchors()
+        spec, anchors = m.config.behaviour.trust, self.anchors()
         c, who = int(self.book.community[i]), int(self.book.complainant[i])
         spill = min(1.0, spec.neighbour_spillover * m.effects[c].results_visibility)
         for k in credited:
@@ -564,7 +567,15 @@ class DisputeProcess:
         """Reporting and escalation rise with what residents have come to expect of an institution
         (and fall as they come to expect little): 1 at its anchor."""
         spec = self.m.config.behaviour.aspiration
-        return np.maximum(0.0, 1.0 + spec.voice_weight * (aspiration - spec.anchors()[institution]))
+        return np.maximum(0.0, 1.0 + spec.voice_weight * (aspiration - self.anchors()[institution]))
+
+    def anchors(self) -> tuple[float, ...]:
+        """The aspiration anchors by institution (`behaviour.aspiration.anchors()`) as numbers,
+        kept while the aspiration settings are the same object (asked at every outcome)."""
+        spec = self.m.config.behaviour.aspiration
+        if self._anchors[0] is not spec:
+            self._anchors = (spec, tuple(spec.anchors().tolist()))
+        return self._anchors[1]
 
     # ----------------------------------------------------------------------------------------
     def close_property_desk(self, c: int, t: float) -> None:
