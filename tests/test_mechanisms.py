@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from experiment_files import ROOT
 from replicates import mean_over_seeds
 from sim import CoGovModel
 from sim.metrics import definitions as M
@@ -26,6 +27,25 @@ def test_geography_buildings_and_grids_partition_households():
     per_grid = np.bincount(geo.building_grid[geo.household_building])
     assert np.all(np.abs(per_grid - 300) <= 50)  # whole buildings, about 300 households a grid
     assert np.all(np.diff(geo.building_grid) >= 0)  # grids are contiguous runs of buildings
+
+
+def test_kept_counts_of_active_ties_are_the_sparse_product_every_day():
+    """The share of each resident's ties who took part is kept from day to day and moved only by
+    residents whose activity changed; it must be exactly what the product over every tie gives."""
+    m = CoGovModel(scenario=ROOT / "scenarios" / "party_led.yaml", rng=5, days=40, overrides={"site.households": 800, "run.warmup_days": 0})
+    pop, window = m.population, m.config.behaviour.participation.window_days
+    changed_days = 0
+    for _ in range(40):
+        before = pop.active(m.day - 1, window)
+        m.step()
+        day = m.day - 1
+        kept = pop.ties_active_share(day - 1, window)
+        active = pop.active(day - 1, window)
+        product = np.divide(pop.ties @ active.astype(float), pop.degree, out=np.zeros(pop.n), where=pop.degree > 0)
+        assert np.array_equal(kept, product)
+        assert not kept.flags.writeable
+        changed_days += bool((active != before).any())
+    assert changed_days >= 30  # activity moved on most days, so the kept counts were moved too
 
 
 def test_population_matches_site_and_ties_are_symmetric():
