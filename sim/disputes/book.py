@@ -176,6 +176,7 @@ class DisputeBook:
         self.carried_in = 0  # disputes open at the end of the warm-up (the first rows)
         self._cap = capacity
         self.cols = {k: np.empty(capacity, dtype=t) for k, t in _COLUMNS.items()}
+        self._readonly = {k: _readonly(column) for k, column in self.cols.items()}  # what the views slice
         self._blank(0, capacity)
         self._views()
         self.log_id = array("q")  # dispute
@@ -223,10 +224,9 @@ class DisputeBook:
         far, a read-only view, set again whenever the book grows. Attributes, not properties: the
         dispute process reads them tens of thousands of times a day, and a property's call and
         slice cost three times the read. Writes go through `cols` (`set`, `close`)."""
-        for name, column in self.cols.items():
-            view = column[: self.n]
-            view.flags.writeable = False
-            self.__dict__[name] = view
+        n = self.n
+        for name, column in self._readonly.items():
+            self.__dict__[name] = column[:n]  # a slice of a read-only view is read-only
 
     def _blank(self, start: int, stop: int) -> None:
         """Rows start..stop as a new dispute's (`_NEW`), ready to be added."""
@@ -240,6 +240,7 @@ class DisputeBook:
             new = np.empty(self._cap, dtype=arr.dtype)
             new[: self.n] = arr[: self.n]
             self.cols[k] = new
+            self._readonly[k] = _readonly(new)
         self._blank(self.n, self._cap)
 
     def set(self, i: int, **values) -> None:
@@ -366,6 +367,12 @@ class DisputeBook:
             "misroutes": self.misroutes.copy(),
         })
         return table
+
+
+def _readonly(column: np.ndarray) -> np.ndarray:
+    view = column.view()
+    view.flags.writeable = False
+    return view
 
 
 def _copy(column: array, dtype=None) -> np.ndarray:

@@ -435,9 +435,15 @@ class DisputeProcess:
 
     def next_rung(self, rung: int, c: int, party: int) -> int | None:
         """The first rung at or above `rung` with a channel open to this dispute."""
+        found = self.next_open(rung, c, party)
+        return None if found is None else found[0]
+
+    def next_open(self, rung: int, c: int, party: int) -> tuple[int, list[Channel]] | None:
+        """The first rung at or above `rung` with a channel open to this dispute, and those channels."""
         for r in range(max(rung, 1), TOP_RUNG + 1):
-            if self.open_channels(r, c, party):
-                return r
+            options = self.open_channels(r, c, party)
+            if options:
+                return r, options
         return None
 
     def route(self, i: int, rung: int, t: float, reason: Detail, to: Channel | None = None) -> None:
@@ -447,11 +453,11 @@ class DisputeProcess:
         m, b, rng = self.m, self.book, self.m.rng
         c, party = int(b.community[i]), int(b.party_type[i])
         fx = m.effects[c]
-        r = self.next_rung(rung, c, party)
-        if r is None:
+        found = self.next_open(rung, c, party)
+        if found is None:
             self.give_up(i, t, -1, Detail.NO_CHANNEL)
             return
-        options = self.open_channels(r, c, party)
+        r, options = found
         if to in options:
             ch = to
         elif len(options) > 1:
