@@ -173,11 +173,11 @@ class Population:
         view.flags.writeable = False
         return view
 
-    def knows_neighbours(self, day: int, window: int, ties_active: np.ndarray) -> np.ndarray:
+    def knows_neighbours(self, day: int, window: int, ties_active: np.ndarray) -> SocialCapital:
         """Social capital, 0..1: took part recently, and how many of one's ties did."""
         last = self._active_ties
         act = last[1] if last is not None and last[0] == (day, window) else self.active(day, window)
-        return 0.5 * act + 0.5 * ties_active
+        return SocialCapital(act, ties_active)
 
     def learn(self, who: int, institution: int, gain: float, spillover: float) -> None:
         """Update trust after an outcome: a `gain` above 0 moves it that share of the way to 1,
@@ -188,6 +188,20 @@ class Population:
         ties = self.ties.indices[self.ties.indptr[who]: self.ties.indptr[who + 1]]  # never `who` itself
         tr = trust[ties]
         trust[ties] = tr + (spillover * gain) * ((1 - tr) if gain > 0 else tr)
+
+
+class SocialCapital:
+    """Residents' social capital, 0..1, read as ``capital[rows]``: half for having taken part
+    recently, half the share of one's ties who did. Worked out for the rows read only: a day reads
+    a few dozen residents' of a community's thousands (valid the day it was made)."""
+
+    __slots__ = ("active", "ties_active")
+
+    def __init__(self, active: np.ndarray, ties_active: np.ndarray):
+        self.active, self.ties_active = active, ties_active
+
+    def __getitem__(self, rows):
+        return 0.5 * self.active[rows] + 0.5 * self.ties_active[rows]
 
 
 class Resident(mesa.Agent):

@@ -60,21 +60,21 @@ def update_wellbeing(model, day: int) -> None:
     # record (partial adaptation), as far as they have seen the record
     w = dp.performance_weight
     level = (1 - asp.adaptation) * asp.anchors() * w + asp.adaptation * dp.performance
-    aggrieved_all = pop.grievance_until > day
+    calm_all = pop.grievance_until <= day  # carrying no abandoned grievance
     bounds = pop.community_bounds
     pc = int(Institution.PROPERTY_COMPANY)
     # the arithmetic below is written in place (out=, *=, ...) to spare a temporary array per operation;
     # each line computes exactly what the formula in its comment does, in the same order
     for c in range(len(companies)):
         rows = slice(bounds[c], bounds[c + 1])
-        aggrieved = aggrieved_all[rows]
+        calm = calm_all[rows]
         trust_all, aspiration_all = pop.trust[rows], pop.aspiration[rows]
-        # target = 0.35 quality + 0.25 trust(residents' committee) + 0.2 security + 0.2 (not aggrieved)
+        # target = 0.35 quality + 0.25 trust(residents' committee) + 0.2 security + 0.2 calm
         #          + need analytics − 0.15 fee rise
         target = 0.25 * trust_all[:, Institution.RESIDENTS_COMMITTEE]
         np.add(0.35 * quality[c], target, out=target)
         target += 0.2 * pop.security[rows]
-        target += 0.2 * (~aggrieved)
+        np.add(target, 0.2, out=target, where=calm)
         if analytics[c]:  # adding 0 changes nothing: the terms that are mostly 0 are skipped then
             target += analytics[c]
         if fee_rise[c]:
@@ -85,8 +85,8 @@ def update_wellbeing(model, day: int) -> None:
         target -= satisfaction
         target *= SATISFACTION_RATE
         satisfaction += target
-        # security += rate × (clip(initial + gain − 0.1 aggrieved) − security)
-        sec_target = np.subtract(security[c], 0.1 * aggrieved)
+        # security += rate × (clip(initial + gain − 0.1 not calm) − security)
+        sec_target = np.where(calm, security[c], security[c] - 0.1)
         sec_target.clip(0, 1, out=sec_target)
         sec = pop.security[rows]
         sec_target -= sec
@@ -95,7 +95,7 @@ def update_wellbeing(model, day: int) -> None:
         # every institution at once (a column each; trust and aspiration are column-major):
         # target = seen record − seen weight × aspiration (+ for the property company its service
         # relative to where it started); trust += drift × (clip(target) − trust)
-        target = np.multiply(seen_weight[c], aspiration_all, out=pop.drift_scratch[: len(aggrieved)])
+        target = np.multiply(seen_weight[c], aspiration_all, out=pop.drift_scratch[: len(calm)])
         np.subtract(record[c], target, out=target)
         if quality[c] != q0[c]:
             target[:, pc] += 0.5 * (quality[c] - q0[c])

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from ..agents.institutions import Patrols
+from ..agents.residents import SocialCapital
 from ..mathx import cumulative, draw_index, logistic, logit
 from ..scenario.schema import CATEGORIES
 from .book import NOTICE_DETAIL, Detail, DisputeBook, Event, Notice, Status
@@ -247,7 +248,7 @@ class DisputeProcess:
                 self.route(i, 1, t, NOTICE_DETAIL[how])
 
     # ----------------------------------------------------------------------------------------
-    def residents_act(self, day: int, social_capital: np.ndarray) -> None:
+    def residents_act(self, day: int, social_capital: SocialCapital) -> None:
         """Parties to latent disputes lump it, negotiate, or report; negotiations conclude."""
         m, rng, rep = self.m, self.m.rng, self.m.config.behaviour.reporting
         b = self.book
