@@ -39,7 +39,7 @@ def invite(model, day: int) -> None:
     pop, rng = model.population, model.rng
     targets = []
     rates = model.effects.of("red_cell_invitations_per_day")
-    volunteers = np.flatnonzero(pop.red_cell) if rates.any() else ()
+    volunteers = pop.red_cell.nonzero()[0] if model.effects.any("red_cell_invitations_per_day") else ()
     if len(volunteers):
         k = rng.poisson(rates[pop.community[volunteers]])
         src = np.repeat(volunteers, k)

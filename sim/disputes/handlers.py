@@ -188,6 +188,12 @@ class PeriodicHandler(Handler):
         return self.servers > 0 and day % self.interval == self.phase
 
     def work(self, day: int, rng: np.random.Generator):
+        if not (self.transit or self.queue or self.busy):  # nothing to hear: a meeting is only counted
+            if self.meets_on(day):
+                self.meetings += 1
+                if day >= 0:
+                    self.load.server_days += self.servers
+            return NOTHING
         meeting = day + 0.5
         started = []
         if self.meets_on(day):

@@ -212,6 +212,8 @@ class DisputeProcess:
     def detect(self, day: int) -> None:
         """Grid workers on patrol (S3) and red-cell volunteers (S3) notice latent disputes."""
         m, rng, fx, book = self.m, self.m.rng, self.m.effects, self.book
+        if not (fx.any("grid_management") or fx.any("red_cells")):
+            return  # nobody patrols or watches a building
         latent = book.with_status(Status.LATENT)
         if len(latent) == 0:
             return
