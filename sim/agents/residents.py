@@ -192,8 +192,8 @@ class Population:
 
 class SocialCapital:
     """Residents' social capital, 0..1, read as ``capital[rows]``: half for having taken part
-    recently, half the share of one's ties who did. Worked out for the rows read only: a day reads
-    a few dozen residents' of a community's thousands (valid the day it was made)."""
+    recently, half the share of one's ties who did. Worked out only for the rows read (a day reads
+    a few dozen residents out of a community's thousands); valid on the day it was made."""
 
     __slots__ = ("active", "ties_active")
 

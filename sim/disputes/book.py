@@ -370,6 +370,7 @@ class DisputeBook:
 
 
 def _readonly(column: np.ndarray) -> np.ndarray:
+    """A read-only view of the whole of `column`: what `book.<column>` is a slice of."""
     view = column.view()
     view.flags.writeable = False
     return view

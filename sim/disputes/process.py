@@ -69,7 +69,8 @@ class DisputeProcess:
                                   for d in range(len(model.geography.districts))]
         self.hotline = Handler(Channel.CITY_HOTLINE, hs.city_hotline.servers, hs.city_hotline, 0, opens=start)
         self.court = Handler(Channel.COURT, hs.court.servers, hs.court, 0, opens=start)
-        self._handlers = [h for d in self.community_handlers for h in d.values()] + self.street_handlers + self.district_handlers + [self.hotline, self.court]
+        self._handlers = ([h for d in self.community_handlers for h in d.values()]
+                          + self.street_handlers + self.district_handlers + [self.hotline, self.court])
         #: the ladder as each community's disputes meet it: by community and rung, each channel with
         #: the handler a case sent there joins
         self.ladder = [[[(ch, self.handler(ch, c)) for ch in CHANNELS_AT[r] if ch != Channel.SELF] for r in range(TOP_RUNG + 1)]
@@ -172,6 +173,7 @@ class DisputeProcess:
                 if h.open and (ch != Channel.PROPERTY_DESK or (party_type in INVOLVES_PROPERTY and self.m.property_companies[community].present))]
 
     def available(self, channel: Channel, community: int, party_type: int) -> bool:
+        """Whether `channel` is open to a dispute of `party_type` in `community` (`open_channels`)."""
         return channel in self.open_channels(RUNG[channel], community, party_type)
 
     # ----------------------------------------------------------------------------------------
