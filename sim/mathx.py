@@ -28,3 +28,10 @@ def draw_index(rng: np.random.Generator, cdf: np.ndarray, size=None):
     ``rng.choice(len(cdf), size, p=p)`` (one uniform per draw), without its per-call checks,
     which cost more than the draw on the model's small, fixed distributions."""
     return cdf.searchsorted(rng.random(size), side="right")
+
+
+def read_only(array: np.ndarray) -> np.ndarray:
+    """A read-only view of `array` (which itself stays writable), to hand out what callers must not change."""
+    view = array.view()
+    view.flags.writeable = False
+    return view

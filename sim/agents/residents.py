@@ -13,6 +13,7 @@ import numpy as np
 from scipy import sparse
 
 from ..disputes.ladder import INSTITUTION_NAMES
+from ..mathx import read_only
 from ..scenario.schema import ACTIVITIES, AGE_BANDS, Scenario
 from ..space.geography import Geography
 
@@ -169,9 +170,7 @@ class Population:
                 np.add.at(counts, tied, np.where(act[changed], 1.0, -1.0).repeat(k))
                 share[tied] = counts[tied] / self.degree[tied]  # each has a tie, to a changed resident
         self._active_ties = ((day, window), act, counts, share)
-        view = share.view()
-        view.flags.writeable = False
-        return view
+        return read_only(share)
 
     def knows_neighbours(self, day: int, window: int, ties_active: np.ndarray) -> SocialCapital:
         """Social capital, 0..1: took part recently, and how many of one's ties did."""

@@ -16,6 +16,7 @@ from itertools import repeat
 import numpy as np
 import pyarrow as pa
 
+from ..mathx import read_only
 from .ladder import CATEGORIES, CHANNEL_NAMES, LEVELS, PARTY_NAMES
 
 
@@ -176,7 +177,7 @@ class DisputeBook:
         self.carried_in = 0  # disputes open at the end of the warm-up (the first rows)
         self._cap = capacity
         self.cols = {k: np.empty(capacity, dtype=t) for k, t in _COLUMNS.items()}
-        self._readonly = {k: _readonly(column) for k, column in self.cols.items()}  # what the views slice
+        self._readonly = {k: read_only(column) for k, column in self.cols.items()}  # what the views slice
         self._blank(0, capacity)
         self._views()
         self.log_id = array("q")  # dispute
@@ -240,7 +241,7 @@ class DisputeBook:
             new = np.empty(self._cap, dtype=arr.dtype)
             new[: self.n] = arr[: self.n]
             self.cols[k] = new
-            self._readonly[k] = _readonly(new)
+            self._readonly[k] = read_only(new)
         self._blank(self.n, self._cap)
 
     def set(self, i: int, **values) -> None:
@@ -367,13 +368,6 @@ class DisputeBook:
             "misroutes": self.misroutes.copy(),
         })
         return table
-
-
-def _readonly(column: np.ndarray) -> np.ndarray:
-    """A read-only view of the whole of `column`: what `book.<column>` is a slice of."""
-    view = column.view()
-    view.flags.writeable = False
-    return view
 
 
 def _copy(column: array, dtype=None) -> np.ndarray:

@@ -130,15 +130,13 @@ class Handler:
 
     def work(self, day: int, rng: np.random.Generator) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
         """Run the queue through day `day`; returns (started, completed) as (case, time) pairs."""
+        if day >= 0:
+            self.load.server_days += self.servers
         if not (self.transit or self.queue or self.busy):  # most handlers, most days: nothing to do
-            if day >= 0:
-                self.load.server_days += len(self.free_at)
             return NOTHING
         end = day + 1.0
         while self.transit and self.transit[0][0] < end:
             self._arrive_at_queue(heapq.heappop(self.transit))
-        if day >= 0:
-            self.load.server_days += self.servers
         started = []
         while self.queue and self.free_at:
             s = min(range(len(self.free_at)), key=self.free_at.__getitem__)
@@ -188,19 +186,17 @@ class PeriodicHandler(Handler):
         return self.servers > 0 and day % self.interval == self.phase
 
     def work(self, day: int, rng: np.random.Generator):
-        if not (self.transit or self.queue or self.busy):  # nothing to hear: a meeting is only counted
-            if self.meets_on(day):
-                self.meetings += 1
-                if day >= 0:
-                    self.load.server_days += self.servers
-            return NOTHING
-        meeting = day + 0.5
-        started = []
-        if self.meets_on(day):
-            self._arrive(meeting)
+        meets = self.meets_on(day)
+        if meets:
             self.meetings += 1
             if day >= 0:
                 self.load.server_days += self.servers
+        if not (self.transit or self.queue or self.busy):  # nothing to hear: the meeting is only counted
+            return NOTHING
+        meeting = day + 0.5
+        started = []
+        if meets:
+            self._arrive(meeting)
             for _ in range(min(self.servers, len(self.queue))):
                 _, case = self.queue.popleft()
                 w = draw_work_time(rng, self.work_time, self.speed)
