@@ -226,3 +226,16 @@ def test_a_worker_keeps_no_finished_model_alive(tmp_path, monkeypatch):
     assert "broken after its agents were created" in records[2]["message"]
     gc.collect()
     assert not [o for o in gc.get_objects() if isinstance(o, CoGovModel) and id(o) not in before]
+
+
+def test_workers_and_the_command_line_start_without_analysis_libraries():
+    """A worker process, and the command line up to its parser, import the model but not scipy.stats
+    or matplotlib (0.4 s each): the statistics and figures load when a command first needs them, so
+    every sweep worker and every `cogov` command starts that much sooner."""
+    import subprocess
+    import sys
+
+    code = ("import sys, sim.experiments.worker, sim.cli; sim.cli.build_parser(); "
+            "print(','.join(m for m in ('scipy.stats', 'matplotlib') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "", f"imported at start-up: {loaded}"

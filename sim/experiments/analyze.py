@@ -41,7 +41,7 @@ from . import robust
 from .condition import ConditionError
 from .designs import DESIGNS, DesignKind
 from .stats import LEVEL, band, by_group
-from .store import Results, ResultsError
+from .store import Results, ResultsError, replace_folder
 
 MAX_SERIES_LEVELS = 8
 
@@ -108,17 +108,6 @@ def analyze(path: str | Path, *, out: str | Path | None = None, metrics: list[st
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return a
-
-
-def replace_folder(tmp: Path, target: Path) -> None:
-    """Put the finished folder `tmp` where `target` is, in one rename (the old one goes after)."""
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-        os.replace(tmp, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, target)
 
 
 def _compare(results: Results, metrics: list[str], tmp: Path, a: Analysis) -> None:

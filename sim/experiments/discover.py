@@ -36,9 +36,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from .analyze import replace_folder
 from .condition import ConditionError, evaluate, parse_condition
-from .store import PROVENANCE, Results, ResultsError
+from .store import PROVENANCE, Results, ResultsError, replace_folder
 
 #: default density a chosen PRIM box must reach
 THRESHOLD = 0.8

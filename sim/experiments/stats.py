@@ -11,9 +11,16 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 LEVEL = 0.95
+
+
+def t_quantile(q: float, dof):
+    """Student's t quantile (scipy.stats.t.ppf), imported when first needed: scipy.stats takes
+    0.4 s to import, and every command line imports this module."""
+    from scipy import stats
+
+    return stats.t.ppf(q, dof)
 
 
 def mean_ci(values, level: float = LEVEL) -> tuple[float, float, float, int]:
@@ -26,7 +33,7 @@ def mean_ci(values, level: float = LEVEL) -> tuple[float, float, float, int]:
     m = float(v.mean())
     if n < 2:
         return m, math.nan, math.nan, n
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * v.std(ddof=1) / math.sqrt(n))
+    half = float(t_quantile(0.5 + level / 2, n - 1) * v.std(ddof=1) / math.sqrt(n))
     return m, m - half, m + half, n
 
 
@@ -50,7 +57,7 @@ def unpaired_halfwidth(a, b, level: float = LEVEL) -> float:
     if se == 0:
         return 0.0
     dof = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-    return float(stats.t.ppf(0.5 + level / 2, dof) * se)
+    return float(t_quantile(0.5 + level / 2, dof) * se)
 
 
 def by_group(df: pd.DataFrame, keys: list[str], metrics: list[str], level: float = LEVEL) -> pd.DataFrame:
@@ -78,7 +85,7 @@ def band(values: np.ndarray, level: float = LEVEL) -> tuple[np.ndarray, np.ndarr
         mean = np.nanmean(np.where(n > 0, v, 0.0), axis=0) if v.size else np.array([])
         mean = np.where(n > 0, mean, np.nan)
         sd = np.nanstd(v, axis=0, ddof=1) if v.shape[0] > 1 else np.full(v.shape[1], np.nan)
-        t = stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1))
+        t = t_quantile(0.5 + level / 2, np.maximum(n - 1, 1))
         half = np.where(n > 1, t * sd / np.sqrt(np.maximum(n, 1)), np.nan)
         lo, hi = np.nanmin(v, axis=0), np.nanmax(v, axis=0)
     return mean, np.maximum(mean - half, lo), np.minimum(mean + half, hi)

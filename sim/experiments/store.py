@@ -113,6 +113,17 @@ def atomic_write(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
+def replace_folder(tmp: Path, target: Path) -> None:
+    """Put the finished folder `tmp` where `target` is, in one rename (the old one goes after)."""
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+        os.replace(tmp, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, target)
+
+
 def _remove(tmp: Path) -> None:
     try:
         tmp.unlink(missing_ok=True)

@@ -15,7 +15,6 @@ import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import stats
 
 from .definitions import Period, scope
 from .periods import MONTH_DAYS, months
@@ -59,6 +58,8 @@ def inputs_change(model) -> bool:
 
 def trend_of(name: str, values: np.ndarray) -> Trend | None:
     """The series' trend if significant and material, else None."""
+    from scipy import stats  # here, not at the top: scipy.stats takes 0.4 s to import, and every worker imports this module
+
     x = np.arange(len(values), dtype=float)
     ok = np.isfinite(values)
     if ok.sum() < MIN_PERIODS or np.ptp(values[ok]) == 0:
