@@ -58,7 +58,7 @@ def inputs_change(model) -> bool:
 
 def trend_of(name: str, values: np.ndarray) -> Trend | None:
     """The series' trend if significant and material, else None."""
-    from scipy import stats  # here, not at the top: scipy.stats takes 0.4 s to import, and every worker imports this module
+    from scipy import stats  # 0.4 s to import: here, not in every process that imports the model
 
     x = np.arange(len(values), dtype=float)
     ok = np.isfinite(values)
