@@ -47,7 +47,8 @@ def python_m_sim(*args, cwd=None) -> subprocess.CompletedProcess:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    """Every file under `folder` (by its path inside it) and its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def assert_one_line_error(err: str) -> None:
@@ -152,6 +153,56 @@ def test_force_does_not_replace_a_folder_that_is_not_a_run(scenario, tmp_path, c
     assert code == 2
     assert_one_line_error(err)
     assert (out / "notes.txt").read_text() == "keep me"
+
+
+def test_force_replaces_only_a_run_folder_never_results_or_a_folder_being_written(scenario, tmp_path, capsys):
+    """A manifest.json alone does not make a run folder: a comparison's results, another tool's
+    folder and a folder a session holds the lock of are kept, whatever --force says."""
+    small = scenario()
+    results = tmp_path / "cmp"
+    assert cli(capsys, "compare", small, small, "--replicates", "1", "--days", "5", "--workers", "1", "--out", results, "-q")[0] == 0
+    foreign = tmp_path / "webext"
+    foreign.mkdir()
+    (foreign / "manifest.json").write_text('{"manifest_version": 3}')
+    (foreign / "main.js").write_text("keep me")
+    being_written = tmp_path / "starting"
+    being_written.mkdir()  # empty, as a sweep's folder is for a moment, with its lock beside it
+    (tmp_path / ".starting.lock").write_text("")
+    for folder in (results, foreign, being_written):
+        before = snapshot(folder)
+        code, _, err = cli(capsys, "run", small, "--days", 5, "--out", folder, "--force", "-q")
+        assert code == 2, folder
+        assert_one_line_error(err)
+        assert "not replacing it" in err
+        assert snapshot(folder) == before
+    assert cli(capsys, "results", results)[0] == 0  # still a results folder
+
+
+@pytest.mark.parametrize("path", ["/dev/zero", "/dev/null"])
+def test_a_device_is_named_as_one_not_as_an_unknown_shipped_name(path, capsys):
+    code, _, err = cli(capsys, "validate", path)
+    assert code == 1  # validate's status for a file with problems
+    assert_one_line_error(err)
+    assert f"{path}: cannot read: a device, not a regular file" in err
+
+
+def test_a_folder_named_like_a_shipped_scenario_does_not_hide_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "baseline").mkdir()
+    code, out, _ = cli(capsys, "validate", "baseline")
+    assert code == 0 and out.strip().endswith("baseline.yaml: ok")
+    (tmp_path / "mine").mkdir()
+    code, _, err = cli(capsys, "validate", "mine")
+    assert code == 1 and "mine: cannot read: a directory, not a regular file" in err
+
+
+def test_a_dask_address_that_is_none_is_refused_before_anything_is_written(scenario, tmp_path, capsys):
+    small = scenario()
+    code, _, err = cli(capsys, "compare", small, small, "--dask", "nonsense", "--out", tmp_path / "cmp")
+    assert code == 2
+    assert_one_line_error(err)
+    assert "--dask nonsense: not a Dask scheduler address" in err
+    assert not (tmp_path / "cmp").exists()
 
 
 @pytest.mark.parametrize("bad", [

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from experiment_files import ROOT, assert_one_line_error, write_base
+from experiment_files import ROOT, assert_one_line_error, write_base, write_sweep
 
 from sim.cli import main
 from sim.experiments.designs import design_size
@@ -233,3 +233,23 @@ def test_a_new_design_is_one_class(tmp_path, monkeypatch):
                                        "parameters:\n  site.party.secretary_capability: {low: 0.2, high: 0.8}\n")
     with pytest.raises(SweepError, match="a halton design needs samples: the number of points"):
         load_sweep(tmp_path / "bad.yaml")
+
+
+def test_the_run_length_of_a_sweep_or_comparison_must_hold_the_base_scenarios_timeline(tmp_path, capsys):
+    """--days (or a sweep file's days:) is the length every point runs: a timeline entry beyond it
+    is refused, as `cogov run --days` refuses it, not silently never applied."""
+    timeline = [{"day": 15, "set": {"policies.grid_management.enabled": True}}]
+    write_base(tmp_path, "late", days=20, timeline=timeline)
+    other = write_base(tmp_path, "plain", days=20)
+    sweep = write_sweep(tmp_path, base="late.yaml", parameters={"site.households": [100, 120]}, replicates=1)
+    with pytest.raises(SweepError, match=r"days: 10 days do not fit the base scenario: timeline.0.day: day 15 is outside the run"):
+        load_sweep(sweep, days=10)
+    assert load_sweep(sweep, days=16).days == 16
+    code = main(["compare", str(tmp_path / "late.yaml"), str(other), "--days", "10", "--replicates", "1",
+                 "--workers", "1", "--out", str(tmp_path / "cmp")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert_one_line_error(err)
+    assert "late.yaml: 10 days do not fit this scenario: timeline.0.day: day 15 is outside the run" in err
+    assert not (tmp_path / "cmp").exists()
+    assert Plan.for_compare([tmp_path / "late.yaml", other], replicates=1, seed=1, days=16).days == 16

@@ -4,6 +4,7 @@ English and Chinese, that opens in Chromium with no console errors and no reques
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,43 @@ def test_reports_open_in_chromium_without_errors_or_requests(folders):
         pages.append(out)
     for _, page in opened_offline(pages):
         assert page.title()
+
+
+def test_out_replaces_a_report_and_nothing_else(folders, tmp_path, capsys):
+    run = tmp_path / "run"
+    shutil.copytree(folders / "baseline", run)
+    summary = (run / "summary.json").read_bytes()
+    note = tmp_path / "note.txt"
+    note.write_text("keep me")
+    for target in (run / "summary.json", note):
+        assert main(["report", str(run), "--out", str(target)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "is not a cogov report; not replacing it" in err[0], err
+    assert (run / "summary.json").read_bytes() == summary and note.read_text() == "keep me"
+    out = tmp_path / "report.html"
+    assert main(["report", str(run), "--out", str(out)]) == 0
+    assert main(["report", str(run), "--out", str(out), "--lang", "zh"]) == 0  # its own report: replaced
+    assert 'lang="zh-CN"' in out.read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["note.txt", "report.html", "run"]  # no temporary file left
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda run: (run / "series.parquet").write_bytes((run / "series.parquet").read_bytes()[:100]), "series.parquet: damaged"),
+    (lambda run: (run / "summary.json").write_text("{"), "summary.json: damaged"),
+    (lambda run: (run / "summary.json").write_text("[1, 2]"), "summary.json: damaged, expected a dict, found list"),
+    (lambda run: (run / "summary.json").unlink(), "not a complete run folder: summary.json is missing"),
+])
+def test_a_damaged_run_folder_is_one_line_naming_the_file(folders, tmp_path, capsys, damage, message):
+    run = tmp_path / "run"
+    shutil.copytree(folders / "baseline", run)
+    damage(run)
+    assert main(["report", str(run)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0] and "Traceback" not in err[0], err
+    assert not (run / "report.html").exists()
+
+
+def test_baseline_is_refused_for_a_results_folder(folders, capsys):
+    assert main(["report", str(folders / "compare"), "--baseline", str(folders / "baseline")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--baseline is for the report of a run folder; this is a results folder" in err[0], err

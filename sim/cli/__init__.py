@@ -72,11 +72,14 @@ def _count(kind: str, minimum: int):
 
 def _shipped_or_file(kind: str, find):
     """An argparse type: a file as given, else the file of a shipped name (`cogov list`). A text
-    with a suffix is left to the loader, which reports a missing file."""
+    with a suffix, or a path that is there but not a file (a pipe, a device, a folder), is left
+    to the loader, which says that it is missing or what it is."""
     def parse(text: str) -> str:
         if Path(text).is_file() or Path(text).suffix:
             return text
         found = find(text)
+        if found is None and os.path.lexists(text):
+            return text
         if found is None:
             raise argparse.ArgumentTypeError(f"no file or shipped {kind} named {text!r}; 'cogov list' shows the shipped ones")
         return str(found)

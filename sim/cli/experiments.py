@@ -242,12 +242,15 @@ def _metrics_option(text: str | None, option: str = "--metrics") -> list[str] | 
 
 
 def _engine(args):
-    from ..experiments.engines import make_engine
+    from ..experiments.engines import EngineError, make_engine
 
     if args.dask and args.dask != "local" and args.workers:
         raise UsageError("argument --workers: not used with a Dask scheduler address (its workers are its own); "
                          "use it with --dask local")
-    return make_engine(workers=args.workers, dask=args.dask, tasks_per_worker=args.tasks_per_worker)
+    try:
+        return make_engine(workers=args.workers, dask=args.dask, tasks_per_worker=args.tasks_per_worker)
+    except EngineError as e:  # an address that is none: refused before anything is written
+        raise UsageError(f"argument {e}") from None
 
 
 def _preflight(scenario, what: str, args, engine, plan) -> None:

@@ -264,12 +264,27 @@ class InlineEngine:
         pass
 
 
+def _check_address(address: str) -> None:
+    """EngineError, before anything is started or written, for text that is no scheduler address."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme in ("tcp", "tls", "ws", "wss"):
+            parse_host_port(location)
+    except (ValueError, TypeError) as e:
+        raise EngineError(f"--dask {address}: not a Dask scheduler address ({e}); expected 'local' or one like "
+                          "tcp://host:8786") from None
+
+
 class DaskEngine:
     """A Dask distributed scheduler at `address`, or a LocalCluster of `workers` processes ('local')."""
 
     lost: tuple[type[BaseException], ...] = ()
 
     def __init__(self, address: str, workers: int | None = None, *, connect_timeout: str = "30s"):
+        if address != "local":
+            _check_address(address)
         self.address = address
         self.workers = workers or default_workers()
         self.connect_timeout = connect_timeout

@@ -120,6 +120,12 @@ class Plan:
                 raise ScenarioError(f"the scenarios run for different numbers of days ({', '.join(map(str, all_days))}); "
                                     "give --days so the arms are comparable")
             days = all_days[0]
+        for f, s in zip(files, scenarios):
+            if s.run.days != days:  # every arm runs this long: its timeline must fit
+                try:
+                    resolve_scenario(s, {"run.days": days})
+                except ScenarioError as e:
+                    raise ScenarioError(f"{f}: {days} days do not fit this scenario: {e.problems[0].removeprefix('<scenario>: ')}") from None
         names: list[str] = []
         for s in scenarios:
             n, k = s.name, 2

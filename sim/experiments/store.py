@@ -463,8 +463,10 @@ def _read_manifest(path: Path) -> dict:
         manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
         raise ResultsError(f"{path / MANIFEST}: unreadable: {e}") from None
-    if manifest.get("format") != FORMAT:
-        raise ResultsError(f"{path}: not a cogov sweep or comparison results folder (format {manifest.get('format')!r})")
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        what = "a run folder (cogov run)" if isinstance(manifest, dict) and "cogov_run_folder" in manifest else (
+            f"its manifest.json is not a results manifest of format {FORMAT}")
+        raise ResultsError(f"{path}: not a cogov sweep or comparison results folder: {what}")
     return manifest
 
 

@@ -324,6 +324,11 @@ def load_sweep(path: str | Path, *, replicates: int | None = None, days: int | N
     except ScenarioError as e:
         bad = next((k for k in spec.overrides if f"{k}:" in str(e)), next(iter(spec.overrides)))
         raise f.fail(("overrides", bad), _reason(e, bad)) from None
+    if spec.days is not None and spec.days != fixed.run.days:  # every point runs this long: its timeline must fit
+        try:
+            resolve_scenario(fixed, {"run.days": spec.days})
+        except ScenarioError as e:
+            raise f.fail(("days",), f"{spec.days} days do not fit the base scenario: {e.problems[0].removeprefix('<scenario>: ')}") from None
 
     parameters: list[Parameter] = []
     for key, p in varied.items():

@@ -195,7 +195,8 @@ def check_target(out_dir: str | os.PathLike[str], *, force: bool = False) -> Pat
     """The absolute target folder, or RunFolderError if it may not be (re)placed there.
 
     An existing target is replaced only with `force`, and only if it is an empty folder or a run
-    folder (has a manifest.json), so that `--force` can never delete an unrelated directory."""
+    folder (`is_run_folder`), so that `--force` can never delete an unrelated directory, a
+    sweep's results or a folder a session is writing."""
     target = Path(os.path.abspath(out_dir))
     if not target.name:
         raise RunFolderError(f"{out_dir}: not a usable run folder name")
@@ -212,9 +213,28 @@ def check_target(out_dir: str | os.PathLike[str], *, force: bool = False) -> Pat
         raise RunFolderError(f"{out_dir}: already exists; use --force to replace it")
     if target.is_symlink() or not target.is_dir():
         raise RunFolderError(f"{out_dir}: exists and is not a folder; not replacing it")
-    if any(target.iterdir()) and not (target / "manifest.json").is_file():
-        raise RunFolderError(f"{out_dir}: exists and is not a cogov run folder (no manifest.json); not replacing it")
+    if target.with_name(f".{target.name}.lock").exists():  # a sweep's or comparison's, even one just begun
+        raise RunFolderError(f"{out_dir}: is a cogov results folder (a session's lock is beside it); not replacing it")
+    if any(target.iterdir()) and not is_run_folder(target):
+        raise RunFolderError(f"{out_dir}: exists and is not a cogov run folder (no manifest.json marking one); not replacing it")
     return target
+
+
+#: a run folder's manifest is a few kilobytes; a larger file is not one
+MANIFEST_LIMIT = 1 << 20
+
+
+def is_run_folder(folder: Path) -> bool:
+    """Whether `folder` holds a run folder's manifest (``cogov_run_folder``): a sweep's results
+    folder, or anything else with a manifest.json of its own, is not one."""
+    path = folder / "manifest.json"
+    try:
+        if not path.is_file() or path.stat().st_size > MANIFEST_LIMIT:
+            return False
+        manifest = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and "cogov_run_folder" in manifest
 
 
 def summary_document(model) -> dict[str, Any]:

@@ -7,7 +7,9 @@ Errors name the file, the key path, the line, what was expected and what was fou
 
 from __future__ import annotations
 
+import datetime as _dt
 import difflib
+import math
 import os
 import reprlib
 from pathlib import Path
@@ -150,11 +152,17 @@ def _found(value: Any, kind: str) -> str:
             float(value)
         except ValueError:
             return _SHOWN.repr(value)
+        if value.lstrip("+-").startswith("0") and value.lstrip("+-")[1:2].isdigit():  # 0300: not octal, not 300
+            return f"{_SHOWN.repr(value)} (a number with a leading zero is read as text: write it without the zero)"
         return f"{_SHOWN.repr(value)} (a string: write the number without quotes)"
+    if isinstance(value, float) and not math.isfinite(value) and kind == "int_type":
+        return f"{value} (not a finite number)"
     if isinstance(value, float) and kind == "int_type":
         if value.is_integer():
             return f"{_SHOWN.repr(value)} (write a whole number without a decimal point or exponent)"
         return f"{_SHOWN.repr(value)} (a fraction is not rounded)"
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return f"{value.isoformat()} (a date)"
     return _SHOWN.repr(value)
 
 

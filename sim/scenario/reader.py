@@ -130,26 +130,43 @@ def _read_at_most(fd: int, n: int) -> bytes:
 
 
 class _Resolver(yaml.resolver.Resolver):
-    """YAML 1.1's implicit types, plus exponent floats without a dot (``1e308``, ``-2E-5``), which
-    PyYAML reads as strings."""
+    """YAML 1.1's implicit types, except the two number forms nobody means in a data file: base 60
+    (``1:30`` is 90) and octal by a leading zero (``0300`` is 192) are strings, so the schema
+    shows them as written; and exponent floats without a dot (``1e308``, ``-2E-5``), which PyYAML
+    reads as strings, are numbers."""
 
 
+_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_Resolver.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_INT, _FLOAT)]
+    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()}
 _Resolver.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^(?:[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+|\.[0-9][0-9_]*[eE][-+]?[0-9]+)$"),
+    _INT, re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"), list("-+0123456789"))
+_Resolver.add_implicit_resolver(
+    _FLOAT,
+    re.compile(r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+                   |[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
+                   |[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?
+                   |[-+]?\.(?:inf|Inf|INF)
+                   |\.(?:nan|NaN|NAN))$""", re.X),
     list("-+0123456789."),
 )
 
 
 class _Constructor(yaml.constructor.SafeConstructor):
-    """Plain data only (SafeConstructor), and a value Python cannot build (a date like 2024-13-45)
-    is a YAML error at its line, not a traceback."""
+    """Plain data only (SafeConstructor), and a value Python cannot build (a date like 2024-13-45,
+    ``!!bool 1``, ``!!int ""``) is a YAML error at its line, not a traceback."""
 
     def construct_object(self, node, deep=False):
         try:
             return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
         except (ValueError, OverflowError) as e:
             raise yaml.constructor.ConstructorError(None, None, f"cannot read {node.value!r}: {e}", node.start_mark) from None
+        except Exception:  # PyYAML's constructors index and match their text without checking it first
+            kind = node.tag.rpartition(":")[2]
+            raise yaml.constructor.ConstructorError(None, None, f"cannot read {node.value!r} as !!{kind}", node.start_mark) from None
 
 
 _Parser = yaml.CSafeLoader if getattr(yaml, "__with_libyaml__", False) else yaml.SafeLoader  # events only; libyaml is ~20x faster

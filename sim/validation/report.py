@@ -15,6 +15,7 @@ import html
 import io
 import json
 import math
+import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from .. import __version__
 from ..i18n import metric_label, t
 from ..metrics import METRICS
 from ..running.dashboard import FontFallbackWarning, _rc, dashboard_figure, find_cjk_font
+from ..running.output import is_run_folder
 from ..scenario.loader import ScenarioError
 from . import validate
 
@@ -98,10 +100,15 @@ def table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozens
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+#: what marks a file as a cogov report, so that `--out` replaces a report and nothing else
+GENERATOR = '<meta name="generator" content="cogov '
+
+
 def page(title: str, sections: list[str], lang: str) -> str:
     date = _dt.date.today().isoformat()
     return (f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{esc(title)}</title>'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">{GENERATOR}{esc(__version__)}">'
+            f'<title>{esc(title)}</title>'
             f"<style>{CSS}</style></head><body><h1>{esc(title)}</h1>" + "".join(sections)
             + f'<footer><p>{esc(t("report.caveat", lang))}</p><p>{esc(t("report.generated", lang, version=__version__, date=date))}</p></footer>'
             + "</body></html>\n")
@@ -152,14 +159,26 @@ def lever_list(scenario: dict, lang: str) -> str:
 
 
 def _read_run(folder: Path) -> dict[str, Any]:
-    try:
-        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        scenario = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8"))
-    except FileNotFoundError as e:
-        raise ReportError(f"{folder}: not a complete run folder: {Path(e.filename).name} is missing") from None
+    def read(name: str, parse, kind: type, optional: bool = False):
+        path = folder / name
+        if optional and not path.exists():
+            return None
+        try:
+            value = parse(path)
+        except FileNotFoundError:
+            raise ReportError(f"{folder}: not a complete run folder: {name} is missing") from None
+        except (OSError, ValueError, yaml.YAMLError, KeyError) as e:  # truncated, not UTF-8, not JSON, ...
+            reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise ReportError(f"{path}: damaged, cannot be read ({reason})") from None
+        if not isinstance(value, kind):
+            raise ReportError(f"{path}: damaged, expected a {kind.__name__}, found {type(value).__name__}")
+        return value
+
+    summary = read("summary.json", lambda p: json.loads(p.read_text(encoding="utf-8")), dict)
+    manifest = read("manifest.json", lambda p: json.loads(p.read_text(encoding="utf-8")), dict)
+    scenario = read("scenario.yaml", lambda p: yaml.safe_load(p.read_text(encoding="utf-8")), dict)
+    series = read("series.parquet", lambda p: pd.read_parquet(p).set_index("day"), pd.DataFrame, optional=True)
     summary = {k: (math.nan if v is None else v) for k, v in summary.items()}
-    series = pd.read_parquet(folder / "series.parquet").set_index("day") if (folder / "series.parquet").exists() else None
     return {"summary": summary, "manifest": manifest, "scenario": scenario, "series": series}
 
 
@@ -281,12 +300,8 @@ def validation_report(folder: Path, lang: str) -> str:
 def kind_of(folder: Path) -> str:
     if (folder / "validation.json").exists():
         return "validation"
-    if (folder / "summary.json").exists() and (folder / "manifest.json").exists():
-        try:
-            if "cogov_run_folder" in json.loads((folder / "manifest.json").read_text(encoding="utf-8")):
-                return "run"
-        except (OSError, json.JSONDecodeError):
-            pass
+    if is_run_folder(folder):
+        return "run"
     if (folder / "manifest.json").exists():
         return "results"
     raise ReportError(f"{folder}: not a run, results or validation folder (no manifest.json or validation.json)")
@@ -299,6 +314,8 @@ def render_report(path: str | Path, *, lang: str = "en", baseline: str | Path | 
         raise ReportError(f"{folder}: folder not found")
     t("report.title", lang, name="")  # unknown language → ValueError early
     kind = kind_of(folder)
+    if baseline and kind != "run":
+        raise ReportError(f"{folder}: --baseline is for the report of a run folder; this is a {kind} folder")
     if kind == "run":
         base = Path(baseline) if baseline else None
         if base is not None and kind_of(base) != "run":
@@ -318,6 +335,26 @@ def write_report(path: str | Path, *, out: str | Path | None = None, lang: str =
         warnings.simplefilter("ignore", FontFallbackWarning)
         text = render_report(path, lang=lang, baseline=baseline)
     target = Path(out) if out else Path(path) / ("report.html" if lang == "en" else f"report-{lang}.html")
+    if out and (target.exists() or target.is_symlink()) and not _is_report(target):
+        raise ReportError(f"{target}: exists and is not a cogov report; not replacing it (choose another --out)")
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return target
+
+
+def _is_report(path: Path) -> bool:
+    """Whether `path` is a regular file that a cogov report wrote (its generator tag near the top)."""
+    if path.is_symlink() or not path.is_file():
+        return False
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return GENERATOR.encode() in head
