@@ -374,3 +374,24 @@ def test_a_participants_controls_send_through_the_room_and_show_its_answer(scena
     take_part.vue_send_index(0)
     assert take_part.answer_kind == "ok" and take_part.chosen == 0
     assert room.pending[(Role.RESIDENT, Decision.TAKE_PART, household.building, None)].value == 1.0
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_decision_is_named_in_words_on_the_charts_not_by_its_setting_key(scenario, lang):
+    """The markers of the console's charts, the debrief and the report name a decision by its
+    timeline entry: every setting a decision changes has words in both catalogues."""
+    import re
+
+    from sim import CoGovModel
+    from sim.classroom.decisions import HOUSEHOLD, SPECS, changes
+    from sim.scenario.schema import TimelineEntry
+    from sim.scenario.timeline import entry_label
+
+    model = CoGovModel(scenario=scenario, rng=1, days=1, overrides={"run.warmup_days": 0})
+    for decision, spec in SPECS.items():
+        if decision in HOUSEHOLD or decision is Decision.FALLBACK:
+            continue
+        for value in {spec.low, spec.high}:
+            set_, scale = changes(decision, value, model)
+            label = entry_label(TimelineEntry(day=1, set=set_, scale=scale), lang)
+            assert label and not re.search(r"[a-z_]+\.[a-z_]+", label), (decision, label)

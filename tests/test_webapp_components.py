@@ -15,7 +15,7 @@ import pytest
 import solara
 
 from sim.i18n import LANGUAGES, t
-from sim.metrics import METRICS
+from sim.metrics import METRICS, Kind
 from sim.running import RUN_FILES
 from sim.scenario.schema import Policies
 from sim.webapp import levers as lv
@@ -538,3 +538,34 @@ def test_b_never_silently_runs_as_a_and_both_are_named_by_scenario(monkeypatch):
     assert _other_preset(keys, "party_led") == "baseline"
     assert _other_preset(["party_led", "levers/red_cells"], "party_led") == "levers/red_cells"
     assert _other_preset(["baseline"], "baseline") == "baseline"  # nothing else: the panel says so (compare_same)
+
+
+@pytest.mark.parametrize("lo, hi", [(0.0, 1.0), (0.0, 0.1), (0.2, 0.7), (0.0, 600.0), (0.0, 0.03)])
+@pytest.mark.parametrize("kind", [Kind.SHARE, Kind.INDEX, Kind.COUNT])
+def test_axis_ticks_are_written_as_the_values_they_mark(lo, hi, kind):
+    """0.75 is not written 0.8, nor 7.5 % as 8 %: a tick label reads back as its tick."""
+    from sim.webapp.charts import _tick_label, _ticks
+
+    ticks = _ticks(lo, hi)
+    for v in ticks:
+        text = _tick_label(v, kind, ticks[1] - ticks[0]).replace(",", "")
+        read = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+        assert abs(read - v) < 1e-9, (v, text)
+
+
+def test_labels_of_markers_on_nearby_days_do_not_pile_up(played):
+    """Many changes a few days apart: every marker keeps its label as a tooltip, and no more
+    labels are drawn than there are rows for them, each on a row of its own."""
+    import dataclasses
+    import re
+
+    from sim.scenario.schema import TimelineEntry
+    from sim.webapp.charts import CHANGE_ROWS
+
+    f = played.frame()
+    changes = tuple(TimelineEntry(day=10 + d, set={"site.party.mobilisation_effort": 0.1 * d}) for d in range(8))
+    a = dataclasses.replace(f.a, changes=changes)
+    svg = chart_svg(CHARTS[0], a, None, "zh")
+    assert svg.count("<title>党组织动员力度") == len(changes)
+    rows = re.findall(r'<text x="[^"]+" y="([^"]+)"[^>]*class="cg-change-label"', svg)
+    assert 1 <= len(rows) <= CHANGE_ROWS and len(set(rows)) == len(rows)

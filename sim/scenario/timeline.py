@@ -335,12 +335,15 @@ def entry_label(entry: TimelineEntry, lang: str = "en") -> str:
 
 
 def _setting(parts: list[str], lang: str) -> str:
-    """A setting's name in the catalogues (a lever's title or field), else its dotted key."""
+    """A setting's name in the catalogues (a lever's title or field, a site setting, a dispute
+    category's rate), else its dotted key."""
     from ..i18n import t
 
-    if parts[0] == "policies" and len(parts) >= 2:
-        try:
+    try:
+        if parts[0] == "policies" and len(parts) >= 2:
             return t(f"lever.{parts[1]}.{parts[2] if len(parts) > 2 else 'title'}", lang)
-        except KeyError:
-            pass
-    return ".".join(parts)
+        if parts[:2] == ["disputes", "rates"] and len(parts) == 4:
+            return t("change.rate", lang, category=t(f"dispute.category.{parts[3]}", lang))
+        return t("change." + ".".join(parts), lang)
+    except KeyError:
+        return ".".join(parts)

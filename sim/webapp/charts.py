@@ -29,6 +29,7 @@ from .session import Frame, SimFrame
 A_COLOUR = "#1f5fa8"
 B_COLOUR = "#d35400"
 CHANGE_COLOUR = "#7b3fa0"  # markers of levers changed mid-run (as the ticker's ◆)
+CHANGE_ROWS = 3  # rows of marker labels at the top of a chart; a label that fits in none is a tooltip
 TRUST = ("trust_party", "trust_residents_committee", "trust_property_company", "trust_government")
 
 
@@ -99,12 +100,16 @@ def _ticks(lo: float, hi: float, n: int = 4) -> list[float]:
     return [first + i * step for i in range(int((hi - first) / step + 1e-9) + 1)]
 
 
-def _tick_label(v: float, kind: str) -> str:
+def _decimals(step: float) -> int:
+    """The fewest decimals that write every multiple of `step` exactly (0.25 → 2, 2.5 → 1, 20 → 0),
+    so that no tick is rounded to a value it is not."""
+    return next((d for d in range(7) if abs(round(step, d) - step) <= 1e-9 * max(1.0, abs(step))), 6)
+
+
+def _tick_label(v: float, kind: str, step: float) -> str:
     if kind == Kind.SHARE:
-        return f"{100 * v:.0f}%"
-    if kind == "index":
-        return f"{v:.1f}"
-    return f"{v:,.0f}" if abs(v) >= 10 or v == int(v) else f"{v:g}"
+        return f"{100 * v:.{_decimals(100 * step)}f}%"
+    return f"{v:,.{_decimals(step)}f}"
 
 
 def _paths(x: np.ndarray, y: np.ndarray) -> list[str]:
@@ -141,10 +146,11 @@ def chart_svg(spec: ChartSpec, a: SimFrame, b: SimFrame | None, lang: str, big: 
 
     parts = [f'<svg viewBox="0 0 {W} {H}" width="100%" preserveAspectRatio="xMidYMid meet" '
              f'xmlns="http://www.w3.org/2000/svg" class="cg-chart-svg" style="font-size:{fs}px">']
-    for v in _ticks(lo, hi):
+    ticks = _ticks(lo, hi)
+    for v in ticks:
         yy = float(Y(v))
         parts.append(f'<line x1="{left}" x2="{W - right}" y1="{yy:.1f}" y2="{yy:.1f}" stroke="#e3e6ea" stroke-width="1"/>')
-        parts.append(f'<text x="{left - 6}" y="{yy + fs * 0.35:.1f}" text-anchor="end" fill="#4a4a4a">{_tick_label(v, spec.kind)}</text>')
+        parts.append(f'<text x="{left - 6}" y="{yy + fs * 0.35:.1f}" text-anchor="end" fill="#4a4a4a">{_tick_label(v, spec.kind, ticks[1] - ticks[0] if len(ticks) > 1 else 1.0)}</text>')
     step = _nice(days / 6)
     d = 0.0
     while d <= days + 1e-9:
@@ -170,7 +176,8 @@ def chart_svg(spec: ChartSpec, a: SimFrame, b: SimFrame | None, lang: str, big: 
         draw(a, k, _colour(spec, k, A_COLOUR), False)
         if b is not None:
             draw(b, k, _colour(spec, k, B_COLOUR), True)
-    for j, entry in enumerate(a.changes):  # a lever changed mid-run: a marker and its label
+    taken: list[list[tuple[float, float]]] = [[] for _ in range(CHANGE_ROWS)]  # each row's labels' spans
+    for entry in a.changes:  # a lever changed mid-run: a marker, and its label where there is room
         xx = float(X(entry.day))
         label = entry_label(entry, lang)
         short = label if len(label) <= 28 else label[:27] + "…"
@@ -178,7 +185,13 @@ def chart_svg(spec: ChartSpec, a: SimFrame, b: SimFrame | None, lang: str, big: 
                      f'stroke-width="1.5" stroke-dasharray="4,3"><title>{escape(label)}</title></line>')
         anchor = "end" if xx > left + pw * 0.7 else "start"
         dx = -4 if anchor == "end" else 4
-        parts.append(f'<text x="{xx + dx:.1f}" y="{top + fs * (1.0 + 1.1 * (j % 3)):.1f}" text-anchor="{anchor}" '
+        width = sum(1.0 if ord(ch) > 0x2E7F else 0.6 for ch in short) * fs * 0.8  # CJK glyphs are square
+        span = (xx + dx - width, xx + dx) if anchor == "end" else (xx + dx, xx + dx + width)
+        row = next((r for r, spans in enumerate(taken) if all(span[1] < lo or span[0] > hi for lo, hi in spans)), None)
+        if row is None:  # no free row: the marker keeps its label as a tooltip only
+            continue
+        taken[row].append(span)
+        parts.append(f'<text x="{xx + dx:.1f}" y="{top + fs * (1.0 + 1.1 * row):.1f}" text-anchor="{anchor}" '
                      f'fill="{CHANGE_COLOUR}" style="font-size:{fs * 0.8:.0f}px" class="cg-change-label">{escape(short)}</text>')
     parts.append("</svg>")
     return "".join(parts)
