@@ -569,3 +569,27 @@ def test_labels_of_markers_on_nearby_days_do_not_pile_up(played):
     assert svg.count("<title>党组织动员力度") == len(changes)
     rows = re.findall(r'<text x="[^"]+" y="([^"]+)"[^>]*class="cg-change-label"', svg)
     assert 1 <= len(rows) <= CHANGE_ROWS and len(set(rows)) == len(rows)
+
+
+def test_a_tile_against_a_counterfactual_shows_the_effect_with_the_reports_sign(played):
+    """In the debrief B is the model's own behaviour: the tile gives A − B, as the report's
+    difference column does, green when A is the better, and names B instead of calling it B."""
+    import re
+
+    from sim.i18n import format_difference
+
+    f = played.frame()
+    html = tiles_html(f, "en", against="Model's own behaviour")
+    workshop = tiles_html(f, "en")
+    checked = 0
+    for key in METRICS.headline():
+        metric, va, vb = METRICS[key], f.a.headline[key], f.b.headline[key]
+        if not (va == va and vb == vb) or va == vb:
+            continue
+        tile = re.search(rf'cg-tile-{key}".*?</div>', html).group(0)
+        assert "Model&#x27;s own behaviour" in tile and ">B " not in tile
+        assert f"the decisions&#x27; effect {format_difference(va - vb, metric.kind, 'en')}" in tile
+        assert ("cg-better" in tile) == (metric.better(vb, va) > 0)
+        assert format_difference(vb - va, metric.kind, "en") in re.search(rf'cg-tile-{key}".*?</div>', workshop).group(0)
+        checked += 1
+    assert checked >= 3  # A and B differ on most headline metrics

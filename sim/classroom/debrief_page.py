@@ -113,7 +113,7 @@ def Debrief(room: Room, on_back):
                 solara.Text(t("classroom.debrief.on_day", L, day=day), classes=["cg-day", "cr-scrub-day"])
                 with solara.Column(classes=["cr-scrub"], style={"flex": "1 1 auto"}):
                     solara.SliderInt("", value=day, min=0, max=a.final.day, on_value=set_day, step=1)
-            Tiles(frame, L)
+            Tiles(frame, L, against=names[1])  # the room's effect: this room − the model's own, as the report
             with solara.Row(classes=["cg-live-row"], gap="10px"):
                 for side, world_frame, name in (("a", fa, names[0]), ("b", fb, names[1])):
                     with solara.Column(gap="6px", style={"flex": "1 1 420px", "min-width": "320px"}):

@@ -294,8 +294,10 @@ def chart_html(spec: ChartSpec, a: SimFrame, b: SimFrame | None, lang: str, big:
             f'<div class="cg-chart-body">{chart_svg(spec, a, b, lang, big)}</div></div>')
 
 
-def tiles_html(frame: Frame, lang: str) -> str:
-    """The headline metrics as big numbers (A, and B with the difference in A/B mode)."""
+def tiles_html(frame: Frame, lang: str, against: str | None = None) -> str:
+    """The headline metrics as big numbers (A, and B with the difference in A/B mode): B − A,
+    coloured by whether B is better. With `against` (the name of B, a counterfactual), the
+    difference is A's effect, A − B, coloured by whether A is better, and B is named."""
     a, b = frame.a, frame.b
     out = ['<div class="cg-tiles">']
     for key in METRICS.headline():
@@ -305,10 +307,13 @@ def tiles_html(frame: Frame, lang: str) -> str:
                    f'<span class="cg-tile-value">{metric.format(va, lang)}</span>')
         if b is not None:
             vb = b.headline.get(key, float("nan"))
-            better = metric.better(va, vb)
+            better = metric.better(vb, va) if against else metric.better(va, vb)
             tone = "cg-better" if better > 0 else "cg-worse" if better < 0 else "cg-same"
-            delta = metric.format_difference(vb - va, lang) if math.isfinite(vb - va) else ""
-            out.append(f'<span class="cg-tile-b-row"><span class="cg-tile-b">B {metric.format(vb, lang)}</span> '
+            diff = va - vb if against else vb - va
+            delta = metric.format_difference(diff, lang) if math.isfinite(diff) else ""
+            if against:
+                delta = escape(t("workshop.effect", lang, delta=delta)) if delta else ""
+            out.append(f'<span class="cg-tile-b-row"><span class="cg-tile-b">{escape(against or "B")} {metric.format(vb, lang)}</span> '
                        f'<span class="cg-tile-delta {tone}">{delta}</span></span>')
         out.append("</div>")
     out.append("</div>")
@@ -331,8 +336,8 @@ def Charts(frame: Frame, lang: str, big: bool, names: tuple[str, str]):
 
 
 @solara.component
-def Tiles(frame: Frame, lang: str):
-    solara.HTML(tag="div", unsafe_innerHTML=tiles_html(frame, lang))
+def Tiles(frame: Frame, lang: str, against: str | None = None):
+    solara.HTML(tag="div", unsafe_innerHTML=tiles_html(frame, lang, against))
 
 
 __all__ = ["CHARTS", "ChartSpec", "Charts", "Tiles", "chart_html", "chart_svg", "charts_png", "tiles_html"]
