@@ -285,14 +285,18 @@ def test_on_a_1920_projector_the_six_charts_fit_and_the_panel_can_hide(server, b
     context.close()
 
 
-def test_on_a_phone_the_page_is_one_column_with_large_targets(server, browser, shots):
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_on_a_phone_the_page_is_one_column_with_large_targets(server, browser, shots, lang):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    page, _ = open_page(context, server + "?lang=zh")
+    page, _ = open_page(context, server + f"?lang={lang}")
     step(page, 2)
     width = page.evaluate("() => [document.documentElement.scrollWidth, document.querySelector('.cg-main').getBoundingClientRect().width]")
     assert width[0] <= 390 and width[1] >= 370, width  # nothing wider than the screen; the live view takes its width
     assert page.locator(".cg-play").bounding_box()["height"] >= 44
-    page.screenshot(path=str(shots / "workshop_phone_zh.png"), full_page=True)
+    # the header's buttons wrap onto lines of their own; its labels do not break a letter a line
+    assert page.locator(".cg-panel-toggle").bounding_box()["x"] + page.locator(".cg-panel-toggle").bounding_box()["width"] <= 390
+    assert page.locator(".cg-header").bounding_box()["height"] <= 260
+    page.screenshot(path=str(shots / f"workshop_phone_{lang}.png"), full_page=True)
     context.close()
 
 

@@ -469,7 +469,7 @@ def Page():
             with solara.Column(gap="0px"):
                 solara.Text(t("workshop.title", L), classes=["cg-title"])
                 solara.Text(preset_label(current, L), classes=["cg-subtitle"])
-            with solara.Row(gap="8px", style={"align-items": "center"}):
+            with solara.Row(gap="8px", style={"align-items": "center"}, classes=["cg-header-tools"]):
                 for code, label in (("en", "English"), ("zh", "中文")):
                     solara.Button(label, on_click=lambda code=code: lang.set(code), small=True, depressed=True,
                                   outlined=code != L, classes=["cg-lang", f"cg-lang-{code}"] + (["cg-lang-on"] if code == L else []))

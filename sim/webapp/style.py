@@ -145,6 +145,8 @@ CSS = """
   .cg-tile-value { font-size: 1.6rem; }
   .cg-root .v-btn { min-height: 44px; }
   .cg-header .cg-title { font-size: 1.1rem; }
+  .cg-header .cg-header-tools { flex-wrap: wrap; row-gap: 4px; min-width: 0; max-width: 100%; }
+  .cg-header .cg-presentation .v-label { white-space: nowrap; }
 }
 """.replace("__FONT__", FONT)
 
