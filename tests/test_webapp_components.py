@@ -593,3 +593,16 @@ def test_a_tile_against_a_counterfactual_shows_the_effect_with_the_reports_sign(
         assert format_difference(vb - va, metric.kind, "en") in re.search(rf'cg-tile-{key}".*?</div>', workshop).group(0)
         checked += 1
     assert checked >= 3  # A and B differ on most headline metrics
+
+
+def test_a_dispute_carried_in_from_the_warm_up_tells_its_early_steps_as_before_day_1(played):
+    """Day numbers count from 1 at the start: a step of the warm-up is "n days before day 1", never "Day −8"."""
+    from sim.webapp.journey import journey_html
+
+    book = played.a.model.disputes.book
+    assert book.carried_in > 0
+    j = played.a.journey(0)  # the carried-in disputes are the first rows
+    assert j.steps[0].time < 0
+    for lang, before in (("en", "d before day 1"), ("zh", "第1天前")):
+        html = journey_html(j, "A", lang)
+        assert before in html and "Day -" not in html and "第-" not in html

@@ -66,6 +66,11 @@ def outcome(j: Journey, lang: str) -> str:
              status=t(f"workshop.journey.status.{OPEN_STATUS[j.status]}", lang))
 
 
+def day_text(day: int, lang: str) -> str:
+    """"Day 3", or for a step of the warm-up before day 1 (a dispute carried in), "2 days before day 1"."""
+    return t("workshop.ticker_day", lang, day=day) if day >= 1 else t("workshop.ticker_day_before", lang, days=1 - day)
+
+
 def _days(d: float) -> str:
     return f"{d:.0f}" if d >= 1 or d == 0 else f"{d:.1f}"
 
@@ -86,10 +91,10 @@ def journey_html(j: Journey, label: str, lang: str) -> str:
              if j.community else t("workshop.ticker_line.place", lang, building=j.building))
     title = t("workshop.journey.title", lang, category=t(f"dispute.category_short.{j.category}", lang), place=place,
               dispute=j.dispute)
-    rows = "".join(f'<div class="cg-journey-step"><span class="cg-ticker-day">{escape(t("workshop.ticker_day", lang, day=day))}</span>'
+    rows = "".join(f'<div class="cg-journey-step"><span class="cg-ticker-day">{escape(day_text(day, lang))}</span>'
                    f'<span>{escape(text)}</span></div>' for day, text in journey_lines(j, lang))
     return (f'<div class="cg-journey-head"><span class="cg-h3">{escape(label)} · {escape(title)}</span></div>'
             f'{rows}<div class="cg-journey-outcome">{escape(outcome(j, lang))}</div>')
 
 
-__all__ = ["journey_html", "journey_lines", "outcome", "status_after", "step_key"]
+__all__ = ["day_text", "journey_html", "journey_lines", "outcome", "status_after", "step_key"]
