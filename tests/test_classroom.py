@@ -213,7 +213,10 @@ def test_replay_reproduces_the_session_byte_for_byte(scenario, tmp_path, capsys)
     documented = {name.strip().rstrip("/") for key in SESSION_FILES for name in key.split(",")}  # the codebook's list
     assert documented == {"run", "counterfactual", "decisions.parquet", "room.json", "scenario.yaml", "report.en.html", "report.zh.html"}
     assert documented == {f.name for f in folder.iterdir()}
-    assert "决定记录" in (folder / "report.zh.html").read_text(encoding="utf-8")
+    report = (folder / "report.zh.html").read_text(encoding="utf-8")
+    assert "决定记录" in report
+    # in words, not codes: the scenario by its title, the facilitator by the role column alone
+    assert "基线：商品房小区" in report and "<td>baseline</td>" not in report and "<td>facilitator</td>" not in report
     out, differ = replay_to(folder, tmp_path / "again")
     assert differ == []
     assert (out / "case_log.parquet").read_bytes() == (folder / "run" / "case_log.parquet").read_bytes()

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from ..i18n import LANGUAGES, format_difference, format_value, metric_label, t
+from ..i18n import LANGUAGES, format_difference, format_value, metric_label, scenario_title, t
 from ..metrics import METRICS
 from ..model import CoGovModel
 from ..running import write_run_folder
@@ -180,7 +180,7 @@ def report_html(session, cf, log: list[LogRow], lang: str, code: str) -> str:
                     f"<td>{escape(format_value(b, kind, lang))}</td><td>{escape(format_difference(a - b, kind, lang))}</td></tr>")
     decisions = "".join(
         f"<tr><td>{r.round}</td><td>{r.day + 1}</td><td>{escape(t(f'classroom.role.{r.role.value}', lang))}</td>"
-        f"<td>{escape(r.participant)}</td><td>{escape(decision_text(r, lang))}</td>"
+        f"<td>{escape('' if r.role is Role.FACILITATOR else r.participant)}</td><td>{escape(decision_text(r, lang))}</td>"
         f"<td>{escape(value_text(r.decision, r.value, lang))}</td></tr>" for r in log)
     head = (f"<tr><th>{escape(t('classroom.report.metric', lang))}</th><th>{escape(names[0])}</th>"
             f"<th>{escape(names[1])}</th><th>{escape(t('classroom.report.difference', lang))}</th></tr>")
@@ -191,7 +191,7 @@ def report_html(session, cf, log: list[LogRow], lang: str, code: str) -> str:
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}}table{{border-collapse:collapse;margin:1em 0}}
 td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}img{{max-width:100%}}</style></head><body>
 <h1>{escape(title)}</h1>
-<p>{escape(t('classroom.report.lead', lang, scenario=session.scenario_name, seed=session.seed, days=session.day))}</p>
+<p>{escape(t('classroom.report.lead', lang, scenario=scenario_title(session.scenario_name, lang), seed=session.seed, days=session.day))}</p>
 <h2>{escape(t('classroom.report.outcomes', lang))}</h2><table>{head}{''.join(rows)}</table>
 <img alt="{escape(t('classroom.report.charts', lang))}" src="data:image/png;base64,{base64.b64encode(png).decode()}">
 <h2>{escape(t('classroom.report.decisions', lang))}</h2><table>{dhead}{decisions}</table>

@@ -21,7 +21,7 @@ from html import escape
 import numpy as np
 import solara
 
-from ..i18n import metric_label, t
+from ..i18n import metric_label, scenario_title, t
 from ..metrics import METRICS, Kind
 from ..scenario.timeline import entry_label
 from .session import Frame, SimFrame
@@ -276,7 +276,7 @@ def charts_png(frame: Frame, lang: str, names: tuple[str, str]) -> bytes:
             ax.spines[["top", "right"]].set_visible(False)
             if ax.get_legend_handles_labels()[0]:
                 ax.legend(fontsize=10, frameon=False)
-        fig.suptitle(t("workshop.export_title", lang, scenario=a.scenario_name, seed=a.seed, day=a.day), fontsize=17)
+        fig.suptitle(t("workshop.export_title", lang, scenario=scenario_title(a.scenario_name, lang), seed=a.seed, day=a.day), fontsize=17)
         buf = io.BytesIO()
         fig.savefig(buf, format="png")
     return buf.getvalue()
