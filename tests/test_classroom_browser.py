@@ -139,6 +139,10 @@ def test_a_missed_deadline_falls_back_and_an_injected_event_reaches_the_roles(se
     set_value(manager, "monthly_fee", "0.6", 1)
     manager.click(".cr-decision-monthly_fee .cr-send")
     expect(manager.locator(".cr-refused")).to_contain_text("Not possible now", timeout=WAIT)  # refused by the server
+    # the room switches to Chinese: a page joined in English follows it, header too, without a reload
+    expect(secretary.locator(".cr-header .cg-title")).to_have_text("Co-governance classroom")
+    console.click(".cg-lang-zh")
+    expect(secretary.locator(".cr-header .cg-title")).to_have_text("社区共治课堂", timeout=WAIT)
 
 
 def test_the_chinese_flow_a_reload_keeps_the_role_and_screenshots(server, browser, shots):

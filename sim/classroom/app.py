@@ -322,6 +322,18 @@ def JoinForm(cfg: ClassroomConfig, code0: str, on_joined):
 
 
 @solara.component
+def ParticipantHeader(lang: str):
+    with solara.Row(classes=["cg-header", "cr-header"], gap="8px"):
+        solara.Text(t("classroom.title", lang), classes=["cg-title"])
+
+
+@solara.component
+def RoomHeader(room: Room):
+    """The header of a participant in a room: in the room's language, redrawn when it changes."""
+    ParticipantHeader(use_room_frame(room, PARTICIPANT_HZ, shown=lambda f: f.lang).lang)
+
+
+@solara.component
 def ParticipantApp(cfg: ClassroomConfig, code0: str):
     rooms = server_rooms()
     held, set_held = solara.use_state(("", ""))  # (room code, participant token)
@@ -343,8 +355,10 @@ def ParticipantApp(cfg: ClassroomConfig, code0: str):
     lang = room.lang if room is not None else (rooms.find(code0).lang if rooms.find(code0) else cfg.lang)
     with solara.Column(classes=["cg-root", "cr-root"], gap="0px"):
         TabMemory.element(token=f"{held[0]}:{held[1]}" if held[1] else "", store_key="cogov-classroom", on_stored=recall)
-        with solara.Row(classes=["cg-header", "cr-header"], gap="8px"):
-            solara.Text(t("classroom.title", lang), classes=["cg-title"])
+        if room is None:
+            ParticipantHeader(lang)
+        else:
+            RoomHeader(room)
         if remembered.value is None:
             return
         if room is None:
