@@ -123,6 +123,7 @@ def test_a_round_where_three_roles_decide_changes_the_world_and_replays(server, 
 def test_a_missed_deadline_falls_back_and_an_injected_event_reaches_the_roles(server, browser):
     url, console_url = server.url, server.console
     console, code, _ = console_page(browser, console_url)
+    expect(console.locator(".cg-ticker")).to_contain_text("Press Next round", timeout=WAIT)  # the console's button, not the workshop's play
     secretary = join(browser, url, code, "Li")
     manager = [join(browser, url, code, n) for n in ("Wang", "Zhang", "Zhao")][-1]
     console.fill(".cr-decide-seconds input", "3")

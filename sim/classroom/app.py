@@ -464,7 +464,7 @@ def Console(cfg: ClassroomConfig, room: Room, on_new_room, on_debrief):
                         CommunityMap(f.sim.map, "trust", t("workshop.map", L), "a")
                         MapLegend("trust", L)
                     with solara.Column(gap="4px", style={"flex": "1 1 300px", "min-width": "280px"}):
-                        Ticker(f.sim.ticker, L, rows=12)
+                        Ticker(f.sim.ticker, L, rows=12, empty_key="classroom.console.ticker_empty")
                 Charts(frame, L, True, (t("classroom.session", L), ""))
 
 

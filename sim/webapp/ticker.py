@@ -118,15 +118,17 @@ module.exports = { methods: { pick(id) { this.clicks += 1; this.picked = id + ":
 
 @solara.component
 def Ticker(items: tuple[TickerItem, ...], lang: str, rows: int = 8, title: str | None = None,
-           on_pick: Callable[[int], None] | None = None, show: Show = Show.ALL, building: int | None = None):
-    """The newest events first, one line each; a click on a dispute's line follows it."""
+           on_pick: Callable[[int], None] | None = None, show: Show = Show.ALL, building: int | None = None,
+           empty_key: str = "workshop.ticker_empty"):
+    """The newest events first, one line each; a click on a dispute's line follows it. `empty_key`:
+    what an empty ticker says (how to start this page's run)."""
 
     def picked(value: str):
         if value and on_pick is not None:
             on_pick(int(value.split(":")[0]))
 
     lines = ticker_lines(shown(items, show, building), lang, rows)
-    empty = t("workshop.journey.none_shown" if items else "workshop.ticker_empty", lang)
+    empty = t("workshop.journey.none_shown" if items else empty_key, lang)
     TickerView.element(lines=lines, title=title or t("workshop.ticker", lang), empty=empty,
                        hint=t("workshop.journey.help", lang), on_picked=picked)
 
