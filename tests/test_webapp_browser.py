@@ -280,6 +280,13 @@ def test_on_a_1920_projector_the_six_charts_fit_and_the_panel_can_hide(server, b
     main_width = page.evaluate("() => document.querySelector('.cg-main').getBoundingClientRect().width")
     assert main_width >= 1270
     page.screenshot(path=str(shots / "workshop_1280_hidden_panel.png"))
+    # presentation on the 1920 projector, panel hidden: the whole map is in its box, none cut off
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.wait_for_timeout(500)
+    box, img = page.evaluate("() => [document.querySelector('.cg-stage .cg-map').getBoundingClientRect().bottom,"
+                             " document.querySelector('.cg-map-img-a').getBoundingClientRect().bottom]")
+    assert img <= box, (img, box)
+    page.screenshot(path=str(shots / "workshop_1920_presentation_hidden_panel.png"))
     page.click(".cg-panel-toggle")
     page.wait_for_selector(".cg-side", state="visible")
     context.close()

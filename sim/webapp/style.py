@@ -97,6 +97,9 @@ CSS = """
   .cg-stage .cg-live-row { flex: 1 1 0; min-height: 0; flex-wrap: nowrap; align-items: stretch; }
   .cg-stage .cg-map { flex: 1 1 auto; min-width: 0; overflow: hidden; }
   .cg-stage .cg-map img { max-height: calc(100vh - 56px - 400px); }
+  /* the map shrinks to the height its box has (presentation mode's larger tiles and type leave less) */
+  .cg-stage .cg-live-row > .cg-map > div:has(> img) { flex: 1 1 0; min-height: 0; }
+  .cg-stage .cg-live-row > .cg-map img { max-height: 100%; }
   .cg-stage .cg-live-row > .cg-ticker-box { flex: 0 1 300px !important; min-width: 240px !important; min-height: 0; }
   .cg-stage .cg-side-by-side .cg-map { flex: 0 0 auto; }
   .cg-stage .cg-side-by-side .cg-map img { max-height: 34vh; }
