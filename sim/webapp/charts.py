@@ -187,7 +187,7 @@ def chart_svg(spec: ChartSpec, a: SimFrame, b: SimFrame | None, lang: str, big: 
         dx = -4 if anchor == "end" else 4
         width = sum(1.0 if ord(ch) > 0x2E7F else 0.6 for ch in short) * fs * 0.8  # CJK glyphs are square
         span = (xx + dx - width, xx + dx) if anchor == "end" else (xx + dx, xx + dx + width)
-        row = next((r for r, spans in enumerate(taken) if all(span[1] < lo or span[0] > hi for lo, hi in spans)), None)
+        row = next((r for r, spans in enumerate(taken) if all(span[1] < x0 or span[0] > x1 for x0, x1 in spans)), None)
         if row is None:  # no free row: the marker keeps its label as a tooltip only
             continue
         taken[row].append(span)
