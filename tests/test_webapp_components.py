@@ -606,3 +606,24 @@ def test_a_dispute_carried_in_from_the_warm_up_tells_its_early_steps_as_before_d
     for lang, before in (("en", "d before day 1"), ("zh", "第1天前")):
         html = journey_html(j, "A", lang)
         assert before in html and "Day -" not in html and "第-" not in html
+
+
+def test_the_exported_png_keeps_legends_off_the_lines_and_names_both_runs(played, monkeypatch):
+    """Each chart's legend sits below its plot, the several-series chart names A and B by line
+    style, and the title names the scenario in words."""
+    from matplotlib.figure import Figure
+
+    from sim.webapp.charts import charts_png
+
+    drawn = []
+    save = Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda fig, *a, **k: (drawn.append(fig), save(fig, *a, **k))[1])
+    assert charts_png(played.frame(), "en", ("A run", "B run"))[:8] == b"\x89PNG\r\n\x1a\n"
+    (fig,) = drawn
+    renderer = fig.canvas.get_renderer()
+    legends = [(ax, ax.get_legend()) for ax in fig.axes if ax.get_legend() is not None]
+    assert len(legends) == len(CHARTS)
+    for ax, legend in legends:
+        assert legend.get_window_extent(renderer).y1 <= ax.get_window_extent(renderer).y0 + 1  # below, not over the lines
+        assert {"A run", "B run"} <= {text.get_text() for text in legend.get_texts()}
+    assert "Baseline estate" in fig._suptitle.get_text()

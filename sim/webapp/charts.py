@@ -259,7 +259,10 @@ def charts_png(frame: Frame, lang: str, names: tuple[str, str]) -> bytes:
                         label=label if (b or spec.several) else None)
                 if b is not None:
                     ax.plot(np.arange(1, len(b.series[k]) + 1), b.series[k], color=_colour(spec, k, B_COLOUR), lw=2.2, ls="--",
-                            label=names[1] if not spec.several or k == spec.series[-1] else None)
+                            label=None if spec.several else names[1])
+            if spec.several and b is not None:  # colours name the series; the line style names the run
+                ax.plot([], [], color="#555555", lw=2.2, label=names[0])
+                ax.plot([], [], color="#555555", lw=2.2, ls="--", label=names[1])
             lo, hi = y_range(spec, lines)
             ax.set_ylim(lo, hi)
             ax.set_xlim(0, a.days)
@@ -274,8 +277,8 @@ def charts_png(frame: Frame, lang: str, names: tuple[str, str]) -> bytes:
             ax.set_xlabel(t("dashboard.axis.day", lang))
             ax.grid(True, color="#e3e6ea")
             ax.spines[["top", "right"]].set_visible(False)
-            if ax.get_legend_handles_labels()[0]:
-                ax.legend(fontsize=10, frameon=False)
+            if ax.get_legend_handles_labels()[0]:  # below the plot, never over its lines
+                ax.legend(fontsize=10, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3)
         fig.suptitle(t("workshop.export_title", lang, scenario=scenario_title(a.scenario_name, lang), seed=a.seed, day=a.day), fontsize=17)
         buf = io.BytesIO()
         fig.savefig(buf, format="png")
