@@ -147,10 +147,11 @@ def chart_svg(spec: ChartSpec, a: SimFrame, b: SimFrame | None, lang: str, big: 
     parts = [f'<svg viewBox="0 0 {W} {H}" width="100%" preserveAspectRatio="xMidYMid meet" '
              f'xmlns="http://www.w3.org/2000/svg" class="cg-chart-svg" style="font-size:{fs}px">']
     ticks = _ticks(lo, hi)
+    tick_step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
     for v in ticks:
         yy = float(Y(v))
         parts.append(f'<line x1="{left}" x2="{W - right}" y1="{yy:.1f}" y2="{yy:.1f}" stroke="#e3e6ea" stroke-width="1"/>')
-        parts.append(f'<text x="{left - 6}" y="{yy + fs * 0.35:.1f}" text-anchor="end" fill="#4a4a4a">{_tick_label(v, spec.kind, ticks[1] - ticks[0] if len(ticks) > 1 else 1.0)}</text>')
+        parts.append(f'<text x="{left - 6}" y="{yy + fs * 0.35:.1f}" text-anchor="end" fill="#4a4a4a">{_tick_label(v, spec.kind, tick_step)}</text>')
     step = _nice(days / 6)
     d = 0.0
     while d <= days + 1e-9:
