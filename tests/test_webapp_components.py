@@ -627,3 +627,37 @@ def test_the_exported_png_keeps_legends_off_the_lines_and_names_both_runs(played
         assert legend.get_window_extent(renderer).y1 <= ax.get_window_extent(renderer).y0 + 1  # below, not over the lines
         assert {"A run", "B run"} <= {text.get_text() for text in legend.get_texts()}
     assert "Baseline estate" in fig._suptitle.get_text()
+
+
+def test_the_exported_png_writes_every_tick_as_the_value_it_marks(played, monkeypatch):
+    """A share that stays near 1 % gets ticks of 0.5 %, labelled 0.5 % and not rounded to a
+    run of "0 %, 1 %, 1 %" — the same ticks and labels as the charts on screen."""
+    import dataclasses
+
+    from matplotlib.figure import Figure
+
+    from sim.webapp.charts import charts_png
+
+    frame = played.frame()
+    shares = {k for spec in CHARTS if spec.kind == Kind.SHARE for k in spec.series}
+    assert shares
+
+    def small(sim):
+        return dataclasses.replace(sim, series={k: (0.011 * v / max(np.nanmax(v), 1e-9) if k in shares else v)
+                                                for k, v in sim.series.items()})
+
+    frame = dataclasses.replace(frame, a=small(frame.a), b=small(frame.b))
+    drawn = []
+    save = Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda fig, *a, **k: (drawn.append(fig), save(fig, *a, **k))[1])
+    charts_png(frame, "en", ("A run", "B run"))
+    (fig,) = drawn
+    share_axes = [ax for ax, spec in zip(fig.axes, CHARTS) if spec.kind == Kind.SHARE and spec.fixed is None]
+    assert share_axes
+    for ax in share_axes:
+        ticks = ax.get_yticks()
+        labels = [label.get_text() for label in ax.get_yticklabels()]
+        assert len(ticks) >= 3 and len(set(labels)) == len(labels), labels
+        for v, label in zip(ticks, labels):
+            assert label.endswith("%") and float(label[:-1]) == pytest.approx(100 * v, abs=1e-9), (v, label)
+        assert any(not float(label[:-1]).is_integer() for label in labels)  # 0.5 %, not 0 % or 1 %

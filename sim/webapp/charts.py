@@ -106,6 +106,12 @@ def _decimals(step: float) -> int:
     return next((d for d in range(7) if abs(round(step, d) - step) <= 1e-9 * max(1.0, abs(step))), 6)
 
 
+def _y_ticks(lo: float, hi: float) -> tuple[list[float], float]:
+    """A value axis's ticks and their step; the SVG charts and the exported PNG share them."""
+    ticks = _ticks(lo, hi)
+    return ticks, (ticks[1] - ticks[0] if len(ticks) > 1 else 1.0)
+
+
 def _tick_label(v: float, kind: str, step: float) -> str:
     if kind == Kind.SHARE:
         return f"{100 * v:.{_decimals(100 * step)}f}%"
@@ -146,8 +152,7 @@ def chart_svg(spec: ChartSpec, a: SimFrame, b: SimFrame | None, lang: str, big: 
 
     parts = [f'<svg viewBox="0 0 {W} {H}" width="100%" preserveAspectRatio="xMidYMid meet" '
              f'xmlns="http://www.w3.org/2000/svg" class="cg-chart-svg" style="font-size:{fs}px">']
-    ticks = _ticks(lo, hi)
-    tick_step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+    ticks, tick_step = _y_ticks(lo, hi)
     for v in ticks:
         yy = float(Y(v))
         parts.append(f'<line x1="{left}" x2="{W - right}" y1="{yy:.1f}" y2="{yy:.1f}" stroke="#e3e6ea" stroke-width="1"/>')
@@ -271,9 +276,8 @@ def charts_png(frame: Frame, lang: str, names: tuple[str, str]) -> bytes:
                 ax.axvline(entry.day, color=CHANGE_COLOUR, ls="--", lw=1.2)
                 ax.annotate(entry_label(entry, lang), xy=(entry.day, 1.0), xycoords=("data", "axes fraction"),
                             xytext=(3, -3 - 11 * j), textcoords="offset points", fontsize=8, color=CHANGE_COLOUR, va="top")
-            if spec.kind == Kind.SHARE:
-                from matplotlib.ticker import PercentFormatter
-                ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+            ticks, step = _y_ticks(lo, hi)
+            ax.set_yticks(ticks, [_tick_label(v, spec.kind, step) for v in ticks])
             ax.set_title(spec.title(lang), fontsize=15, loc="left")
             ax.set_xlabel(t("dashboard.axis.day", lang))
             ax.grid(True, color="#e3e6ea")
