@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from sim.cli import LazyProgress, main, slug
+from sim.experiments.store import FolderLock
 from sim.metrics import METRICS
 from sim.running import RUN_FILES, find_cjk_font
 
@@ -167,14 +168,18 @@ def test_force_replaces_only_a_run_folder_never_results_or_a_folder_being_writte
     (foreign / "main.js").write_text("keep me")
     being_written = tmp_path / "starting"
     being_written.mkdir()  # empty, as a sweep's folder is for a moment, with its lock beside it
-    (tmp_path / ".starting.lock").write_text("")
-    for folder in (results, foreign, being_written):
-        before = snapshot(folder)
-        code, _, err = cli(capsys, "run", small, "--days", 5, "--out", folder, "--force", "-q")
-        assert code == 2, folder
-        assert_one_line_error(err)
-        assert "not replacing it" in err
-        assert snapshot(folder) == before
+    lock = FolderLock.acquire(being_written)  # the very lock a sweep takes
+    try:
+        for folder in (results, foreign, being_written):
+            before = snapshot(folder)
+            code, _, err = cli(capsys, "run", small, "--days", 5, "--out", folder, "--force", "-q")
+            assert code == 2, folder
+            assert_one_line_error(err)
+            assert "not replacing it" in err
+            assert snapshot(folder) == before
+    finally:
+        lock.release()
+    assert cli(capsys, "run", small, "--days", 5, "--out", being_written, "--force", "-q")[0] == 0  # once it is let go
     assert cli(capsys, "results", results)[0] == 0  # still a results folder
 
 

@@ -37,7 +37,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..running.output import git_state, json_bytes, package_versions, parquet_bytes
+from ..running.output import git_state, json_bytes, lock_path, package_versions, parquet_bytes
 from ..scenario import scenario_to_yaml, validate_document
 
 FORMAT = "cogov-experiment/1"
@@ -191,7 +191,7 @@ class FolderLock:
 
     @classmethod
     def acquire(cls, folder: Path) -> FolderLock:
-        path = folder.with_name(f".{folder.name}.lock")
+        path = lock_path(folder)
         path.parent.mkdir(parents=True, exist_ok=True)
         while True:
             # read-only: holding a lock needs no write access (and keeps the disk remountable)

@@ -191,6 +191,12 @@ def timeline_events(scenario, lang: str) -> list[tuple[int, str]]:
 # --- the folder -----------------------------------------------------------------------------------
 
 
+def lock_path(folder: Path) -> Path:
+    """The lock file of a session writing `folder`: ``.NAME.lock`` beside it, so it holds whether
+    the folder exists, is replaced or is created (`experiments.store.FolderLock` takes it)."""
+    return folder.with_name(f".{folder.name}.lock")
+
+
 def check_target(out_dir: str | os.PathLike[str], *, force: bool = False) -> Path:
     """The absolute target folder, or RunFolderError if it may not be (re)placed there.
 
@@ -213,7 +219,7 @@ def check_target(out_dir: str | os.PathLike[str], *, force: bool = False) -> Pat
         raise RunFolderError(f"{out_dir}: already exists; use --force to replace it")
     if target.is_symlink() or not target.is_dir():
         raise RunFolderError(f"{out_dir}: exists and is not a folder; not replacing it")
-    if target.with_name(f".{target.name}.lock").exists():  # a sweep's or comparison's, even one just begun
+    if lock_path(target).exists():  # a sweep's or comparison's, even one just begun
         raise RunFolderError(f"{out_dir}: is a cogov results folder (a session's lock is beside it); not replacing it")
     if any(target.iterdir()) and not is_run_folder(target):
         raise RunFolderError(f"{out_dir}: exists and is not a cogov run folder (no manifest.json marking one); not replacing it")
