@@ -4,6 +4,8 @@ that rebuilds the session's run folder byte for byte."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
@@ -291,6 +293,9 @@ def test_households_decide_for_their_buildings_disputes_and_the_server_checks_wh
     assert m.household_rules == {}
     words = log_line(next(r for r in room.log if r.decision is Decision.HANDLE_DISPUTE), "zh")
     assert f"纠纷 {card.dispute}" in words and "算了" in words
+    assert re.fullmatch(r"居民家庭（第 \d+ 栋）（[^（）]+）：[^:()]+ = 算了", words), words  # full-width brackets and colon
+    english = log_line(next(r for r in room.log if r.decision is Decision.HANDLE_DISPUTE), "en")
+    assert re.fullmatch(r"Resident household, building \d+ \([^()]+\): [^：（）]+ = \w.*", english), english
 
 
 def test_a_session_with_household_decisions_replays_byte_for_byte(scenario, tmp_path):

@@ -176,11 +176,11 @@ def test_the_chinese_flow_a_reload_keeps_the_role_and_screenshots(server, browse
     expect(resident.locator(".cr-ok")).to_contain_text("已提交", timeout=WAIT)
     expect(resident.locator(".cr-decision-new_disputes .cr-chosen")).to_have_text("拨打12345热线", timeout=WAIT)
     resident.click(".cr-decision-take_part .cr-choice-yes")
-    expect(console.locator(".cr-pending")).to_contain_text("居民家庭（第 1 栋） (王芳): 本轮本楼栋每起新纠纷 = 拨打12345热线", timeout=WAIT)
+    expect(console.locator(".cr-pending")).to_contain_text("居民家庭（第 1 栋）（王芳）：本轮本楼栋每起新纠纷 = 拨打12345热线", timeout=WAIT)
     set_value(first, "joint_meetings", "4", 4)
     first.click(".cr-decision-joint_meetings .cr-send")
     expect(first.locator(".cr-ok")).to_contain_text("已提交", timeout=WAIT)
-    expect(console.locator(".cr-pending")).to_contain_text("社区党组织书记 (李明)", timeout=WAIT)
+    expect(console.locator(".cr-pending")).to_contain_text("社区党组织书记（李明）", timeout=WAIT)
     console.click(".cr-next")
     expect(first.locator(".cr-round-line")).to_contain_text("第 2 轮", timeout=WAIT)
     expect(first.locator(".cr-ok")).to_have_count(0, timeout=WAIT)  # last round's answer, applied since, is gone

@@ -35,14 +35,17 @@ def decision_text(row: LogRow, lang: str) -> str:
 
 
 def log_line(row: LogRow, lang: str) -> str:
-    """"Resident household, building 3 (Li): dispute 17 = take it to the residents' committee"."""
+    """"Resident household, building 3 (Li): dispute 17 = take it to the residents' committee";
+    in Chinese with full-width brackets and colon (居民家庭（第 3 栋）（李）：…)."""
     who = t(f"classroom.role.{row.role.value}", lang)
     if row.building is not None:
         who = t("classroom.who_in", lang, role=who, building=row.building + 1)
     if row.participant and row.role is not Role.FACILITATOR:
-        who += f" ({row.participant})"
-    shown = "" if row.value is None or row.role is Role.FACILITATOR else f" = {value_text(row.decision, row.value, lang)}"
-    return f"{who}: {decision_text(row, lang)}{shown}"
+        who = t("classroom.who_named", lang, who=who, name=row.participant)
+    line = t("classroom.log_line", lang, who=who, decision=decision_text(row, lang))
+    if row.value is None or row.role is Role.FACILITATOR:
+        return line
+    return t("classroom.log_value", lang, line=line, value=value_text(row.decision, row.value, lang))
 
 
 __all__ = ["decision_text", "event_label", "log_line", "value_text"]
