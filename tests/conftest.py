@@ -1,8 +1,10 @@
-"""Fixtures shared by the browser tests (the workshop, the classroom)."""
+"""Fixtures shared by several test modules: the browser (the workshop, the classroom) and a small
+file system of its own (a disk that fills up or turns read-only)."""
 
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -28,3 +30,19 @@ def shots(request, tmp_path_factory):
     folder.mkdir(parents=True, exist_ok=True)
     print(f"\n{name} screenshots: {folder}")
     return folder
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 16 MB file system of its own (tmpfs), mounted for the test: it can fill up or be
+    remounted read-only under a running sweep. Root ignores permissions, so a read-only folder
+    would not do; this needs root (or CAP_SYS_ADMIN) and is skipped without it."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(disk)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here (needs root): {mounted.stderr.strip() or mounted.returncode}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)

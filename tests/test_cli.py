@@ -156,6 +156,30 @@ def test_force_does_not_replace_a_folder_that_is_not_a_run(scenario, tmp_path, c
     assert (out / "notes.txt").read_text() == "keep me"
 
 
+def test_an_output_folder_that_cannot_be_written_is_exit_status_1_in_one_line_for_every_command(
+        scenario, small_disk, tmp_path, capsys):
+    """A read-only disk is the machine's fault, not the input's: run, compare and sweep all stop
+    before any work with exit status 1 (as `--help` says), one line naming the folder and the
+    reason, and the disk is left as it was."""
+    from experiment_files import write_sweep
+
+    small = scenario()
+    assert cli(capsys, "run", small, "--days", 5, "--out", small_disk / "earlier", "-q")[0] == 0  # a run folder --force may replace
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    before = snapshot(small_disk)
+    commands = (("run", small, "--days", 5, "--out", small_disk / "new"),
+                ("run", small, "--days", 5, "--out", small_disk / "a" / "b"),
+                ("run", small, "--days", 5, "--out", small_disk / "earlier", "--force"),
+                ("compare", small, small, "--replicates", 1, "--days", 5, "--workers", 1, "--out", small_disk / "cmp"),
+                ("sweep", write_sweep(tmp_path, replicates=1), "--workers", 1, "--out", small_disk / "sweep"))
+    for command in commands:
+        code, _, err = cli(capsys, *command, "-q")
+        assert code == 1, (command, err)
+        assert_one_line_error(err)
+        assert f"cogov: error: {small_disk}" in err and "Read-only file system" in err, err
+        assert snapshot(small_disk) == before
+
+
 def test_force_replaces_only_a_run_folder_never_results_or_a_folder_being_written(scenario, tmp_path, capsys):
     """A manifest.json alone does not make a run folder: a comparison's results, another tool's
     folder and a folder a session holds the lock of are kept, whatever --force says."""

@@ -27,6 +27,7 @@ import re
 import shlex
 import sys
 import time
+import signal
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,7 +41,16 @@ from ..scenario.preflight import Estimate, check, parse_size
 
 PROG = "cogov"
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class Stopped(KeyboardInterrupt):
+    """A signal that stops a command as Ctrl-C does (SIGTERM from `kill` or a cluster's wall time);
+    the exit status is 128 + its number, as a shell reports a process the signal ended."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
 
 
 
@@ -123,8 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="Agent-based simulation of party-building-led co-governance of urban communities.",
-        epilog="Exit status: 0 success; 1 invalid scenario (validate) or output not writable; "
-               "2 bad input or usage. `python -m sim` is the same command.",
+        epilog="Exit status: 0 success; 1 invalid scenario (validate), a failed run or output not writable; "
+               "2 bad input or usage; 128 + the signal's number when stopped (130 Ctrl-C, 143 SIGTERM). "
+               "`python -m sim` is the same command.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -511,9 +522,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ScenarioError, RunFolderError, UsageError) as e:
         _error(e)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        _error("interrupted")
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as e:
+        signum = e.signum if isinstance(e, Stopped) else signal.SIGINT
+        _error(f"interrupted ({signal.Signals(signum).name})")
+        return 128 + signum
     except BrokenPipeError:  # e.g. `cogov show x.yaml | head`
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

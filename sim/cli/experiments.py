@@ -30,7 +30,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import (EXIT_FAILED, EXIT_OK, PROG, UsageError, _console, _count, _error, _warning, add_memory_option,
+from . import (EXIT_FAILED, EXIT_OK, PROG, Stopped, UsageError, _console, _count, _error, _warning, add_memory_option,
                preflight, scenario_argument, slug, sweep_argument)
 
 
@@ -331,7 +331,7 @@ def _stop_on_sigterm():
         return None
 
     def stop(signum, frame):
-        raise KeyboardInterrupt
+        raise Stopped(signum)
 
     return signal.signal(signal.SIGTERM, stop)
 

@@ -12,6 +12,7 @@ and never touches an existing one.
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import hashlib
 import io
 import json
@@ -198,7 +199,8 @@ def lock_path(folder: Path) -> Path:
 
 
 def check_target(out_dir: str | os.PathLike[str], *, force: bool = False) -> Path:
-    """The absolute target folder, or RunFolderError if it may not be (re)placed there.
+    """The absolute target folder, or RunFolderError if it may not be (re)placed there (OSError
+    if its folder cannot be written at all).
 
     An existing target is replaced only with `force`, and only if it is an empty folder or a run
     folder (`is_run_folder`), so that `--force` can never delete an unrelated directory, a
@@ -212,8 +214,10 @@ def check_target(out_dir: str | os.PathLike[str], *, force: bool = False) -> Pat
             parent = parent.parent
         if not parent.is_dir():
             raise RunFolderError(f"{out_dir}: {parent} is not a folder")
-        if not os.access(parent, os.W_OK | os.X_OK):
-            raise RunFolderError(f"{out_dir}: cannot write in {parent}")
+        if not os.access(parent, os.W_OK | os.X_OK):  # the machine's fault, not the input's: exit status 1
+            read_only = bool(os.statvfs(parent).f_flag & os.ST_RDONLY)
+            raise OSError(errno.EROFS if read_only else errno.EACCES,
+                          f"cannot write here ({os.strerror(errno.EROFS if read_only else errno.EACCES)})", str(parent))
         return target
     if not force:
         raise RunFolderError(f"{out_dir}: already exists; use --force to replace it")
