@@ -33,7 +33,7 @@ from .metrics.residents import resident_reporters
 from .policies.effects import CommunityEffects, Effects
 from .policies.rollout import Timeline
 from .scenario import Scenario, ScenarioError, load_scenario, validate_document
-from .scenario.schema import RunSpec, TimelineEntry
+from .scenario.schema import SEED_MAX, RunSpec, TimelineEntry
 from .space.geography import build_geography
 
 INCUBATED_KINDS = ("volunteer_team", "counselling", "interest_group", "legal_aid")
@@ -94,9 +94,10 @@ def seed_from(rng: Any) -> int:
     if isinstance(rng, np.random.SeedSequence):
         return int(rng.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
     if isinstance(rng, np.random.Generator):
-        return int(rng.integers(0, 2**63 - 1))
-    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)) or rng < 0:
-        raise ValueError(f"rng: expected a non-negative integer seed, a numpy Generator or SeedSequence, or None; found {rng!r}")
+        return int(rng.integers(0, SEED_MAX))
+    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)) or not 0 <= rng <= SEED_MAX:
+        raise ValueError(f"rng: expected an integer seed from 0 to 2**63 - 1, a numpy Generator or SeedSequence, "
+                         f"or None; found {rng!r}")
     return int(rng)
 
 

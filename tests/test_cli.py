@@ -97,6 +97,26 @@ def test_quiet_prints_only_the_path(scenario, tmp_path, capsys):
     assert (code, stdout, err) == (0, f"{out}\n", "")
 
 
+@pytest.mark.parametrize("command", ["run", "compare", "classroom"])
+@pytest.mark.parametrize("seed", [-1, 2**63, 10**40])
+def test_every_seed_option_takes_what_a_scenario_seed_may_be(command, seed, scenario, tmp_path, capsys):
+    """--seed is refused at once, in one line, outside 0 .. 2**63 - 1 (what run.seed may be and a
+    results column holds), whichever command it is given to; nothing is written."""
+    small = scenario()
+    args = {"run": ("run", small), "compare": ("compare", small, small), "classroom": ("classroom", small)}[command]
+    code, _, err = cli(capsys, *args, "--seed", seed, "--out", tmp_path / "out")
+    assert code == 2
+    assert_one_line_error(err)
+    assert "argument --seed: expected a seed from 0 to 2**63 - 1" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_largest_seed_runs(scenario, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli(capsys, "run", scenario(), "--days", 3, "--seed", 2**63 - 1, "--out", out, "-q")[0] == 0
+    assert json.loads((out / "manifest.json").read_text())["seed"] == 2**63 - 1
+
+
 def test_same_seed_same_bytes_different_seed_differs(scenario, tmp_path, capsys):
     s = scenario()
     for name, seed in (("a", 3), ("b", 3), ("c", 4)):

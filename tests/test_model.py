@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from sim import CoGovModel
 from sim.agents.government import City, District, StreetOffice
@@ -19,6 +20,12 @@ def run(seed, days=60, overrides=SMALL, scenario=None):
     m = CoGovModel(scenario=scenario, rng=seed, days=days, overrides=overrides)
     m.run()
     return m
+
+
+@pytest.mark.parametrize("rng", [-1, 2**63, True, 1.5, "7"])
+def test_a_seed_outside_what_a_scenario_seed_may_be_is_refused(rng):
+    with pytest.raises(ValueError, match=r"rng: expected an integer seed from 0 to 2\*\*63 - 1"):
+        CoGovModel(rng=rng, days=2, overrides=SMALL)
 
 
 def test_same_seed_same_results_different_seed_different():

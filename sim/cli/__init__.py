@@ -38,6 +38,7 @@ from ..i18n import LANGUAGES, t
 from ..resources import scenario_file, sweep_file
 from ..scenario import ScenarioError, diff_scenarios, load_scenario, scenario_to_yaml
 from ..scenario.preflight import Estimate, check, parse_size
+from ..scenario.schema import SEED_MAX
 
 PROG = "cogov"
 
@@ -66,18 +67,22 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message + hint)
 
 
-def _count(kind: str, minimum: int):
+def _count(kind: str, minimum: int, maximum: int | None = None):
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {kind}, found {text!r}") from None
-        if value < minimum:
+        if value < minimum or (maximum is not None and value > maximum):
             raise argparse.ArgumentTypeError(f"expected {kind}, found {text!r}")
         return value
 
     parse.__name__ = kind
     return parse
+
+
+#: a --seed option's value: what a scenario's run.seed may be
+seed_option = _count("a seed from 0 to 2**63 - 1", 0, SEED_MAX)
 
 
 def _shipped_or_file(kind: str, find):
@@ -146,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "scenario, manifest, dashboard). The folder appears only when complete.",
     )
     run.add_argument("scenario", metavar="SCENARIO", type=scenario_argument, help=SCENARIO_HELP)
-    run.add_argument("--seed", metavar="N", type=_count("a non-negative integer", 0),
+    run.add_argument("--seed", metavar="N", type=seed_option,
                      help="random seed (default: the scenario's run.seed)")
     run.add_argument("--days", metavar="N", type=_count("a positive integer", 1),
                      help="days to simulate (default: the scenario's run.days)")

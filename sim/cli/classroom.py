@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..i18n import LANGUAGES
 from ..running.lifetime import run_child
-from . import _count
+from . import _count, seed_option
 from .workshop import DEFAULT_PORT, SOLARA_ENV, _port, free_port, missing_assets, port_available
 
 APP = "sim.classroom.app"
@@ -48,7 +48,7 @@ def register(sub) -> None:
     cr.add_argument("--days-per-second", metavar="D", type=_seconds, default=5.0,
                     help="simulated days per second while a round plays (default: %(default)s)")
     cr.add_argument("--pick-roles", action="store_true", help="let participants choose their role (default: handed out)")
-    cr.add_argument("--seed", metavar="N", type=_count("a non-negative integer", 0), help="seed (default: the scenario's run.seed)")
+    cr.add_argument("--seed", metavar="N", type=seed_option, help="seed (default: the scenario's run.seed)")
     cr.add_argument("--join-url", metavar="URL", help="the address participants open (default: from --host and --port)")
     cr.add_argument("--results-dir", metavar="DIR", default="results", help="where session folders go (default: %(default)s)")
     cr.set_defaults(func=cmd_classroom)

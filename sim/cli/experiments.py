@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import (EXIT_FAILED, EXIT_OK, PROG, Stopped, UsageError, _console, _count, _error, _warning, add_memory_option,
-               preflight, scenario_argument, slug, sweep_argument)
+               preflight, scenario_argument, seed_option, slug, sweep_argument)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -47,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="scenario files or shipped scenarios' names (two or more); the first is the reference")
     cmp.add_argument("--replicates", metavar="N", type=_count("a positive integer", 1), default=30,
                      help="runs per scenario (default: %(default)s)")
-    cmp.add_argument("--seed", metavar="N", type=_count("a non-negative integer", 0), default=1,
+    cmp.add_argument("--seed", metavar="N", type=seed_option, default=1,
                      help="the comparison's seed; replicate seeds derive from it (default: %(default)s)")
     cmp.add_argument("--days", metavar="N", type=_count("a positive integer", 1),
                      help="days per run (default: the scenarios' run.days)")

@@ -36,6 +36,7 @@ Share = Annotated[float, Field(ge=0.0, le=1.0, json_schema_extra=unit("share"))]
 MAX_HOUSEHOLDS = 50_000  # one community (社区): usually 1,000-3,000 households; the largest serve a few tens of thousands
 MAX_COMMUNITIES = 10_000  # one city: the largest Chinese cities have a few thousand residents' committees
 MAX_RATE = 1000.0  # per 1,000 households per year in one category: a dispute per household a year, 12x the highest default (80)
+SEED_MAX = 2**63 - 1  # seeds are 63-bit, so they fit a signed 64-bit column (Parquet, pandas)
 MAX_STAFF = 500  # people at one desk, committee or company: a residents' committee has 5-20 staff
 
 #: written by `cogov calibrate --apply`: calibrated defaults of behavioural and handler parameters
@@ -843,7 +844,7 @@ class CityGenerator(Strict):
         min_length=1, description="communities per street by type: mean count, mean size and spread"
     )
     count_spread: float = Field(0.25, ge=0, le=2, description="relative spread of the count of each type per street")
-    seed: int = Field(1, ge=0, le=2**63 - 1, description="seed of the layout; fixed so replicates share one city")
+    seed: int = Field(1, ge=0, le=SEED_MAX, description="seed of the layout; fixed so replicates share one city")
 
     @model_validator(mode="after")
     def _plausible_size(self) -> CityGenerator:
@@ -893,7 +894,7 @@ class LatentDraws(Strict):
     per community, in the order they are listed, from its own seed, so the same seed gives the
     same communities. A value a community sets itself is kept."""
 
-    seed: int = Field(1, ge=0, le=2**63 - 1, description="seed of the draws; fixed so replicates share one city")
+    seed: int = Field(1, ge=0, le=SEED_MAX, description="seed of the draws; fixed so replicates share one city")
     property_quality: LatentDistribution = Field(default_factory=LatentDistribution)
     building_condition: LatentDistribution = Field(default_factory=LatentDistribution)
     cohesion: LatentDistribution = Field(default_factory=LatentDistribution)
@@ -958,7 +959,7 @@ WARMUP_DAYS = 365
 class RunSpec(Strict):
     days: int = Field(365, ge=1, le=3650, description="simulated days (one step = one day; at most 3,650, ten years)",
                       json_schema_extra=unit("days"))
-    seed: int = Field(42, ge=0, le=2**63 - 1,
+    seed: int = Field(42, ge=0, le=SEED_MAX,
                       description="random seed; same scenario and seed give identical results (a 64-bit integer)")
     window_days: int = Field(90, ge=1, le=3650, description="days on each side of a timeline entry in its before/after comparison",
                              json_schema_extra=unit("days"))

@@ -24,6 +24,7 @@ with warnings.catch_warnings():  # solara's hook checker flags a Mesa component 
 
 from ..i18n import scenario_title, t
 from ..scenario import Scenario
+from ..scenario.schema import SEED_MAX
 from .levers import GROUPS, LeverSpec, SectionSpec, fmt_number, sections_in
 from .session import Preset
 
@@ -69,7 +70,7 @@ def ScenarioPanel(presets: list[Preset], preset: str, on_preset: Callable[[str],
         """The box holds text: anything but a whole number >= 0 ("abc", "-4", "2.5") is refused
         with a message in the page's language, never ignored."""
         text = str(text).strip()
-        if not text.isdigit() or int(text) > 2**63 - 1:
+        if not text.isdigit() or int(text) > SEED_MAX:
             seed_error.set(True)
             return
         seed_error.set(False)
