@@ -117,6 +117,16 @@ def test_the_largest_seed_runs(scenario, tmp_path, capsys):
     assert json.loads((out / "manifest.json").read_text())["seed"] == 2**63 - 1
 
 
+@pytest.mark.parametrize("args, hint", [(("run", "baselin"), "did you mean 'baseline'?"),
+                                        (("sweep", "joint_meeting"), "did you mean 'joint_meetings'?"),
+                                        (("run", "qqqzzz"), "'cogov list' shows the shipped ones")])
+def test_a_misspelt_shipped_name_is_answered_with_the_name_meant(args, hint, capsys):
+    code, _, err = cli(capsys, *args)
+    assert code == 2
+    assert_one_line_error(err)
+    assert "no file or shipped" in err and hint in err
+
+
 def test_same_seed_same_bytes_different_seed_differs(scenario, tmp_path, capsys):
     s = scenario()
     for name, seed in (("a", 3), ("b", 3), ("c", 4)):

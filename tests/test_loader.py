@@ -175,6 +175,21 @@ def test_missing_extends_target(tmp_path):
     assert "no_such_parent.yaml" in msg
 
 
+def test_a_misspelt_extends_or_shipped_parent_is_named_with_what_was_meant(tmp_path):
+    """`extend:` is not silently an unknown key among many, and `extends: baselin` names the
+    shipped scenario it nearly is; a name like nothing shipped gets no guess."""
+    key = write(tmp_path, "key.yaml", "name: k\nextend: baseline\n")
+    msg = error_of(key)
+    assert_located(msg, key, 2, "extend")
+    assert msg.endswith("unknown key 'extend'; did you mean 'extends'?")
+    parent = write(tmp_path, "parent.yaml", "name: p\nextends: baselin\n")
+    msg = error_of(parent)
+    assert_located(msg, parent, 2, "extends")
+    assert "file not found: baselin" in msg and msg.endswith("; did you mean 'baseline'?")
+    nothing = write(tmp_path, "nothing.yaml", "name: n\nextends: qqqzzz\n")
+    assert "did you mean" not in error_of(nothing)
+
+
 def test_invalid_yaml_syntax_names_file_and_line(tmp_path):
     path = write(tmp_path, "syntax.yaml", """
         name: syntax

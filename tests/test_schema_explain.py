@@ -8,6 +8,7 @@ import json
 import re
 from typing import Any
 
+import pytest
 import yaml
 
 from sim.cli import main
@@ -68,7 +69,17 @@ def test_schema_names_ranges_units_choices_and_required_keys(capsys):
     assert shown(by_path["timeline[].day"].default) == "(required)" and by_path["timeline[].day"].unit == "days"
     assert shown(by_path["handlers.court.servers"].default) == "50"  # the section's own default
     assert main(["schema", "no.such.key"]) == 2
-    assert "no scenario key starts with 'no.such.key'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no scenario key starts with 'no.such.key'" in err and "did you mean" not in err
+
+
+@pytest.mark.parametrize("typo, meant", [("policies.joint_meting", "policies.joint_meetings"), ("polices", "policies"),
+                                         ("site.househods", "site.households")])
+def test_a_misspelt_schema_key_is_answered_with_the_key_meant(typo, meant, capsys):
+    assert main(["schema", typo]) == 2
+    err = capsys.readouterr().err
+    assert f"no scenario key starts with '{typo}'; did you mean '{meant}'?" in err and len(err.splitlines()) == 1
+    assert main(["schema", meant]) == 0  # and the key meant is there
 
 
 def test_show_explain_gives_every_resolved_key_its_value_and_marks_what_differs_from_the_default(tmp_path, capsys):

@@ -35,7 +35,8 @@ from typing import Any
 
 from .. import __version__
 from ..i18n import LANGUAGES, t
-from ..resources import scenario_file, sweep_file
+from ..hints import did_you_mean
+from ..resources import scenario_file, shipped_scenarios, shipped_sweeps, sweep_file
 from ..scenario import ScenarioError, diff_scenarios, load_scenario, scenario_to_yaml
 from ..scenario.preflight import Estimate, check, parse_size
 from ..scenario.schema import SEED_MAX
@@ -85,7 +86,7 @@ def _count(kind: str, minimum: int, maximum: int | None = None):
 seed_option = _count("a seed from 0 to 2**63 - 1", 0, SEED_MAX)
 
 
-def _shipped_or_file(kind: str, find):
+def _shipped_or_file(kind: str, find, names):
     """An argparse type: a file as given, else the file of a shipped name (`cogov list`). A text
     with a suffix, or a path that is there but not a file (a pipe, a device, a folder), is left
     to the loader, which says that it is missing or what it is."""
@@ -96,15 +97,16 @@ def _shipped_or_file(kind: str, find):
         if found is None and os.path.lexists(text):
             return text
         if found is None:
-            raise argparse.ArgumentTypeError(f"no file or shipped {kind} named {text!r}; 'cogov list' shows the shipped ones")
+            hint = did_you_mean(text, names(), otherwise="; 'cogov list' shows the shipped ones")
+            raise argparse.ArgumentTypeError(f"no file or shipped {kind} named {text!r}{hint}")
         return str(found)
 
     parse.__name__ = kind
     return parse
 
 
-scenario_argument = _shipped_or_file("scenario", scenario_file)
-sweep_argument = _shipped_or_file("sweep file", sweep_file)
+scenario_argument = _shipped_or_file("scenario", scenario_file, shipped_scenarios)
+sweep_argument = _shipped_or_file("sweep file", sweep_file, shipped_sweeps)
 SCENARIO_HELP = "scenario file, or a shipped scenario's name (cogov list)"
 
 
@@ -468,9 +470,12 @@ def cmd_show(args: argparse.Namespace, argv: Sequence[str]) -> int:
 def cmd_schema(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from ..scenario.explain import schema_keys, table
 
-    keys = [k for k in schema_keys() if not args.key or k.path.startswith(args.key)]
+    every = schema_keys()
+    keys = [k for k in every if not args.key or k.path.startswith(args.key)]
     if not keys:
-        raise UsageError(f"argument KEY: no scenario key starts with {args.key!r} (see '{PROG} schema')")
+        sections = {".".join(k.path.split(".")[:depth]) for k in every for depth in range(1, k.path.count(".") + 2)}
+        raise UsageError(f"argument KEY: no scenario key starts with {args.key!r}"
+                         f"{did_you_mean(args.key, sorted(sections))} (see '{PROG} schema')")
     sys.stdout.write(table(keys, values=False))
     return EXIT_OK
 

@@ -19,7 +19,6 @@ machine is checked against its available memory (or --max-memory), as `cogov run
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import math
 import shlex
@@ -30,6 +29,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..hints import did_you_mean
 from . import (EXIT_FAILED, EXIT_OK, PROG, Stopped, UsageError, _console, _count, _error, _warning, add_memory_option,
                preflight, scenario_argument, seed_option, slug, sweep_argument)
 
@@ -235,9 +235,7 @@ def _metrics_option(text: str | None, option: str = "--metrics") -> list[str] | 
     names = [m.strip() for m in text.split(",") if m.strip()]
     for m in names:
         if m not in daily:
-            guess = difflib.get_close_matches(m, daily, n=1)
-            hint = f"; did you mean '{guess[0]}'?" if guess else ""
-            raise UsageError(f"argument {option}: unknown metric '{m}'{hint}")
+            raise UsageError(f"argument {option}: unknown metric '{m}'{did_you_mean(m, daily)}")
     return names
 
 

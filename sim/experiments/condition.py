@@ -15,12 +15,13 @@ column with pandas; nothing is passed to `eval`.
 from __future__ import annotations
 
 import ast
-import difflib
 import operator
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+
+from ..hints import did_you_mean
 
 
 class ConditionError(ValueError):
@@ -43,8 +44,7 @@ def parse_condition(text: str, columns: Iterable[str], *, what: str = "--where")
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             if node.id not in known and node.id not in _LITERALS:
-                guess = difflib.get_close_matches(node.id, known, n=1)
-                hint = f"; did you mean '{guess[0]}'?" if guess else f"; known: {', '.join(known)}"
+                hint = did_you_mean(node.id, known, otherwise=f"; known: {', '.join(known)}")
                 raise ConditionError(f"{what}: unknown column '{node.id}'{hint}")
         elif isinstance(node, ast.Constant):
             if not isinstance(node.value, (int, float, str, bool)):

@@ -39,7 +39,6 @@ value the scenario schema would refuse is refused here, before any run.
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import os
@@ -52,6 +51,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
+from ..hints import did_you_mean
 from ..metrics import METRICS
 from ..model import resolve_scenario
 from ..resources import scenario_file
@@ -313,8 +313,7 @@ def load_sweep(path: str | Path, *, replicates: int | None = None, days: int | N
     daily = [m.name for m in METRICS.daily()]
     for i, m in enumerate(spec.metrics):
         if m not in daily:
-            guess = difflib.get_close_matches(m, daily, n=1)
-            hint = f"; did you mean '{guess[0]}'?" if guess else f"; known: {', '.join(daily)}"
+            hint = did_you_mean(m, daily, otherwise=f"; known: {', '.join(daily)}")
             raise f.fail(("metrics", i), f"unknown metric '{m}'{hint}")
 
     for key in spec.overrides:
@@ -450,8 +449,7 @@ def _check_path(key: str, doc: dict, f: _File, loc: tuple) -> Any:
             raise f.fail(loc, f"'{key}' is not a scenario setting: '{where}' is {json.dumps(node)} in the base scenario, not a section")
         if part not in node:
             known = list(node)
-            guess = difflib.get_close_matches(part, known, n=1)
-            hint = f"; did you mean '{guess[0]}'?" if guess else f"; known keys: {', '.join(map(str, known))}"
+            hint = did_you_mean(part, known, otherwise=f"; known keys: {', '.join(map(str, known))}")
             where = f" in '{'.'.join(parts[:i])}'" if i else ""
             raise f.fail(loc, f"'{key}' is not a scenario setting: unknown key '{part}'{where}{hint}")
         node = node[part]

@@ -8,7 +8,6 @@ Errors name the file, the key path, the line, what was expected and what was fou
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import math
 import os
 import reprlib
@@ -18,7 +17,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ..resources import scenario_file
+from ..hints import did_you_mean
+from ..resources import scenario_file, shipped_scenarios
 from .reader import LIMITS, ScenarioError, read_mapping
 from .schema import Scenario, Site, deep_merge
 from .timeline import merge_layers, timeline_problems
@@ -66,8 +66,9 @@ def _read_layers(path: Path, chain: tuple[tuple[Path, Path], ...] = (), line: in
     # a file relative to where this one really is, or a shipped scenario by name (extends: baseline)
     parent_path = scenario_file(parent, beside=real.parent) or Path(os.path.normpath(real.parent / parent))
     if not (parent_path.exists() or parent_path.is_symlink()):
+        hint = did_you_mean(parent, shipped_scenarios())
         raise ScenarioError(f"{path}:{line}: extends: file not found: {parent} (no such file, nor a shipped scenario "
-                            "of that name: cogov list)")
+                            f"of that name: cogov list){hint}")
     return _read_layers(parent_path, chain + ((real, path),), line) + [layer]
 
 
@@ -205,8 +206,9 @@ def _format(err: dict, layers: list[_Layer], prefix: KeyPath = (), root: type[Ba
     if err["type"] == "extra_forbidden":
         parent, bad = loc[:-1], str(loc[-1])
         known = _fields_at(parent[len(prefix):], root) if not prefix else _fields_at(("site",) + parent[len(prefix):], root)
-        guess = difflib.get_close_matches(bad, known, n=1)
-        hint = f"; did you mean '{guess[0]}'?" if guess else (f"; known keys: {', '.join(known)}" if known else "")
+        if not parent and root is Scenario:
+            known.append("extends")  # read before the schema sees the document
+        hint = did_you_mean(bad, known, otherwise=f"; known keys: {', '.join(known)}" if known else "")
         return f"{where}: {key}: unknown key '{bad}'{hint}"
     schema_loc = ("site",) + loc[len(prefix):] if prefix else loc
     return f"{where}: {key}: {_describe(err, schema_loc, root)}"

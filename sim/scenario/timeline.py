@@ -15,12 +15,12 @@ path it concerns, so the loader reports each as one line with its file and line.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from ..hints import did_you_mean
 from .schema import DisputeSpec, Handlers, Policies, Scenario, Site, TimelineEntry, deep_merge
 
 #: the sections a change may touch, and (for a site) the settings of each that may change
@@ -68,10 +68,9 @@ def parse(key: str, value: Any, *, scale: bool = False) -> Change | str:
     section, rest = parts[0], parts[1:]
     if section not in ("site", "policies", "handlers", "disputes"):
         known = "site, policies, handlers, disputes"
-        guess = difflib.get_close_matches(section, known.split(", "), n=1)
         if section in Scenario.model_fields:
             return f"'{section}' cannot change mid-run (only {known})"
-        hint = f"; did you mean '{guess[0]}'?" if guess else f"; a change names a setting under {known}"
+        hint = did_you_mean(section, known.split(", "), otherwise=f"; a change names a setting under {known}")
         return f"unknown setting '{key}'{hint}"
     model = {"site": Site, "policies": Policies, "handlers": Handlers, "disputes": DisputeSpec}[section]
     bad = _unknown(model, rest)
@@ -100,8 +99,7 @@ def _unknown(model: type[BaseModel], path: tuple[str, ...]) -> str | None:
         if isinstance(current, type) and issubclass(current, BaseModel):
             fields = {f.alias or name: f for name, f in current.model_fields.items()}
             if part not in fields:
-                guess = difflib.get_close_matches(part, list(fields), n=1)
-                return f"; did you mean '{guess[0]}'?" if guess else f"; known keys here: {', '.join(fields)}"
+                return did_you_mean(part, fields, otherwise=f"; known keys here: {', '.join(fields)}")
             current = _inner(fields[part].annotation)
         elif current is dict:  # a mapping (e.g. disputes.rates.<type>.<category>): keys are data
             continue
@@ -182,8 +180,7 @@ def target_communities(entry: TimelineEntry, layout: list[tuple[str, str, str]])
     known = list(dict.fromkeys(p[column] for p in layout))
     for name in names:
         if name not in known:
-            guess = difflib.get_close_matches(name, known, n=1)
-            hint = f"; did you mean '{guess[0]}'?" if guess else (f"; known: {', '.join(known[:8])}" + (" ..." if len(known) > 8 else ""))
+            hint = did_you_mean(name, known, otherwise=f"; known: {', '.join(known[:8])}" + (" ..." if len(known) > 8 else ""))
             return f"unknown {level} '{name}'{hint}"
     return [i for i, p in enumerate(layout) if p[column] in names]
 

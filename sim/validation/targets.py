@@ -9,13 +9,13 @@ key, what was expected and what was found, like scenario files::
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ..hints import did_you_mean
 from ..metrics import METRICS
 from ..resources import scenario_file, shipped
 from ..scenario.loader import ScenarioError, _Layer
@@ -67,9 +67,7 @@ class Target(_Strict):
             name = getattr(self, key)
             known = [m.name for m in METRICS.end()]  # a target compares end-of-run figures
             if name is not None and name not in known:
-                guess = difflib.get_close_matches(name, known, n=1)
-                hint = f"; did you mean '{guess[0]}'?" if guess else ""
-                raise ValueError(f"{key}: unknown metric '{name}'{hint}")
+                raise ValueError(f"{key}: unknown metric '{name}'{did_you_mean(name, known)}")
         if self.reference and self.minus:
             raise ValueError("give reference or minus, not both")
         return self
