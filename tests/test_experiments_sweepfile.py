@@ -86,6 +86,10 @@ BAD = {
         "parameters:\n  run.days: [10, 20]\n", ":3: parameters.run.days: ", "use its days: and seed:"),
     "grid without levels": (
         "parameters:\n  site.households: {low: 100, high: 200}\n", ":3: parameters.site.households: ", "levels"),
+    "setting of a lever that is off": (
+        "parameters:\n  policies.red_cells.volunteer_share: [0.1, 0.5]\n",
+        ":3: parameters.policies.red_cells.volunteer_share: ",
+        "changes nothing: the lever is off in every run (policies.red_cells.enabled is false in the base scenario"),
     "both fixed and varied": (
         "overrides:\n  site.households: 100\nparameters:\n  site.households: [100, 200]\n",
         ":5: parameters.site.households: ", "also set in overrides"),
@@ -111,6 +115,50 @@ def test_bad_sweep_files_give_one_clear_line(case, tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
+def test_every_setting_of_a_lever_that_is_off_changes_nothing():
+    """Why a sweep may not vary one (`_check_levers_on`): with the lever off, each of its settings
+    moved from its default leaves the run the same to the byte, and moved with the lever on it
+    does not (for at least one setting of each lever, so the runs are long enough to tell)."""
+    from sim import CoGovModel
+    from sim.scenario.schema import Policies
+
+    def end(**settings):
+        m = CoGovModel(rng=3, days=60, overrides={"site.households": 500, "run.warmup_days": 30, **settings})
+        m.run()
+        return m.datacollector.get_model_vars_dataframe().to_numpy().tobytes()
+
+    off = end()
+    checked = 0
+    for lever, info in Policies.model_fields.items():
+        fields = info.annotation.model_fields
+        if "enabled" not in fields:
+            continue
+        on = end(**{f"policies.{lever}.enabled": True})
+        assert on != off, lever
+        matter = 0
+        for name, spec in fields.items():
+            default = spec.get_default(call_default_factory=True)
+            if name == "enabled" or not isinstance(default, (bool, int, float)):
+                continue
+            lowest = next((m.ge for m in spec.metadata if getattr(m, "ge", None) is not None), None)
+            moved = (not default if isinstance(default, bool)
+                     else (default - 1 if lowest is None or default > lowest else default + 1) if isinstance(default, int)
+                     else default / 2 if default else 0.5)
+            assert end(**{f"policies.{lever}.{name}": moved}) == off, f"{lever}.{name} acts while {lever} is off"
+            matter += end(**{f"policies.{lever}.enabled": True, f"policies.{lever}.{name}": moved}) != on
+            checked += 1
+        assert matter, f"no setting of {lever} changes a run with it on"
+    assert checked >= 20
+
+
+def test_a_setting_of_a_lever_that_is_off_may_be_varied_when_the_sweep_or_its_timeline_turns_it_on(tmp_path):
+    write_base(tmp_path, timeline=[{"day": 10, "set": {"policies.grid_management.enabled": True}}])
+    varied = {"policies.grid_management.households_per_grid_worker": [200, 400], "policies.red_cells.volunteer_share": [0.1, 0.5],
+              "policies.red_cells.enabled": [False, True]}
+    sweep = load_sweep(write_sweep(tmp_path, parameters=varied, overrides={}))
+    assert [p.path for p in sweep.parameters] == list(varied)
+
+
 def test_missing_base_and_missing_sweep_file(tmp_path, capsys):
     path = tmp_path / "s.yaml"
     path.write_text("base: nowhere.yaml\nparameters:\n  site.households: [100]\n", encoding="utf-8")
@@ -130,7 +178,8 @@ def _plan(tmp_path: Path, parameters: dict, design) -> Plan:
     import yaml
 
     path = tmp_path / "s.yaml"
-    path.write_text(yaml.safe_dump({"base": "tiny.yaml", "parameters": parameters, "design": design, "seed": 5}),
+    path.write_text(yaml.safe_dump({"base": "tiny.yaml", "overrides": {"policies.joint_meetings.enabled": True},
+                                    "parameters": parameters, "design": design, "seed": 5}),
                     encoding="utf-8")
     return Plan.from_sweep(load_sweep(path))
 

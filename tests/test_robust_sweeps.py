@@ -84,6 +84,13 @@ BAD = {
     "bad option name": ({"levers": {**LEVERS, "two words": {}}}, ":", "levers.two words"),
     "parameters with levers": ({"parameters": {"site.households": [100, 200]}}, ":",
                                "a sweep with levers samples uncertainties"),
+    "setting of a lever the option leaves off": (
+        {"levers": {**LEVERS, "odd": {"policies.grid_management.households_per_grid_worker": 200}}}, ":",
+        "levers.odd.policies.grid_management.households_per_grid_worker: 'policies.grid_management.households_per_grid_worker' changes nothing: "
+        "the lever is off in every run"),
+    "uncertainty of a lever no option turns on": (
+        {"uncertainties": {**UNCERTAINTIES, "policies.grid_management.households_per_grid_worker": {"low": 150, "high": 600}}}, ":",
+        "uncertainties.policies.grid_management.households_per_grid_worker: 'policies.grid_management.households_per_grid_worker' changes nothing"),
 }
 
 
@@ -100,6 +107,13 @@ def test_bad_levers_give_one_clear_line(case, tmp_path, capsys):
     assert what in err
     assert not (tmp_path / "out").exists()
 
+
+
+def test_an_uncertainty_of_a_lever_that_an_option_turns_on_is_sampled(tmp_path):
+    """How many cases a joint meeting takes matters in the option that holds joint meetings."""
+    uncertainties = {**UNCERTAINTIES, "policies.joint_meetings.cases_per_meeting": {"low": 4, "high": 12}}
+    sweep = load_sweep(write_study(tmp_path, uncertainties=uncertainties))
+    assert "policies.joint_meetings.cases_per_meeting" in [p.path for p in sweep.parameters]
 
 
 def test_the_shipped_studys_party_led_option_is_the_party_led_scenario():

@@ -57,6 +57,7 @@ from ..model import resolve_scenario
 from ..resources import scenario_file
 from ..scenario import Scenario, ScenarioError, load_scenario
 from ..scenario.loader import _field_at, _formatted, _Layer, _origin
+from ..scenario.schema import Policies
 from .designs import DESIGNS
 from .seeds import derived_seed
 
@@ -341,6 +342,7 @@ def load_sweep(path: str | Path, *, replicates: int | None = None, days: int | N
         _try_values(prm, fixed, section, f)
     _check_levers(spec, base_doc, fixed, f)
     options = {k: dict(v) for k, v in spec.levers.items()} | _sampled_options(spec, base_doc, fixed, f)
+    _check_levers_on(spec, section, fixed, f)
 
     name = spec.name or path.stem
     return Sweep(spec=spec, path=path, text=layer.text, name=name, base_path=base_path,
@@ -425,6 +427,38 @@ def _check_levers(spec: SweepSpec, base_doc: dict, fixed: Scenario, f: _File) ->
         except ScenarioError as e:
             bad = next((k for k in settings if f"{k}:" in str(e)), next(iter(settings), None))
             raise f.fail(("levers", option, *([bad] if bad else [])), _reason(e, bad or "")) from None
+
+
+def _lever_of(key: str) -> str | None:
+    """The policy lever whose setting `key` is (``policies.<lever>.<setting>``), if it has an on switch."""
+    parts = key.split(".")
+    if len(parts) < 3 or parts[0] != "policies" or parts[2] == "enabled" or parts[1] not in Policies.model_fields:
+        return None
+    return parts[1] if "enabled" in Policies.model_fields[parts[1]].annotation.model_fields else None
+
+
+def _check_levers_on(spec: SweepSpec, section: str, fixed: Scenario, f: _File) -> None:
+    """A setting of a lever that is off changes nothing (tests/test_experiments_sweepfile.py runs
+    every one to show it), so a sweep that varies it would report a flat, meaningless effect.
+    Refuse it unless the lever is on somewhere in the run: in the base scenario with its overrides,
+    by its timeline, by the sweep (its `enabled` varied too), or — for an uncertainty — by an option."""
+    def switched_on(lever: str, settings: dict[str, Any]) -> bool:
+        switch = f"policies.{lever}.enabled"
+        return (getattr(fixed.policies, lever).enabled or switch in varied or switch in spec.lever_ranges
+                or bool(settings.get(switch)) or any(entry.set.get(switch) for entry in fixed.timeline))
+
+    varied = getattr(spec, section)
+    enabling = {k: True for v in spec.levers.values() for k, on in v.items() if on is True}
+    checks = [((section, key), key, enabling if section == "uncertainties" else {}) for key in varied]
+    checks += [(("lever_ranges", key), key, {}) for key in spec.lever_ranges]
+    checks += [(("levers", option, key), key, settings) for option, settings in spec.levers.items() for key in settings]
+    for loc, key, settings in checks:
+        lever = _lever_of(key)
+        if lever is not None and not switched_on(lever, settings):
+            raise f.fail(loc, f"'{key}' changes nothing: the lever is off in every run (policies.{lever}.enabled is "
+                              f"false in the base scenario and nothing here turns it on); set "
+                              f"policies.{lever}.enabled: true in {'the option' if loc[0] == 'levers' else 'overrides'}, "
+                              "or vary it too")
 
 
 def _check_path(key: str, doc: dict, f: _File, loc: tuple) -> Any:
