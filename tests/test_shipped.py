@@ -73,7 +73,7 @@ def test_an_unknown_name_is_one_line_naming_it(command, elsewhere, capsys):
     code, out, err = cli(capsys, *command, "baselin")
     assert code == 2 and err.count("\n") == 1
     assert err.startswith("cogov: error: argument") and "no file or shipped scenario named 'baselin'" in err
-    assert "cogov list" in err
+    assert "did you mean 'baseline'? ('cogov list' shows the shipped ones)" in err
 
 
 def test_a_file_is_found_before_a_name_and_a_suffix_is_always_a_file(elsewhere, capsys):

@@ -97,8 +97,9 @@ def _shipped_or_file(kind: str, find, names):
         if found is None and os.path.lexists(text):
             return text
         if found is None:
-            hint = did_you_mean(text, names(), otherwise="; 'cogov list' shows the shipped ones")
-            raise argparse.ArgumentTypeError(f"no file or shipped {kind} named {text!r}{hint}")
+            hint = did_you_mean(text, names())
+            listed = " ('cogov list' shows the shipped ones)" if hint else "; 'cogov list' shows the shipped ones"
+            raise argparse.ArgumentTypeError(f"no file or shipped {kind} named {text!r}{hint}{listed}")
         return str(found)
 
     parse.__name__ = kind
