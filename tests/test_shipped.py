@@ -102,7 +102,8 @@ def test_extends_a_shipped_scenario_by_name(elsewhere, capsys):
 def test_a_sweep_file_by_name_and_a_sweep_base_by_name(elsewhere):
     assert sweep_file("joint_meetings") == shipped_sweeps()["joint_meetings"]
     assert sweep_file("baseline") is None
-    text = "name: mine\nbase: baseline\nparameters:\n  policies.joint_meetings.interval_days: [7, 30]\n"
+    text = ("name: mine\nbase: baseline\noverrides:\n  policies.joint_meetings.enabled: true\n"
+            "parameters:\n  policies.joint_meetings.interval_days: [7, 30]\n")
     (elsewhere / "mine.yaml").write_text(text, encoding="utf-8")
     sweep = load_sweep("mine.yaml")
     assert sweep.base_path == shipped_scenarios()["baseline"] and sweep.base.name == "baseline"

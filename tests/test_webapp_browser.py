@@ -110,7 +110,7 @@ def test_trainer_flow_in_chinese_with_a_b_mode(server, browser, shots, results):
     wait_day(page, 0)
     step(page, 5)
     assert page.locator(".cg-tile-b").count() == len(METRICS.headline())
-    assert "B · 党建引领共治" in page.inner_text(".cg-charts")
+    assert "B · 党建引领共治" in page.inner_text(".cg-runs-legend")  # the runs named once, above the charts
     assert page.locator(".cg-chart-backlog polyline[stroke-dasharray]").count() >= 1  # B, dashed
     page.screenshot(path=str(shots / "workshop_ab_zh.png"))
 
@@ -129,6 +129,18 @@ def test_trainer_flow_in_chinese_with_a_b_mode(server, browser, shots, results):
     page.get_by_text("Presentation mode", exact=True).click()
     page.wait_for_selector(".cg-present")
     page.screenshot(path=str(shots / "workshop_ab_present_en.png"))
+    # six charts and two runs on one screen: their labels still read at presentation size, none over another
+    labels = page.evaluate("""() => [...document.querySelectorAll('.cg-plot')].map(plot => {
+        const box = plot.closest('.cg-chart').getBoundingClientRect();
+        return [...plot.querySelectorAll('.cg-tick-y')].filter(e => getComputedStyle(e).display !== 'none').map(e => {
+            const r = e.getBoundingClientRect();
+            return {size: parseFloat(getComputedStyle(e).fontSize), top: r.top, bottom: r.bottom,
+                    inside: r.top >= box.top && r.bottom <= box.bottom && r.left >= box.left}; }); })""")
+    assert len(labels) == 6
+    for chart in labels:
+        assert len(chart) >= 2 and all(label["size"] >= 16 and label["inside"] for label in chart), chart
+        ordered = sorted(chart, key=lambda label: label["top"])
+        assert all(upper["bottom"] <= lower["top"] for upper, lower in zip(ordered, ordered[1:])), chart
     assert errors == []
     context.close()
 

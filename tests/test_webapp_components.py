@@ -19,7 +19,7 @@ from sim.metrics import METRICS, Kind
 from sim.running import RUN_FILES
 from sim.scenario.schema import Policies
 from sim.webapp import levers as lv
-from sim.webapp.charts import CHARTS, chart_svg, tiles_html
+from sim.webapp.charts import CHARTS, _tick_level, chart_plot, tiles_html
 from sim.webapp.mapview import MARK, dispute_at, map_geometry, markers, render_map
 from sim.webapp.session import Session, find_presets, make_setup
 from sim.webapp.ticker import line, sentence
@@ -297,12 +297,25 @@ def test_a_click_on_a_marker_finds_its_dispute_and_a_click_beside_the_markers_no
     assert all(0 <= i < played.a.model.disputes.book.n for i in m.dispute_id)
 
 
+def test_a_short_plot_thins_its_value_labels_to_evenly_spaced_ones_never_fewer_than_two():
+    for n in range(2, 14):
+        levels = [_tick_level(i, n) for i in range(n)]
+        for k in range(max(levels) + 1):
+            kept = [i for i, level in enumerate(levels) if level >= k]
+            assert len(kept) >= 2 and kept == list(range(0, kept[-1] + 1, 2 ** k)), (n, k, kept)
+        assert 2 ** (max(levels) + 1) > n - 1  # thinned as far as two labels allow, no further
+
+
 def test_charts_draw_a_and_b(played):
     f = played.frame()
     for spec in CHARTS:
-        svg = chart_svg(spec, f.a, f.b, "zh")
-        assert svg.startswith("<svg") and svg.count("<polyline") >= 2 * len(spec.series) - 1
-        assert "stroke-dasharray" in svg  # B is dashed
+        html = chart_plot(spec, f.a, f.b, "zh")
+        assert re.match(r'<div class="cg-plot cg-r\d+"', html) and html.count("<polyline") >= 2 * len(spec.series) - 1
+        assert "stroke-dasharray" in html  # B is dashed
+        # strokes keep their width and type its size however the plot is stretched to its box
+        strokes = re.findall(r"<(?:poly)?line\b[^>]*>", html)
+        assert strokes and all('vector-effect="non-scaling-stroke"' in e for e in strokes)
+        assert "<text" not in html and re.search(r'class="cg-tick cg-tick-y cg-tl\d"', html)
     html = tiles_html(f, "zh")
     assert "矛盾纠纷化解率" in html and "B " in html
 
@@ -565,9 +578,9 @@ def test_labels_of_markers_on_nearby_days_do_not_pile_up(played):
     f = played.frame()
     changes = tuple(TimelineEntry(day=10 + d, set={"site.party.mobilisation_effort": 0.1 * d}) for d in range(8))
     a = dataclasses.replace(f.a, changes=changes)
-    svg = chart_svg(CHARTS[0], a, None, "zh")
-    assert svg.count("<title>党组织动员力度") == len(changes)
-    rows = re.findall(r'<text x="[^"]+" y="([^"]+)"[^>]*class="cg-change-label"', svg)
+    html = chart_plot(CHARTS[0], a, None, "zh")
+    assert html.count("<title>党组织动员力度") == len(changes)
+    rows = re.findall(r'class="cg-change-label[^"]*" title="[^"]*" style="[^"]*;top:(\d+)px', html)
     assert 1 <= len(rows) <= CHANGE_ROWS and len(set(rows)) == len(rows)
 
 

@@ -132,87 +132,142 @@ def _paths(x: np.ndarray, y: np.ndarray) -> list[str]:
     return out
 
 
-def chart_svg(spec: ChartSpec, a: SimFrame, b: SimFrame | None, lang: str, big: bool = False) -> str:
-    """One chart as an SVG string (scales to its box)."""
-    W, H = (520, 300) if big else (560, 300)
-    fs = 19 if big else 14
-    lw = 3.6 if big else 2.4
-    left, right, top, bottom = (64 if big else 56), 18, 12, (34 if big else 28)
-    pw, ph = W - left - right, H - top - bottom
+#: the plot area's margins in CSS pixels (left, right, top, bottom), room for the tick labels
+MARGINS = {False: (56, 14, 12, 26), True: (68, 16, 14, 32)}
+#: the size of type on a chart in CSS pixels: the same whatever the size of its box
+FONT_PX = {False: 13, True: 16}
+#: the room, in ems of the chart's type, between one value label's centre and the next: they never touch
+TICK_GAP_EM = 1.3
+#: plots classed by how many tick steps their value axis spans (`cg-r6`: up to six), for `tick_css`
+MAX_STEPS = 12
+
+
+def _tick_level(i: int, n: int) -> int:
+    """How far a value label survives thinning: level k is kept while ticks 2**k steps apart fit.
+    Tick 0 has the highest level, capped so that at least two labels always stay."""
+    cap = max(0, (n - 1).bit_length() - 1)
+    return min(cap, (i & -i).bit_length() - 1) if i else cap
+
+
+def tick_css() -> str:
+    """Container queries that thin a plot's value labels to every 2nd, 4th, ... tick when its box is
+    too short for all of them: a grid of six on a projector keeps readable 16 px labels that never
+    overlap, rather than shrinking them. Derived from the margins and type sizes above."""
+    rules = []
+    for big, fs in FONT_PX.items():
+        plot = ".cg-plot.cg-plot-big" if big else ".cg-plot:not(.cg-plot-big)"
+        _, _, top, bottom = MARGINS[big]
+        for steps in range(1, MAX_STEPS + 1):
+            for k in range(1, steps.bit_length()):  # below this height, the labels 2**(k-1) steps apart touch
+                height = TICK_GAP_EM * fs * steps / 2 ** (k - 1) + top + bottom
+                hidden = ", ".join(f"{plot}.cg-r{steps} .cg-tl{j}" for j in range(k))
+                rules.append(f"@container (max-height: {height:.0f}px) {{ {hidden} {{ display: none; }} }}")
+    return "\n".join(rules)
+
+
+#: the plot width, in CSS pixels, that change labels are laid out for: a chart in two columns of
+#: the stage at 1280 px; a wider box only has more room between them
+NOMINAL_PLOT_PX = 300
+
+
+def chart_plot(spec: ChartSpec, a: SimFrame, b: SimFrame | None, lang: str, big: bool = False) -> str:
+    """One chart as HTML: its lines in an SVG stretched to the plot area (strokes keep their width),
+    its tick and marker labels as text in CSS pixels, so that they read the same on a projector's
+    grid of six, a wide screen and a phone (a scaled SVG shrank them to 6 px in A/B mode)."""
+    fs, lw = FONT_PX[big], (3.2 if big else 2.4)
+    left, right, top, bottom = MARGINS[big]
     days = max(a.days, 1)
     lines = [a.series[k] for k in spec.series] + ([b.series[k] for k in spec.series] if b is not None else [])
     lo, hi = y_range(spec, lines)
     span = hi - lo or 1.0
 
-    def X(d):
-        return left + pw * np.asarray(d, dtype=float) / days
+    def fx(d):  # 0..1 across the plot area
+        return np.asarray(d, dtype=float) / days
 
-    def Y(v):
-        return top + ph * (1 - (np.asarray(v, dtype=float) - lo) / span)
+    def fy(v):  # 0..1 down the plot area
+        return 1 - (np.asarray(v, dtype=float) - lo) / span
 
-    parts = [f'<svg viewBox="0 0 {W} {H}" width="100%" preserveAspectRatio="xMidYMid meet" '
-             f'xmlns="http://www.w3.org/2000/svg" class="cg-chart-svg" style="font-size:{fs}px">']
+    def at(x: float | None = None, y: float | None = None) -> str:
+        """CSS placing a label at fraction x across and y down the plot area."""
+        out = []
+        if x is not None:
+            out.append(f"left:calc({left}px + (100% - {left + right}px) * {x:.4f})")
+        if y is not None:
+            out.append(f"top:calc({top}px + (100% - {top + bottom}px) * {y:.4f})")
+        return ";".join(out)
+
+    svg = [f'<svg class="cg-chart-svg" viewBox="0 0 1000 1000" preserveAspectRatio="none" '
+           f'xmlns="http://www.w3.org/2000/svg" style="left:{left}px;top:{top}px;width:calc(100% - {left + right}px);'
+           f'height:calc(100% - {top + bottom}px)">']
+    labels = []
     ticks, tick_step = _y_ticks(lo, hi)
-    for v in ticks:
-        yy = float(Y(v))
-        parts.append(f'<line x1="{left}" x2="{W - right}" y1="{yy:.1f}" y2="{yy:.1f}" stroke="#e3e6ea" stroke-width="1"/>')
-        parts.append(f'<text x="{left - 6}" y="{yy + fs * 0.35:.1f}" text-anchor="end" fill="#4a4a4a">{_tick_label(v, spec.kind, tick_step)}</text>')
+    steps = min(MAX_STEPS, max(1, math.ceil(span / tick_step - 1e-9)))  # the axis's length in tick steps
+    for i, v in enumerate(ticks):
+        y = float(fy(v))
+        svg.append(f'<line x1="0" x2="1000" y1="{1000 * y:.1f}" y2="{1000 * y:.1f}" stroke="#e3e6ea" stroke-width="1" '
+                   'vector-effect="non-scaling-stroke"/>')
+        labels.append(f'<span class="cg-tick cg-tick-y cg-tl{_tick_level(i, len(ticks))}" style="{at(y=y)};right:calc(100% - {left - 6}px)">'
+                      f'{_tick_label(v, spec.kind, tick_step)}</span>')
     step = _nice(days / 6)
     d = 0.0
     while d <= days + 1e-9:
-        xx = float(X(d))
-        parts.append(f'<line x1="{xx:.1f}" x2="{xx:.1f}" y1="{top + ph}" y2="{top + ph + 5}" stroke="#888"/>')
-        parts.append(f'<text x="{xx:.1f}" y="{top + ph + fs + 4}" text-anchor="middle" fill="#4a4a4a">{d:.0f}</text>')
+        labels.append(f'<span class="cg-tick cg-tick-x" style="{at(x=float(fx(d)))};top:calc(100% - {bottom - 3}px)">{d:.0f}</span>')
         d += step
-    parts.append(f'<line x1="{left}" x2="{W - right}" y1="{top + ph}" y2="{top + ph}" stroke="#888" stroke-width="1.2"/>')
+    svg.append('<line x1="0" x2="1000" y1="1000" y2="1000" stroke="#888" stroke-width="1.2" vector-effect="non-scaling-stroke"/>')
 
     def draw(sim: SimFrame, key: str, colour: str, dashed: bool):
         y = sim.series[key]
-        x = X(np.arange(1, len(y) + 1))  # row k is the end of day k + 1
+        x = 1000 * fx(np.arange(1, len(y) + 1))  # row k is the end of day k + 1
         dash = f' stroke-dasharray="{3 * lw:.0f},{2 * lw:.0f}"' if dashed else ""
-        for pts in _paths(x, Y(y)):
-            parts.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="{lw}" '
-                         f'stroke-linejoin="round" stroke-linecap="round"{dash}/>')
+        for pts in _paths(x, 1000 * fy(y)):
+            svg.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="{lw}" '
+                       f'stroke-linejoin="round" stroke-linecap="round" vector-effect="non-scaling-stroke"{dash}/>')
         finite = np.flatnonzero(np.isfinite(y))
         if len(spec.series) == 1 and len(finite):
             j = finite[-1]
-            parts.append(f'<circle cx="{float(X(j + 1)):.1f}" cy="{float(Y(y[j])):.1f}" r="{lw * 1.6:.1f}" fill="{colour}"/>')
+            labels.append(f'<span class="cg-dot" style="{at(float(fx(j + 1)), float(fy(y[j])))};'
+                          f'width:{lw * 3.2:.1f}px;height:{lw * 3.2:.1f}px;background:{colour}"></span>')
 
     for k in spec.series:
         draw(a, k, _colour(spec, k, A_COLOUR), False)
         if b is not None:
             draw(b, k, _colour(spec, k, B_COLOUR), True)
-    taken: list[list[tuple[float, float]]] = [[] for _ in range(CHANGE_ROWS)]  # each row's labels' spans
+    taken: list[list[tuple[float, float]]] = [[] for _ in range(CHANGE_ROWS)]  # each row's labels' spans, in px
+    size = round(fs * 0.85)
     for entry in a.changes:  # a lever changed mid-run: a marker, and its label where there is room
-        xx = float(X(entry.day))
+        x = float(fx(entry.day))
         label = entry_label(entry, lang)
         short = label if len(label) <= 28 else label[:27] + "…"
-        parts.append(f'<line x1="{xx:.1f}" x2="{xx:.1f}" y1="{top}" y2="{top + ph}" stroke="{CHANGE_COLOUR}" '
-                     f'stroke-width="1.5" stroke-dasharray="4,3"><title>{escape(label)}</title></line>')
-        anchor = "end" if xx > left + pw * 0.7 else "start"
-        dx = -4 if anchor == "end" else 4
-        width = sum(1.0 if ord(ch) > 0x2E7F else 0.6 for ch in short) * fs * 0.8  # CJK glyphs are square
-        span = (xx + dx - width, xx + dx) if anchor == "end" else (xx + dx, xx + dx + width)
+        svg.append(f'<line x1="{1000 * x:.1f}" x2="{1000 * x:.1f}" y1="0" y2="1000" stroke="{CHANGE_COLOUR}" '
+                   f'stroke-width="1.5" stroke-dasharray="4,3" vector-effect="non-scaling-stroke"><title>{escape(label)}</title></line>')
+        end = x > 0.7
+        width = sum(1.0 if ord(ch) > 0x2E7F else 0.6 for ch in short) * size  # CJK glyphs are square
+        px = NOMINAL_PLOT_PX * x
+        span = (px - 4 - width, px - 4) if end else (px + 4, px + 4 + width)
         row = next((r for r, spans in enumerate(taken) if all(span[1] < x0 or span[0] > x1 for x0, x1 in spans)), None)
         if row is None:  # no free row: the marker keeps its label as a tooltip only
             continue
         taken[row].append(span)
-        parts.append(f'<text x="{xx + dx:.1f}" y="{top + fs * (1.0 + 1.1 * row):.1f}" text-anchor="{anchor}" '
-                     f'fill="{CHANGE_COLOUR}" style="font-size:{fs * 0.8:.0f}px" class="cg-change-label">{escape(short)}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+        labels.append(f'<span class="cg-change-label{" cg-change-label-end" if end else ""}" title="{escape(label)}" '
+                      f'style="{at(x=x)};top:{top + round(size * 1.2 * row)}px;font-size:{size}px;color:{CHANGE_COLOUR}">'
+                      f'{escape(short)}</span>')
+    svg.append("</svg>")
+    return f'<div class="cg-plot cg-r{steps}{" cg-plot-big" if big else ""}" style="font-size:{fs}px">{"".join(svg)}{"".join(labels)}</div>'
 
 
-def legend_items(spec: ChartSpec, a: SimFrame, b: SimFrame | None, lang: str, names: tuple[str, str]) -> list[tuple[str, str, bool]]:
-    """(label, colour, dashed) for a chart's legend."""
-    if spec.several:
-        items = [(METRICS[k].short_label(lang), METRICS[k].colour or A_COLOUR, False) for k in spec.series]
-        if b is not None:
-            items += [(names[0], "#555", False), (names[1], "#555", True)]
-        return items
-    if b is None:
+def legend_items(spec: ChartSpec, b: SimFrame | None, lang: str) -> list[tuple[str, str, bool]]:
+    """(label, colour, dashed) for a chart's own legend: the series of a chart of several. The
+    runs are named once, by `runs_legend` (A solid, B dashed, on every chart), so that a chart
+    keeps its height for the plot."""
+    if not spec.several:
         return []
-    return [(names[0], A_COLOUR, False), (names[1], B_COLOUR, True)]
+    return [(METRICS[k].short_label(lang), METRICS[k].colour or A_COLOUR, False) for k in spec.series]
+
+
+def runs_legend(b: SimFrame | None, names: tuple[str, str]) -> list[tuple[str, str, bool]]:
+    """The line of each run in A/B mode, above all the charts: A solid, B dashed (in a chart of
+    several series, each series keeps its colour and the line style tells the runs apart)."""
+    return [] if b is None else [(names[0], A_COLOUR, False), (names[1], B_COLOUR, True)]
 
 
 def _legend_html(items) -> str:
@@ -295,11 +350,11 @@ def charts_png(frame: Frame, lang: str, names: tuple[str, str]) -> bytes:
 # --------------------------------------------------------------------------------------------
 
 
-def chart_html(spec: ChartSpec, a: SimFrame, b: SimFrame | None, lang: str, big: bool, names: tuple[str, str]) -> str:
-    items = legend_items(spec, a, b, lang, names)
+def chart_html(spec: ChartSpec, a: SimFrame, b: SimFrame | None, lang: str, big: bool) -> str:
+    items = legend_items(spec, b, lang)
     legend = f'<div class="cg-chart-legend">{_legend_html(items)}</div>' if items else ""
     return (f'<div class="cg-chart cg-chart-{spec.key}"><span class="cg-h3">{escape(spec.title(lang))}</span>{legend}'
-            f'<div class="cg-chart-body">{chart_svg(spec, a, b, lang, big)}</div></div>')
+            f'<div class="cg-chart-body">{chart_plot(spec, a, b, lang, big)}</div></div>')
 
 
 def tiles_html(frame: Frame, lang: str, against: str | None = None) -> str:
@@ -334,12 +389,16 @@ def Charts(frame: Frame, lang: str, big: bool, names: tuple[str, str]):
 
     def html():
         try:
-            return "".join(chart_html(spec, frame.a, frame.b, lang, big, names) for spec in CHARTS)
+            return "".join(chart_html(spec, frame.a, frame.b, lang, big) for spec in CHARTS)
         except Exception as e:  # noqa: BLE001 — a message, never a dead page
             return f'<div class="cg-message">{escape(type(e).__name__)}: {escape(str(e))}</div>'
 
-    body = solara.use_memo(html, [frame, lang, big, names])
-    solara.Text(t("workshop.charts", lang), classes=["cg-h2"])
+    body = solara.use_memo(html, [frame, lang, big])
+    runs = runs_legend(frame.b, names)
+    with solara.Row(classes=["cg-charts-head"], gap="16px", style={"align-items": "baseline", "flex-wrap": "wrap"}):
+        solara.Text(t("workshop.charts", lang), classes=["cg-h2"])
+        if runs:
+            solara.HTML(tag="div", unsafe_innerHTML=_legend_html(runs), classes=["cg-chart-legend", "cg-runs-legend"])
     solara.HTML(tag="div", unsafe_innerHTML=body, classes=["cg-charts"])
 
 
@@ -348,4 +407,4 @@ def Tiles(frame: Frame, lang: str, against: str | None = None):
     solara.HTML(tag="div", unsafe_innerHTML=tiles_html(frame, lang, against))
 
 
-__all__ = ["CHARTS", "ChartSpec", "Charts", "Tiles", "chart_html", "chart_svg", "charts_png", "tiles_html"]
+__all__ = ["CHARTS", "ChartSpec", "Charts", "Tiles", "chart_html", "chart_plot", "charts_png", "runs_legend", "tiles_html"]

@@ -2,6 +2,8 @@
 projectors. Fonts are the system's (no web fonts are fetched): a CJK sans-serif is listed for
 Chinese on Windows, macOS and Linux."""
 
+from .charts import tick_css
+
 FONT = ('system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans CJK SC", "Noto Sans SC", '
         '"Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", sans-serif')
 
@@ -75,7 +77,16 @@ CSS = """
 .cg-chart { background: #fff; border: 1px solid #dde1e6; border-radius: 8px; padding: 8px 10px 4px 10px; }
 .cg-chart-legend { font-size: .82rem; display: flex; flex-wrap: wrap; gap: 2px 12px; }
 .cg-legend-item svg { vertical-align: middle; margin-right: 4px; }
-.cg-chart-svg text { font-family: __FONT__; }
+.cg-charts-head { flex: none !important; margin: 0 !important; }
+.cg-runs-legend { font-size: .9rem; }
+.cg-plot { position: relative; width: 100%; aspect-ratio: 56 / 30; color: #4a4a4a; line-height: 1; container-type: size; }
+.cg-plot .cg-chart-svg { position: absolute; overflow: visible; }
+.cg-plot span { position: absolute; white-space: nowrap; font-family: __FONT__; }
+.cg-plot .cg-tick-y { transform: translateY(-50%); text-align: right; }
+.cg-plot .cg-tick-x { transform: translateX(-50%); }
+.cg-plot .cg-dot { border-radius: 50%; transform: translate(-50%, -50%); }
+.cg-plot .cg-change-label { transform: translateX(4px); }
+.cg-plot .cg-change-label-end { transform: translateX(calc(-100% - 4px)); }
 .cg-city { background: #fff; border: 1px solid #dde1e6; border-radius: 8px; padding: 8px; margin-bottom: 10px; }
 .cg-street { min-width: 13em; font-size: .85rem; color: #444; }
 .cg-tile.v-btn { color: #111 !important; font-weight: 600; letter-spacing: 0; }
@@ -107,12 +118,17 @@ CSS = """
   .cg-stage .cg-side-by-side .cg-ticker { max-height: calc(100vh - 56px - 330px - 34vh); min-height: 100px; }
   .cg-stage .cg-live-row .cg-ticker { max-height: calc(100vh - 56px - 460px); overflow-y: auto; }
   .cg-stage-charts { min-height: 0; display: flex; flex-direction: column; }
-  .cg-stage-charts > div { flex: 1 1 0; min-height: 0; }
+  .cg-stage-charts > div { flex: 1 1 0; min-height: 0; overflow-y: auto; }
+  /* a chart is never squeezed below a readable plot: on a screen too short for six, the charts scroll */
   .cg-stage .cg-charts { flex: 1 1 0; min-height: 0; grid-template-columns: repeat(2, minmax(0, 1fr));
-                         grid-template-rows: repeat(3, minmax(0, 1fr)); gap: 8px; }
+                         grid-template-rows: repeat(3, minmax(180px, 1fr)); gap: 8px; }
   .cg-stage .cg-chart { display: flex; flex-direction: column; min-height: 0; overflow: hidden; }
+  /* six charts on one screen: a title on one line, a legend in smaller type, the rest for the plot */
+  .cg-stage .cg-chart .cg-h3 { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; flex: none; }
+  .cg-stage .cg-chart .cg-chart-legend { font-size: .75rem; flex: none; display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); }
+  .cg-stage .cg-chart .cg-legend-item { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
   .cg-stage .cg-chart-body { flex: 1 1 0; min-height: 0; }
-  .cg-stage .cg-chart-svg { width: 100%; height: 100%; }
+  .cg-stage .cg-plot { aspect-ratio: auto; height: 100%; }
   .cg-stage .cg-h2 { margin: 0; }
 }
 /* the control panel hidden (presentation on a small projector): the stage takes the width */
@@ -151,6 +167,6 @@ CSS = """
   .cg-header .cg-header-tools { flex-wrap: wrap; row-gap: 4px; min-width: 0; max-width: 100%; }
   .cg-header .cg-presentation .v-label { white-space: nowrap; }
 }
-""".replace("__FONT__", FONT)
+""".replace("__FONT__", FONT) + tick_css()
 
 __all__ = ["CSS", "FONT"]
