@@ -43,6 +43,17 @@ def test_generated_city_has_the_asked_structure(tmp_path):
     assert 400 < sizes.mean() < 800 and sizes.std() > 50
 
 
+def test_a_generated_city_names_its_places_for_people_in_every_language(tmp_path):
+    from sim.space.geography import build_geography
+
+    geo = build_geography(load(tmp_path, GEN))
+    last = geo.communities[-1]
+    assert last.place.name == f"d3-s4-c{last.place.name.rsplit('c', 1)[1]}" and last.street_place.name == "street 3-4"
+    assert (last.district_place.shown("zh"), last.street_place.shown("zh")) == ("3区", "3区4街道")
+    assert (last.district_place.shown("en"), last.street_place.shown("en")) == ("District 3", "Street 3-4")
+    assert last.place.shown("zh").startswith("3-4-") and last.place.shown("zh").endswith("社区")
+
+
 def test_generation_is_deterministic_and_seeded(tmp_path):
     a = [site.model_dump() for _, _, site in load(tmp_path, GEN).communities()]
     b = [site.model_dump() for _, _, site in load(tmp_path, GEN).communities()]

@@ -20,7 +20,8 @@ from sim.running import RUN_FILES
 from sim.scenario.schema import Policies
 from sim.webapp import levers as lv
 from sim.webapp.charts import CHARTS, _tick_level, chart_plot, tiles_html
-from sim.webapp.mapview import MARK, dispute_at, map_geometry, markers, render_map
+from sim.space.geography import Place
+from sim.webapp.mapview import MARK, CityGrid, dispute_at, map_geometry, markers, render_map
 from sim.webapp.session import Session, find_presets, make_setup
 from sim.webapp.ticker import line, sentence
 
@@ -245,12 +246,30 @@ def test_a_city_has_per_community_rates_and_drill_down():
     assert s.configure(make_setup(SCENARIOS / "city.yaml", seed=1))
     s.advance(60)
     f = s.frame()
-    assert f.a.city is not None and len(f.a.city.names) == 12
+    assert f.a.city is not None and len(f.a.city.places) == 12
     assert np.isfinite(f.a.city.resolution_rate).any()
     s.select_community(4)
     f = s.frame()
-    assert f.a.map.community == 4 and f.a.map.name == f.a.city.names[4]
+    assert f.a.map.community == 4 and f.a.map.name == f.a.city.places[4]
     assert all(item.community for item in f.a.ticker)
+
+
+def test_a_city_shows_its_places_by_their_titles_in_each_language():
+    """city.yaml names its places for people in Chinese and English (`title:`); timelines keep
+    using `name`, and a place without a title for a language shows the English one, else its name."""
+    s = Session()
+    assert s.configure(make_setup(SCENARIOS / "city.yaml", seed=1))
+    s.advance(30)
+    f = s.frame()
+    tiles = {lang: solara.render(CityGrid(f.a.city, 0, lambda c: None, lang), handle_error=False)[1] for lang in LANGUAGES}
+    zh = {w.children[0] for w in tiles["zh"].find(v.Btn).widgets} | {w.children[0] for w in tiles["zh"].find(v.Html).widgets}
+    en = {w.children[0] for w in tiles["en"].find(v.Btn).widgets} | {w.children[0] for w in tiles["en"].find(v.Html).widgets}
+    assert "城东区 · 新华街道" in zh and any(x.startswith("新华里 ") for x in zh)
+    assert "Chengdong District · Xinhua Street" in en and any(x.startswith("Xinhua Lane ") for x in en)
+    assert not any("_" in x for x in zh | en)  # no identifier such as xinhua_lane reaches the page
+    placed = [(item.community, line(item, "zh")) for item in f.a.ticker if item.community is not None]
+    assert placed and all(re.search(r"[\u4e00-\u9fff]", p.shown("zh")) and p.shown("zh") in text for p, text in placed)
+    assert Place("Xinhua Street", (("zh", "新华街道"),)).shown("en") == "Xinhua Street"
 
 
 # --- ticker, map, charts --------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 file's resolved values): a researcher sets a lever without opening the source.
 
 Keys are dotted paths as written in a file; `[]` stands for any item of a list and `<type>`,
-`<category>`, `<rung>` for any key of a mapping.
+`<category>`, `<language>`, `<rung>` for any key of a mapping.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import annotated_types
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from .schema import Scenario
+from .schema import Language, Scenario
 
 #: the placeholder for any key of a mapping keyed by these
 _KEY_NAMES = {"CommunityType": "<type>"}
@@ -160,7 +160,7 @@ def _has_model(annotation: Any) -> bool:
 def _placeholder(key_type: Any) -> str:
     key_type, _ = _strip(key_type)
     if typing.get_origin(key_type) is Literal:
-        return "<category>"
+        return "<language>" if key_type == Language else "<category>"
     return _KEY_NAMES.get(getattr(key_type, "__name__", ""), "<key>")
 
 

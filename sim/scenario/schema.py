@@ -22,6 +22,8 @@ import pydantic
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..i18n import LANGUAGES, t
+
 def unit(name: str) -> dict[str, str]:
     """A field's unit, shown by `cogov schema` and `cogov show --explain`."""
     return {"unit": name}
@@ -791,21 +793,36 @@ def shock_as_entry(shock: dict) -> dict:
     return entry
 
 
+#: a place's name as people read it, by language: `{en: Xinhua Lane, zh: 新华里}`
+Language = Literal[LANGUAGES]
+Titles = dict[Language, Annotated[str, Field(min_length=1, max_length=80)]]
+TITLE_HELP = ("the name shown in the workshop and classroom, by language (en, zh); default: `name`, which "
+              "stays what timelines and tables use")
+
+
 class CommunityEntry(Strict):
     """A community in a city: overrides of the base site (any Site key)."""
 
     name: str = Field(description="unique name")
+    title: Titles = Field(default_factory=dict, description=TITLE_HELP)
     site: dict = Field(default_factory=dict, description="keys of `site` that differ for this community")
 
 
 class StreetSpec(Strict):
     name: str = Field(description="street office (街道) name")
+    title: Titles = Field(default_factory=dict, description=TITLE_HELP)
     communities: list[CommunityEntry] = Field(min_length=1)
 
 
 class DistrictSpec(Strict):
     name: str = Field(description="district (区) name")
+    title: Titles = Field(default_factory=dict, description=TITLE_HELP)
     streets: list[StreetSpec] = Field(min_length=1)
+
+
+def _generated_titles(key: str, **numbers: int) -> dict[str, str]:
+    """A generated place's title in every language (`city.generated.*` in the catalogues)."""
+    return {lang: t(f"city.generated.{key}", lang, **numbers) for lang in LANGUAGES}
 
 
 class CommunityMix(Strict):
@@ -858,6 +875,11 @@ class CityGenerator(Strict):
                              "Chinese cities have a few thousand residents' committees)")
         return self
 
+    @staticmethod
+    def _community(d: int, s: int, c: int, site: dict) -> CommunityEntry:
+        return CommunityEntry(name=f"d{d + 1}-s{s + 1}-c{c + 1}", site=site,
+                              title=_generated_titles("community", d=d + 1, s=s + 1, c=c + 1))
+
     def expand(self) -> list[DistrictSpec]:
         rng = np.random.default_rng(self.seed)
         districts = []
@@ -873,12 +895,13 @@ class CityGenerator(Strict):
                         size = mix.households * rng.lognormal(-sigma**2 / 2, sigma) if sigma > 0 else mix.households
                         households = int(np.clip(round(size), 10, MAX_HOUSEHOLDS))
                         site = deep_merge(deep_merge(mix.site, mix.mediators(households)), {"type": kind.value, "households": households})
-                        communities.append(CommunityEntry(name=f"d{d + 1}-s{s + 1}-c{len(communities) + 1}", site=site))
+                        communities.append(self._community(d, s, len(communities), site))
                 if not communities:  # every street office has at least one community
                     kind, mix = next(iter(self.per_street.items()))
-                    communities.append(CommunityEntry(name=f"d{d + 1}-s{s + 1}-c1", site=deep_merge(mix.site, {"type": kind.value, "households": mix.households})))
-                streets.append(StreetSpec(name=f"street {d + 1}-{s + 1}", communities=communities))
-            districts.append(DistrictSpec(name=f"district {d + 1}", streets=streets))
+                    communities.append(self._community(d, s, 0, deep_merge(mix.site, {"type": kind.value, "households": mix.households})))
+                streets.append(StreetSpec(name=f"street {d + 1}-{s + 1}", communities=communities,
+                                          title=_generated_titles("street", d=d + 1, s=s + 1)))
+            districts.append(DistrictSpec(name=f"district {d + 1}", streets=streets, title=_generated_titles("district", d=d + 1)))
         return districts
 
 

@@ -11,7 +11,26 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..i18n import DEFAULT_LANG
 from ..scenario.schema import Scenario, Site
+
+
+@dataclass(frozen=True)
+class Place:
+    """A community, street or district: its name, which timelines and tables use, and the titles
+    people read in the workshop and classroom (`title:` in a city scenario)."""
+
+    name: str
+    titles: tuple[tuple[str, str], ...] = ()
+
+    def shown(self, lang: str) -> str:
+        """The title in `lang`, else the English one, else the name."""
+        titles = dict(self.titles)
+        return titles.get(lang) or titles.get(DEFAULT_LANG) or self.name
+
+
+def _place(spec) -> Place:
+    return Place(spec.name, tuple(sorted(spec.title.items())))
 
 
 @dataclass
@@ -20,6 +39,9 @@ class CommunityLayout:
     name: str
     district: str
     street: str
+    place: Place  # its name and titles, and those of its street and district
+    street_place: Place
+    district_place: Place
     street_index: int
     district_index: int
     site: Site
@@ -68,7 +90,10 @@ def build_geography(scenario: Scenario) -> Geography:
     layouts: list[CommunityLayout] = []
     hh_comm, hh_bld, b_comm, b_grid, g_comm = [], [], [], [], []
     n_hh = n_b = n_g = 0
-    for ci, (district, street, site) in enumerate(scenario.communities()):
+    city = scenario.city
+    places = ([(_place(c), _place(s), _place(d)) for d in city.districts for s in d.streets for c in s.communities]
+              if city is not None else [(Place(scenario.site.name), Place("street"), Place("district"))])
+    for ci, ((district, street, site), (place, street_place, district_place)) in enumerate(zip(scenario.communities(), places)):
         if district not in districts:
             districts.append(district)
         key = f"{district}/{street}"
@@ -86,6 +111,7 @@ def build_geography(scenario: Scenario) -> Geography:
         xy = np.stack([np.arange(nb) % side, np.arange(nb) // side], axis=1).astype(np.float64)
         layouts.append(CommunityLayout(
             index=ci, name=site.name, district=district, street=key.split("/", 1)[1],
+            place=place, street_place=street_place, district_place=district_place,
             street_index=streets.index(key), district_index=districts.index(district), site=site,
             first_household=n_hh, households=site.households, building_offset=n_b, buildings=nb,
             grid_offset=n_g, grids=ng, building_xy=xy, building_grid=local_grid + n_g,

@@ -206,7 +206,7 @@ def _live(f: Frame, lang: str, big: bool, colour: solara.Reactive[str], names: t
                                                      solara.Button(t("workshop.by_trust", lang), value="trust", classes=["cg-by-trust"])])
             MapLegend(colour.value, lang)
             TickerFilter(follow, lang)
-            map_title = t("workshop.map", lang) + (f" · {a.map.name}" if a.city is not None else "")
+            map_title = t("workshop.map", lang) + (f" · {a.map.name.shown(lang)}" if a.city is not None else "")
             with solara.Row(classes=["cg-live-row"], gap="10px"):
                 if b is None:
                     CommunityMap(a.map, colour.value, map_title, "a", on_dispute=lambda i: follow.pick("a", i))
@@ -214,7 +214,7 @@ def _live(f: Frame, lang: str, big: bool, colour: solara.Reactive[str], names: t
                 else:
                     for side, sim, name in (("a", a, names[0]), ("b", b, names[1])):
                         with solara.Column(gap="6px", classes=["cg-side-by-side"]):
-                            CommunityMap(sim.map, colour.value, f"{name} · {sim.map.name}" if sim.city is not None else name, side,
+                            CommunityMap(sim.map, colour.value, f"{name} · {sim.map.name.shown(lang)}" if sim.city is not None else name, side,
                                          on_dispute=lambda i, side=side: follow.pick(side, i))
                             TickerColumn(sim, side, f, lang, follow, rows=TICKER_ROWS // 2,
                                          title=f"{t('workshop.ticker', lang)} · {side.upper()}")

@@ -87,7 +87,7 @@ def status_after(steps) -> Status:
 
 def journey_html(j: Journey, label: str, lang: str) -> str:
     """The journey as HTML: `label` (which run it is in, e.g. "A") before its title."""
-    place = (t("workshop.ticker_line.place_in", lang, community=j.community, building=j.building)
+    place = (t("workshop.ticker_line.place_in", lang, community=j.community.shown(lang), building=j.building)
              if j.community else t("workshop.ticker_line.place", lang, building=j.building))
     title = t("workshop.journey.title", lang, category=t(f"dispute.category_short.{j.category}", lang), place=place,
               dispute=j.dispute)

@@ -324,12 +324,12 @@ def CityGrid(city: CityData, selected: int, on_select, lang: str):
             streets.setdefault((d, s), []).append(c)
         for (d, s), members in streets.items():
             with solara.Row(gap="4px", style={"flex-wrap": "wrap", "align-items": "center"}):
-                solara.Text(f"{d} · {s}", classes=["cg-street"])
+                solara.Text(f"{d.shown(lang)} · {s.shown(lang)}", classes=["cg-street"])
                 for c in members:
                     rate = float(city.resolution_rate[c])
                     value = f"{100 * rate:.0f}%" if np.isfinite(rate) else "—"
                     solara.Button(
-                        f"{city.names[c]} {value}", on_click=lambda c=c: on_select(c), small=True, depressed=True,
+                        f"{city.places[c].shown(lang)} {value}", on_click=lambda c=c: on_select(c), small=True, depressed=True,
                         classes=["cg-tile", "cg-tile-selected" if c == selected else "cg-tile-plain"],
                         style={"background-color": rate_colour(rate), "text-transform": "none"},
                     )

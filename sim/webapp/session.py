@@ -37,6 +37,7 @@ from ..model import CoGovModel, forget, resolve_scenario
 from ..resources import shipped
 from ..scenario import Scenario, ScenarioError, load_scenario
 from ..scenario.schema import CATEGORIES, TimelineEntry
+from ..space.geography import Place
 from .levers import check_overrides
 
 #: ticker lines kept: the newest are shown, the rest are the scrollback a filter searches
@@ -155,7 +156,7 @@ class TickerItem:
     day: int  # 1-based day the event happened on
     kind: Line
     category: str
-    community: str | None  # None in a one-community run
+    community: Place | None  # None in a one-community run
     building: int  # 1-based building number within its community
     channel: str | None
     change: TimelineEntry | None = None  # kind CHANGE: the timeline entry (a lever changed mid-run)
@@ -168,7 +169,7 @@ class Journey:
 
     dispute: int
     category: str
-    community: str | None  # None in a one-community run
+    community: Place | None  # None in a one-community run
     building: int  # 1-based, within its community
     status: Status
     steps: tuple[Step, ...]
@@ -180,7 +181,7 @@ class MapData:
     """One community's buildings, residents and disputes for the map."""
 
     community: int
-    name: str
+    name: Place
     building_xy: np.ndarray  # (buildings, 2) column, row
     building_grid: np.ndarray  # local grid number of each building
     resident_building: np.ndarray  # local building of each resident (stored building by building)
@@ -195,9 +196,9 @@ class MapData:
 
 @dataclass(frozen=True)
 class CityData:
-    names: tuple[str, ...]
-    streets: tuple[str, ...]  # street of each community
-    districts: tuple[str, ...]
+    places: tuple[Place, ...]  # each community
+    streets: tuple[Place, ...]  # street of each community
+    districts: tuple[Place, ...]
     resolution_rate: np.ndarray  # per community; NaN before any dispute closes
 
 
@@ -215,7 +216,6 @@ class SimFrame:
     map: MapData
     city: CityData | None
     ticker: tuple[TickerItem, ...]  # newest first
-    community_names: tuple[str, ...]
     changes: tuple[TimelineEntry, ...] = ()  # the run's timeline entries so far (markers on the charts)
 
 
@@ -272,7 +272,7 @@ class Sim:
         b = m.disputes.book
         n = len(b.log_id)
         multi = len(m.geography.communities) > 1
-        names = m.geography.names
+        places = [c.place for c in m.geography.communities]
         building = m.population.building
         for k in range(self.cursor, n):
             event, detail = b.log_event[k], b.log_detail[k]
@@ -291,7 +291,7 @@ class Sim:
             self.ticker.appendleft(TickerItem(
                 day=int(math.floor(b.log_time[k])) + 1, kind=kind,
                 category=CATEGORIES[int(b.cols["category"][i])],
-                community=names[c] if multi else None,
+                community=places[c] if multi else None,
                 building=int(self._local_building[building[who]]),
                 channel=CHANNEL_NAMES[channel] if channel >= 0 else None, dispute=int(i),
             ))
@@ -306,7 +306,7 @@ class Sim:
         c = int(b.community[dispute])
         return Journey(
             dispute=dispute, category=CATEGORIES[int(b.category[dispute])],
-            community=m.geography.names[c] if len(m.geography.communities) > 1 else None,
+            community=m.geography.communities[c].place if len(m.geography.communities) > 1 else None,
             building=int(self._local_building[m.population.building[int(b.complainant[dispute])]]),
             status=Status(int(b.status[dispute])), steps=b.journey(dispute), today=m.day,
         )
@@ -340,7 +340,7 @@ class Sim:
         visible = ~((st == Status.ABANDONED) & (b.notice[idx] < 0))
         idx, code = idx[visible], code[visible]
         return MapData(
-            community=c, name=layout.name,
+            community=c, name=layout.place,
             building_xy=layout.building_xy.astype(np.int64), building_grid=layout.building_grid - layout.grid_offset + 1,
             resident_building=res_building.astype(np.int64), resident_slot=(rows - start).astype(np.int64),
             active=active, trust=trust,
@@ -360,8 +360,8 @@ class Sim:
             if day == m.day or now - at < CITY_REFRESH_SECONDS:
                 return data
         rates = np.array([resolution_rate(Scope(m, [c])) for c in range(len(geo.communities))])
-        data = CityData(tuple(geo.names), tuple(c.street for c in geo.communities),
-                        tuple(c.district for c in geo.communities), rates)
+        data = CityData(tuple(c.place for c in geo.communities), tuple(c.street_place for c in geo.communities),
+                        tuple(c.district_place for c in geo.communities), rates)
         self._city_cache = (now, m.day, data)
         return data
 
@@ -374,7 +374,7 @@ class Sim:
             label=self.label, scenario_name=m.config.name, seed=m.seed, day=m.day, days=m.days,
             running=bool(m.running), residents=m.population.n, series=series, headline=headline,
             map=self.map_data(community), city=self.city_data(), ticker=tuple(self.ticker),
-            community_names=tuple(m.geography.names), changes=tuple(m.timeline.applied),
+            changes=tuple(m.timeline.applied),
         )
 
 

@@ -41,7 +41,7 @@ def sentence(item: TickerItem, lang: str) -> str:
     """The ticker line of one event, without its day."""
     if item.kind == Line.CHANGE:
         return t("workshop.ticker_line.change", lang, label=entry_label(item.change, lang))
-    place = (t("workshop.ticker_line.place_in", lang, community=item.community, building=item.building)
+    place = (t("workshop.ticker_line.place_in", lang, community=item.community.shown(lang), building=item.building)
              if item.community else t("workshop.ticker_line.place", lang, building=item.building))
     fields = {"place": place, "category": t(f"dispute.category_short.{item.category}", lang)}
     if item.kind == Line.RESOLVED:
