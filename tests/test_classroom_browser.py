@@ -208,6 +208,12 @@ def test_the_chinese_flow_a_reload_keeps_the_role_and_screenshots(server, browse
     console.locator(".cr-scrub .v-slider").click(position={"x": 5, "y": 5})  # towards day 0
     expect(console.locator(".cr-scrub-day")).not_to_contain_text("第 15 天", timeout=WAIT)
     expect(console.locator(".cr-journey")).to_contain_text("跟踪一件纠纷")
+    # the maps say what their colours and marks mean, and nothing covers the day's slider
+    legend = console.locator(".cr-debrief .cg-legend")
+    expect(legend).to_contain_text("信任低")
+    expect(legend).to_contain_text("纠纷类别")
+    assert console.locator(".cr-scrub .v-slider__thumb-label").count() == 0
+    console.wait_for_timeout(600)  # the slider's thumb comes to rest
     console.screenshot(path=str(shots / "debrief-1920x1080-zh.png"))
     assert not errors
 

@@ -21,7 +21,7 @@ from sim.scenario.schema import Policies
 from sim.webapp import levers as lv
 from sim.webapp.charts import CHARTS, _tick_level, chart_plot, tiles_html
 from sim.space.geography import Place
-from sim.webapp.mapview import MARK, CityGrid, dispute_at, map_geometry, markers, render_map
+from sim.webapp.mapview import MARK, CityGrid, Colouring, dispute_at, map_geometry, markers, render_map
 from sim.webapp.session import Session, find_presets, make_setup
 from sim.webapp.ticker import line, sentence
 
@@ -297,7 +297,7 @@ def test_resolved_sentence_names_the_channel():
 
 def test_map_png_in_both_colourings(played):
     m = played.frame().a.map
-    a, b = render_map(m, "participation"), render_map(m, "trust")
+    a, b = render_map(m, Colouring.PARTICIPATION), render_map(m, Colouring.TRUST)
     assert a.startswith(PNG) and b.startswith(PNG) and a != b
     assert len(m.active) == len(m.trust) == len(m.resident_building)
     assert (m.dispute_building >= 0).all() and (m.dispute_building < len(m.building_xy)).all()

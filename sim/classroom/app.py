@@ -29,7 +29,7 @@ import solara
 from ..i18n import LANGUAGES, format_value, t
 from ..webapp.app import TabMemory, _in_browser
 from ..webapp.charts import Charts, Tiles
-from ..webapp.mapview import CommunityMap, MapLegend
+from ..webapp.mapview import Colouring, CommunityMap, MapLegend
 from ..webapp.session import Frame
 from ..webapp.style import CSS
 from ..webapp.ticker import Ticker
@@ -461,8 +461,8 @@ def Console(cfg: ClassroomConfig, room: Room, on_new_room, on_debrief):
                 Tiles(frame, L)
                 with solara.Row(classes=["cg-live-row"], gap="10px"):
                     with solara.Column(gap="4px", style={"flex": "1 1 420px", "min-width": "320px"}):
-                        CommunityMap(f.sim.map, "trust", t("workshop.map", L), "a")
-                        MapLegend("trust", L)
+                        CommunityMap(f.sim.map, Colouring.TRUST, t("workshop.map", L), "a")
+                        MapLegend(Colouring.TRUST, L)
                     with solara.Column(gap="4px", style={"flex": "1 1 300px", "min-width": "280px"}):
                         Ticker(f.sim.ticker, L, rows=12, empty_key="classroom.console.ticker_empty")
                 Charts(frame, L, True, (t("classroom.session", L), ""))

@@ -20,7 +20,7 @@ from ..i18n import t
 from ..metrics import METRICS
 from ..scenario.schema import CATEGORIES
 from ..webapp.charts import Charts, Tiles
-from ..webapp.mapview import CommunityMap
+from ..webapp.mapview import Colouring, CommunityMap, MapLegend
 from ..webapp.journey import journey_html, status_after
 from ..webapp.session import Frame, Journey, MapData, Sim, SimFrame, TickerItem
 from ..webapp.ticker import Ticker
@@ -112,15 +112,17 @@ def Debrief(room: Room, on_back):
             with solara.Row(gap="10px", style={"align-items": "center"}, classes=["cr-debrief-day"]):
                 solara.Text(t("classroom.debrief.on_day", L, day=day), classes=["cg-day", "cr-scrub-day"])
                 with solara.Column(classes=["cr-scrub"], style={"flex": "1 1 auto"}):
-                    solara.SliderInt("", value=day, min=0, max=a.final.day, on_value=set_day, step=1)
+                    # no bubble over the thumb: the day is written beside the slider
+                    solara.SliderInt("", value=day, min=0, max=a.final.day, on_value=set_day, step=1, thumb_label=False)
             Tiles(frame, L, against=names[1])  # the room's effect: this room − the model's own, as the report
+            MapLegend(Colouring.TRUST, L)  # the maps below: the console's colouring
             with solara.Row(classes=["cg-live-row"], gap="10px"):
                 for side, world_frame, name in (("a", fa, names[0]), ("b", fb, names[1])):
                     with solara.Column(gap="6px", style={"flex": "1 1 420px", "min-width": "320px"}):
                         # the session's disputes can be followed from its map and ticker (the
                         # counterfactual's are other disputes under the same numbers)
                         pick = (lambda i: set_dispute(int(i))) if side == "a" else None
-                        CommunityMap(world_frame.map, "trust", name, side, on_dispute=pick).key(f"map-{side}-{day}")  # a day's own map
+                        CommunityMap(world_frame.map, Colouring.TRUST, name, side, on_dispute=pick).key(f"map-{side}-{day}")  # a day's own map
                         Ticker(world_frame.ticker, L, rows=6, title=f"{t('workshop.ticker', L)} · {name}", on_pick=pick)
             with solara.Column(classes=["cg-section", "cr-journey"], gap="4px"):
                 solara.Text(t("classroom.debrief.follow", L), classes=["cg-h3"])

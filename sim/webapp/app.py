@@ -33,7 +33,7 @@ import traitlets
 from ..i18n import LANGUAGES, t
 from .charts import Charts, Tiles, charts_png
 from .controls import ABPanel, ExportPanel, LeverPanel, RunPanel, ScenarioPanel, preset_label
-from .mapview import CityGrid, CommunityMap, MapLegend
+from .mapview import CityGrid, Colouring, CommunityMap, MapLegend
 from .levers import LEVERS
 from .session import SESSIONS, Frame, Session, find_presets, load_preset, make_setup, scenario_for
 from .style import CSS
@@ -202,8 +202,8 @@ def _live(f: Frame, lang: str, big: bool, colour: solara.Reactive[str], names: t
             with solara.Row(gap="8px", style={"align-items": "center", "flex-wrap": "wrap"}):
                 solara.Text(t("workshop.colour_by", lang), classes=["cg-h3"])
                 solara.ToggleButtonsSingle(value=colour.value, on_value=colour.set,
-                                           children=[solara.Button(t("workshop.by_participation", lang), value="participation", classes=["cg-by-participation"]),
-                                                     solara.Button(t("workshop.by_trust", lang), value="trust", classes=["cg-by-trust"])])
+                                           children=[solara.Button(t("workshop.by_participation", lang), value=Colouring.PARTICIPATION, classes=["cg-by-participation"]),
+                                                     solara.Button(t("workshop.by_trust", lang), value=Colouring.TRUST, classes=["cg-by-trust"])])
             MapLegend(colour.value, lang)
             TickerFilter(follow, lang)
             map_title = t("workshop.map", lang) + (f" · {a.map.name.shown(lang)}" if a.city is not None else "")
@@ -344,7 +344,7 @@ def Page():
     solara.use_effect(leave, [held[0]])
     playing = solara.use_reactive(False)
     speed = solara.use_reactive(5)
-    colour = solara.use_reactive("participation")
+    colour = solara.use_reactive(Colouring.PARTICIPATION)
     show = solara.use_reactive(Show.ALL)  # the ticker's filter
     ticker_building = solara.use_reactive(1)
     frame = solara.use_reactive(None)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import math
+from enum import StrEnum
 
 import ipyvuetify as v
 import numpy as np
@@ -120,8 +121,15 @@ _GREY = 7
 _INK = 6
 
 
-def render_map(data: MapData, mode: str = "participation", scale: int = 2) -> bytes:
-    """The community map as PNG bytes. `mode`: "participation" or "trust"."""
+class Colouring(StrEnum):
+    """What the residents' dots on the map are coloured by."""
+
+    PARTICIPATION = "participation"  # took part in an activity lately, or not
+    TRUST = "trust"  # mean trust in the four institutions
+
+
+def render_map(data: MapData, mode: Colouring = Colouring.PARTICIPATION, scale: int = 2) -> bytes:
+    """The community map as PNG bytes, its residents coloured by `mode`."""
     g = map_geometry(data)
     S = scale
     img = np.zeros((g["height"], g["width"]), dtype=np.uint8)  # palette indices, unscaled
@@ -133,7 +141,7 @@ def render_map(data: MapData, mode: str = "participation", scale: int = 2) -> by
         img[y0:y0 + g["h"], x0:x0 + g["w"]] = 1
         img[y0 + 1:y0 + g["h"] - 1, x0 + 1:x0 + g["w"] - 1] = 2 + int(data.building_grid[b]) % 2
     if len(data.resident_building):  # residents: one cell each, painted in one go
-        if mode == "trust":
+        if mode == Colouring.TRUST:
             colours = (_TRUST0 + _trust_index(data.trust) * TRUST_LEVELS // 256).astype(np.uint8)
         else:
             colours = np.where(data.active, 4, 5).astype(np.uint8)
@@ -235,8 +243,8 @@ def _swatch(colour: str) -> str:
     return f'<span class="cg-swatch" style="background:{colour}"></span>'
 
 
-def legend_html(mode: str, lang: str) -> str:
-    if mode == "trust":
+def legend_html(mode: Colouring, lang: str) -> str:
+    if mode == Colouring.TRUST:
         stops = ", ".join(trust_colour(x) for x in np.linspace(TRUST_LOW, TRUST_HIGH, 7))
         residents = (f'<span>{t("workshop.trust_low", lang)} (≤ {TRUST_LOW:g})</span>'
                      f'<span class="cg-ramp" style="background:linear-gradient(90deg,{stops})"></span>'
@@ -284,7 +292,7 @@ module.exports = {
 
 
 @solara.component
-def CommunityMap(data: MapData, mode: str, title: str, key_: str = "a", on_dispute=None):
+def CommunityMap(data: MapData, mode: Colouring, title: str, key_: str = "a", on_dispute=None):
     """The map; with `on_dispute`, a click on a dispute's marker calls it with the dispute."""
     png = solara.use_memo(lambda: render_map(data, mode), [data, mode])
 
@@ -301,7 +309,7 @@ def CommunityMap(data: MapData, mode: str, title: str, key_: str = "a", on_dispu
 
 
 @solara.component
-def MapLegend(mode: str, lang: str):
+def MapLegend(mode: Colouring, lang: str):
     solara.HTML(tag="div", unsafe_innerHTML=legend_html(mode, lang))
 
 
@@ -335,4 +343,4 @@ def CityGrid(city: CityData, selected: int, on_select, lang: str):
                     )
 
 
-__all__ = ["CATEGORY_COLOURS", "CityGrid", "CommunityMap", "MapLegend", "legend_html", "rate_colour", "render_map"]
+__all__ = ["CATEGORY_COLOURS", "CityGrid", "Colouring", "CommunityMap", "MapLegend", "legend_html", "rate_colour", "render_map"]
