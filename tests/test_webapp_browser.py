@@ -229,6 +229,10 @@ def test_a_lever_changed_at_day_30_applies_without_restart_and_the_export_reruns
     assert "Policy changed from today: Grid management starts" in page.inner_text(".cg-ticker")
     step(page, 5)
     assert page.locator(".cg-chart .cg-change-label").count() == 6  # a marker on every chart
+    # each label sits above its plot, never over the lines it marks
+    gaps = page.evaluate("""() => [...document.querySelectorAll('.cg-chart')].map(c =>
+        c.querySelector('.cg-plot').getBoundingClientRect().top - c.querySelector('.cg-change-label').getBoundingClientRect().bottom)""")
+    assert len(gaps) == 6 and min(gaps) >= 0, gaps
     page.screenshot(path=str(shots / "workshop_live_change.png"))
     page.click(".cg-export-run")
     page.wait_for_function("(n) => document.querySelectorAll('.cg-export-path').length >= 1")

@@ -601,6 +601,8 @@ def test_labels_of_markers_on_nearby_days_do_not_pile_up(played):
     assert html.count("<title>党组织动员力度") == len(changes)
     rows = re.findall(r'class="cg-change-label[^"]*" title="[^"]*" style="[^"]*;top:(\d+)px', html)
     assert 1 <= len(rows) <= CHANGE_ROWS and len(set(rows)) == len(rows)
+    strip, plot = html.split('<div class="cg-plot', 1)
+    assert strip.startswith('<div class="cg-changes"') and "cg-change-label" not in plot  # above the plot, off the lines
 
 
 def test_a_tile_against_a_counterfactual_shows_the_effect_with_the_reports_sign(played):

@@ -232,9 +232,13 @@ def chart_plot(spec: ChartSpec, a: SimFrame, b: SimFrame | None, lang: str, big:
         draw(a, k, _colour(spec, k, A_COLOUR), False)
         if b is not None:
             draw(b, k, _colour(spec, k, B_COLOUR), True)
+    # a lever changed mid-run: a marker across the plot, and its label in a strip above the plot
+    # (never over the lines) where a row has room
     taken: list[list[tuple[float, float]]] = [[] for _ in range(CHANGE_ROWS)]  # each row's labels' spans, in px
     size = round(fs * 0.85)
-    for entry in a.changes:  # a lever changed mid-run: a marker, and its label where there is room
+    row_px = round(size * 1.2)
+    strip = []
+    for entry in a.changes:
         x = float(fx(entry.day))
         label = entry_label(entry, lang)
         short = label if len(label) <= 28 else label[:27] + "…"
@@ -248,11 +252,13 @@ def chart_plot(spec: ChartSpec, a: SimFrame, b: SimFrame | None, lang: str, big:
         if row is None:  # no free row: the marker keeps its label as a tooltip only
             continue
         taken[row].append(span)
-        labels.append(f'<span class="cg-change-label{" cg-change-label-end" if end else ""}" title="{escape(label)}" '
-                      f'style="{at(x=x)};top:{top + round(size * 1.2 * row)}px;font-size:{size}px;color:{CHANGE_COLOUR}">'
-                      f'{escape(short)}</span>')
+        strip.append(f'<span class="cg-change-label{" cg-change-label-end" if end else ""}" title="{escape(label)}" '
+                     f'style="{at(x=x)};top:{row_px * row}px;font-size:{size}px;color:{CHANGE_COLOUR}">{escape(short)}</span>')
     svg.append("</svg>")
-    return f'<div class="cg-plot cg-r{steps}{" cg-plot-big" if big else ""}" style="font-size:{fs}px">{"".join(svg)}{"".join(labels)}</div>'
+    rows = sum(1 for spans in taken if spans)
+    head = f'<div class="cg-changes" style="height:{row_px * rows + 2}px">{"".join(strip)}</div>' if strip else ""
+    return (f'{head}<div class="cg-plot cg-r{steps}{" cg-plot-big" if big else ""}" style="font-size:{fs}px">'
+            f'{"".join(svg)}{"".join(labels)}</div>')
 
 
 def legend_items(spec: ChartSpec, b: SimFrame | None, lang: str) -> list[tuple[str, str, bool]]:

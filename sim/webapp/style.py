@@ -81,12 +81,13 @@ CSS = """
 .cg-runs-legend { font-size: .9rem; }
 .cg-plot { position: relative; width: 100%; aspect-ratio: 56 / 30; color: #4a4a4a; line-height: 1; container-type: size; }
 .cg-plot .cg-chart-svg { position: absolute; overflow: visible; }
-.cg-plot span { position: absolute; white-space: nowrap; font-family: __FONT__; }
+.cg-plot span, .cg-changes span { position: absolute; white-space: nowrap; font-family: __FONT__; line-height: 1.2; }
+.cg-changes { position: relative; width: 100%; flex: none; }
 .cg-plot .cg-tick-y { transform: translateY(-50%); text-align: right; }
 .cg-plot .cg-tick-x { transform: translateX(-50%); }
 .cg-plot .cg-dot { border-radius: 50%; transform: translate(-50%, -50%); }
-.cg-plot .cg-change-label { transform: translateX(4px); }
-.cg-plot .cg-change-label-end { transform: translateX(calc(-100% - 4px)); }
+.cg-changes .cg-change-label { transform: translateX(4px); }
+.cg-changes .cg-change-label-end { transform: translateX(calc(-100% - 4px)); }
 .cg-city { background: #fff; border: 1px solid #dde1e6; border-radius: 8px; padding: 8px; margin-bottom: 10px; }
 .cg-street { min-width: 13em; font-size: .85rem; color: #444; }
 .cg-tile.v-btn { color: #111 !important; font-weight: 600; letter-spacing: 0; }
@@ -127,8 +128,8 @@ CSS = """
   .cg-stage .cg-chart .cg-h3 { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; flex: none; }
   .cg-stage .cg-chart .cg-chart-legend { font-size: .75rem; flex: none; display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); }
   .cg-stage .cg-chart .cg-legend-item { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-  .cg-stage .cg-chart-body { flex: 1 1 0; min-height: 0; }
-  .cg-stage .cg-plot { aspect-ratio: auto; height: 100%; }
+  .cg-stage .cg-chart-body { flex: 1 1 0; min-height: 0; display: flex; flex-direction: column; }
+  .cg-stage .cg-plot { aspect-ratio: auto; flex: 1 1 0; min-height: 0; }
   .cg-stage .cg-h2 { margin: 0; }
 }
 /* the control panel hidden (presentation on a small projector): the stage takes the width */
