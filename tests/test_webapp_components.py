@@ -20,6 +20,7 @@ from sim.running import RUN_FILES
 from sim.scenario.schema import Policies
 from sim.webapp import levers as lv
 from sim.webapp.charts import CHARTS, _tick_level, chart_plot, tiles_html
+from sim.webapp.inputs import HeldInput
 from sim.space.geography import Place
 from sim.webapp.mapview import MARK, CityGrid, Colouring, dispute_at, map_geometry, markers, render_map
 from sim.webapp.session import Session, find_presets, make_setup
@@ -695,3 +696,29 @@ def test_the_exported_png_writes_every_tick_as_the_value_it_marks(played, monkey
         for v, label in zip(ticks, labels):
             assert label.endswith("%") and float(label[:-1]) == pytest.approx(100 * v, abs=1e-9), (v, label)
         assert any(not float(label[:-1]).is_integer() for label in labels)  # 0.5 %, not 0 % or 1 %
+
+
+@solara.component
+def _Countdown(tick: solara.Reactive[int], on_commit):
+    with solara.Column() as main:
+        solara.Text(f"{600 - tick.value} s left")
+        HeldInput("Seconds to decide", "600", on_commit)
+    return main
+
+
+def test_a_box_keeps_what_is_typed_while_the_page_re_renders_and_hands_it_over_on_enter():
+    """A playing run (or the console's countdown) re-renders the page every second; Solara's own
+    InputInt is set back to its value then, so a trainer typing "3" lost it before pressing Enter."""
+    tick = solara.reactive(0)
+    got: list[str] = []
+    _, rc = solara.render(_Countdown(tick, got.append), handle_error=False)
+    field = rc.find(v.TextField).widget
+    field.v_model = "3"  # typed in the browser, no Enter yet
+    for _ in range(3):
+        tick.value += 1
+    assert rc.find(v.TextField).widget.v_model == "3" and got == []
+    field.fire_event("keyup.enter", None)
+    assert got == ["3"]
+    field.v_model = "45"
+    field.fire_event("focusout", None)  # leaving the box hands it over too
+    assert got == ["3", "45"]

@@ -29,6 +29,7 @@ import solara
 from ..i18n import LANGUAGES, format_value, t
 from ..webapp.app import TabMemory, _in_browser
 from ..webapp.charts import Charts, Tiles
+from ..webapp.inputs import HeldInput
 from ..webapp.mapview import Colouring, CommunityMap, MapLegend
 from ..webapp.session import Frame
 from ..webapp.style import CSS
@@ -423,10 +424,11 @@ def Console(cfg: ClassroomConfig, room: Room, on_new_room, on_debrief):
                                   disabled=f.phase is Phase.FINISHED)
                     solara.Button(t("classroom.console.extend", L), on_click=lambda: room.extend(30), classes=["cr-extend"])
                 with solara.Row(gap="10px"):
-                    solara.InputInt(t("classroom.console.round_days", L), value=f.round_days, classes=["cr-round-days"],
-                                    on_value=lambda n: room.set_round_days(n) if n and n > 0 else None)
-                    solara.InputInt(t("classroom.console.decide_seconds", L), value=int(room.decide_seconds), classes=["cr-decide-seconds"],
-                                    on_value=lambda n: room.set_decide_seconds(n) if n and 0 < n <= 86400 else None)
+                    # the countdown re-renders the console every second: these boxes keep what is typed
+                    HeldInput(t("classroom.console.round_days", L), value=str(f.round_days), classes=["cr-round-days"],
+                              on_commit=lambda s: room.set_round_days(int(s)) if s.strip().isdigit() and int(s) > 0 else None)
+                    HeldInput(t("classroom.console.decide_seconds", L), value=str(int(room.decide_seconds)), classes=["cr-decide-seconds"],
+                              on_commit=lambda s: room.set_decide_seconds(int(s)) if s.strip().isdigit() and 0 < int(s) <= 86400 else None)
                 solara.Text(t("classroom.console.inject", L), classes=["cg-h3"])
                 with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
                     for ev in EVENTS:

@@ -33,6 +33,7 @@ import traitlets
 from ..i18n import LANGUAGES, t
 from .charts import Charts, Tiles, charts_png
 from .controls import ABPanel, ExportPanel, LeverPanel, RunPanel, ScenarioPanel, preset_label
+from .inputs import HeldInput
 from .mapview import CityGrid, Colouring, CommunityMap, MapLegend
 from .levers import LEVERS
 from .session import SESSIONS, Frame, Session, find_presets, load_preset, make_setup, scenario_for
@@ -158,9 +159,9 @@ def TickerFilter(follow: Follow, lang: str):
                       on_value=lambda label: follow.show.set(next(s for s, x in labels.items() if x == label)),
                       classes=["cg-ticker-show"], style={"max-width": "220px"})
         if follow.show.value == Show.BUILDING:
-            solara.InputInt(t("workshop.journey.building", lang), value=follow.building.value,
-                            on_value=lambda n: follow.building.set(max(1, int(n or 1))), classes=["cg-ticker-building"],
-                            style={"max-width": "110px"})
+            HeldInput(t("workshop.journey.building", lang), value=str(follow.building.value),
+                      on_commit=lambda s: follow.building.set(max(1, int(s))) if s.strip().isdigit() else None,
+                      classes=["cg-ticker-building"], style={"max-width": "110px"})
 
 
 @solara.component

@@ -25,6 +25,7 @@ with warnings.catch_warnings():  # solara's hook checker flags a Mesa component 
 from ..i18n import scenario_title, t
 from ..scenario import Scenario
 from ..scenario.schema import SEED_MAX
+from .inputs import HeldInput
 from .levers import GROUPS, LeverSpec, SectionSpec, fmt_number, sections_in
 from .session import Preset
 
@@ -82,8 +83,8 @@ def ScenarioPanel(presets: list[Preset], preset: str, on_preset: Callable[[str],
                       classes=["cg-preset"])
         if lang == "en" and current.description:
             solara.Text(current.description, classes=["cg-muted"])
-        solara.InputText(t("workshop.seed", lang), value=str(default_seed if seed.value is None else seed.value),
-                         on_value=on_seed, continuous_update=False, classes=["cg-seed"])
+        HeldInput(t("workshop.seed", lang), value=str(default_seed if seed.value is None else seed.value),
+                  on_commit=on_seed, classes=["cg-seed"], error=seed_error.value)
         if seed_error.value:  # worded at each render, so it follows the page's language
             solara.Text(t("workshop.seed_bad", lang), classes=["cg-error", "cg-seed-error"])
         else:
@@ -139,17 +140,16 @@ def NumberBox(spec: LeverSpec, value: float, on_value: Callable[[Any], None], la
     """A number box for a wide range; out-of-range input is refused with the range shown."""
     error = solara.use_reactive(None)
 
-    def submit(v):
+    def submit(text: str):
         try:
-            checked = spec.check(v)
+            checked = spec.check(text.strip())
         except ValueError:
             error.set(t("workshop.bad_value", lang, min=fmt_number(spec.minimum), max=fmt_number(spec.maximum)))
             return
         error.set(None)
         on_value(checked)
 
-    box = solara.InputInt if spec.kind == "int" else solara.InputFloat
-    box("", value=value, on_value=submit, continuous_update=False, classes=["cg-number"])
+    HeldInput("", value=str(value), on_commit=submit, classes=["cg-number"], error=error.value is not None)
     if error.value:
         solara.Text(error.value, classes=["cg-error", "cg-lever-error"])
 
