@@ -18,10 +18,10 @@ from sim.i18n import LANGUAGES, t
 from sim.metrics import METRICS, Kind
 from sim.running import RUN_FILES
 from sim.scenario.schema import Policies
+from sim.space.geography import Place
 from sim.webapp import levers as lv
 from sim.webapp.charts import CHARTS, _tick_level, chart_plot, tiles_html
 from sim.webapp.inputs import HeldInput
-from sim.space.geography import Place
 from sim.webapp.mapview import MARK, CityGrid, Colouring, dispute_at, map_geometry, markers, render_map
 from sim.webapp.session import Session, find_presets, make_setup
 from sim.webapp.ticker import line, sentence
