@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..i18n import LANGUAGES, t
 
+
 def unit(name: str) -> dict[str, str]:
     """A field's unit, shown by `cogov schema` and `cogov show --explain`."""
     return {"unit": name}
@@ -793,8 +794,8 @@ def shock_as_entry(shock: dict) -> dict:
     return entry
 
 
-#: a place's name as people read it, by language: `{en: Xinhua Lane, zh: 新华里}`
 Language = Literal[LANGUAGES]
+#: a place's name as people read it, by language: `{en: Xinhua Lane, zh: 新华里}`
 Titles = dict[Language, Annotated[str, Field(min_length=1, max_length=80)]]
 TITLE_HELP = ("the name shown in the workshop and classroom, by language (en, zh); default: `name`, which "
               "stays what timelines and tables use")
