@@ -89,3 +89,22 @@ def test_city_run_folder_has_the_city_outputs_and_is_deterministic(city_file, tm
     assert set(communities["type"]) == {"old_compound", "commodity_estate"}
     assert not communities.loc[communities["type"] == "old_compound", "property_company"].any()
     assert np.isnan(communities.loc[communities["type"] == "old_compound", "fee_collection_rate"]).all()
+
+
+def test_the_city_figures_name_places_by_their_titles_in_the_figures_language(model):
+    import matplotlib as mpl
+
+    from sim.running.city_plots import escalations_figure, heatmap_figure
+    from sim.running.dashboard import _rc
+
+    communities = community_table(model)
+    with mpl.rc_context(_rc("zh")):  # the figures' own style and CJK font, as `cogov run --lang zh` draws them
+        rows = {lang: [x.get_text() for x in heatmap_figure(communities, lang, geography=model.geography).axes[0].get_yticklabels()]
+                for lang in ("en", "zh")}
+        bars = [x.get_text() for x in escalations_figure(communities, "zh", geography=model.geography).axes[0].get_xticklabels()]
+        # without the geography (a table read back from disk), the figures use the names
+        plain = [x.get_text() for x in heatmap_figure(communities, "zh").axes[0].get_yticklabels()]
+    assert rows["zh"] == ["1区 · 1区1街道", "1区 · 1区2街道", "2区 · 2区1街道", "2区 · 2区2街道"]
+    assert rows["en"] == ["District 1 · Street 1-1", "District 1 · Street 1-2", "District 2 · Street 2-1", "District 2 · Street 2-2"]
+    assert bars and all(b.endswith("社区") for b in bars)
+    assert plain[0] == "district 1 · street 1-1"

@@ -1,6 +1,7 @@
 """Plots that compare the communities of a city run: how resolution and participation are spread
 across communities, how they go with the communities' latent attributes, a heat map of communities
-by street, and the communities behind most escalations. They read the community table (`sim.metrics.tables`), never the model's internals.
+by street, and the communities behind most escalations. They read the community table (`sim.metrics.tables`), never the model's internals;
+the geography, when given, only names the places in the figure's language.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ import textwrap
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from ..i18n import metric_label, t
 from ..scenario.schema import LATENT_ATTRIBUTES
+from ..space.geography import Geography
 
 TYPE_COLOURS = {"old_compound": "#b5651d", "commodity_estate": "#1f5fa8", "resettlement": "#2e8b57", "mixed": "#7b5ea7"}
 
@@ -69,7 +72,19 @@ def attributes_figure(communities: pd.DataFrame, lang: str = "en") -> Figure:
     return fig
 
 
-def heatmap_figure(communities: pd.DataFrame, lang: str = "en", metric: str = "resolution_rate") -> Figure:
+def _titles(geography: Geography | None, lang: str) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    """What the figures call each community and each street (district · street): the places'
+    titles in `lang` when the run's geography is given (`title:` in a city scenario), else names."""
+    if geography is None:
+        return {}, {}
+    communities = {c.name: c.place.shown(lang) for c in geography.communities}
+    streets = {(c.district, c.street): f"{c.district_place.shown(lang)} · {c.street_place.shown(lang)}"
+               for c in geography.communities}
+    return communities, streets
+
+
+def heatmap_figure(communities: pd.DataFrame, lang: str = "en", metric: str = "resolution_rate",
+                   geography: Geography | None = None) -> Figure:
     """Communities (columns) of each street (rows), coloured by a metric."""
     streets = list(dict.fromkeys(zip(communities["district"], communities["street"])))
     width = int(communities.groupby(["district", "street"], sort=False).size().max())
@@ -80,7 +95,9 @@ def heatmap_figure(communities: pd.DataFrame, lang: str = "en", metric: str = "r
     fig = Figure(figsize=(max(9, 0.5 * width + 4), max(3.5, 0.3 * len(streets) + 1.8)), dpi=120)
     ax = fig.subplots()
     image = ax.imshow(np.ma.masked_invalid(grid), cmap="RdYlGn", vmin=np.nanmin(grid), vmax=np.nanmax(grid), aspect="auto")
-    ax.set_yticks(range(len(streets)), [f"{d} · {s}" for d, s in streets], fontsize=7 if len(streets) > 12 else 9)
+    street_titles = _titles(geography, lang)[1]
+    ax.set_yticks(range(len(streets)), [street_titles.get((d, s), f"{d} · {s}") for d, s in streets],
+                  fontsize=7 if len(streets) > 12 else 9)
     ax.set_xticks(range(width), [str(i + 1) for i in range(width)], fontsize=8)
     ax.set_xlabel(t("city.community_in_street", lang))
     bar = fig.colorbar(image, ax=ax, fraction=0.03)
@@ -94,7 +111,7 @@ def heatmap_figure(communities: pd.DataFrame, lang: str = "en", metric: str = "r
     return fig
 
 
-def escalations_figure(communities: pd.DataFrame, lang: str = "en", top: int = 15) -> Figure:
+def escalations_figure(communities: pd.DataFrame, lang: str = "en", top: int = 15, geography: Geography | None = None) -> Figure:
     """The communities that account for most escalations beyond the community, with the
     cumulative share of all escalations they account for."""
     levels = ["escalated_to_street", "escalated_to_district", "escalated_to_city", "escalated_to_court"]
@@ -109,8 +126,11 @@ def escalations_figure(communities: pd.DataFrame, lang: str = "en", top: int = 1
         ax.bar(range(len(order)), values, bottom=bottom, color=colour, label=t(f"city.{level}", lang))
         bottom += values
     ax.set_ylim(0, max(1.0, bottom.max()) * 1.15)  # room for the legend
-    ax.set_xticks(range(len(order)), communities.loc[order, "community"], rotation=45, ha="right", fontsize=8)
+    titles = _titles(geography, lang)[0]
+    ax.set_xticks(range(len(order)), [titles.get(c, c) for c in communities.loc[order, "community"]],
+                  rotation=45, ha="right", fontsize=8)
     ax.set_ylabel(t("city.escalations_axis", lang))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # a count of cases
     share = np.cumsum(total[order].to_numpy()) / max(1, total.sum()) * 100
     twin = ax.twinx()
     twin.plot(range(len(order)), share, color="#333333", marker="o", markersize=3, label=t("city.cumulative_share", lang))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import errno
+import functools
 import hashlib
 import io
 import json
@@ -356,8 +357,11 @@ def _write_city(model, tmp: Path, lang: str) -> dict[str, str]:
         "districts.csv": _write(tmp / "districts.csv", table_csv(district_league(model))),
         "types.csv": _write(tmp / "types.csv", table_csv(type_spread(communities))),
     }
-    for name, build in (("city_distribution.png", distribution_figure), ("city_heatmap.png", heatmap_figure),
-                        ("city_escalations.png", escalations_figure), ("city_attributes.png", attributes_figure)):
+    geo = model.geography  # the places' titles label the figures in their language
+    for name, build in (("city_distribution.png", distribution_figure),
+                        ("city_heatmap.png", functools.partial(heatmap_figure, geography=geo)),
+                        ("city_escalations.png", functools.partial(escalations_figure, geography=geo)),
+                        ("city_attributes.png", attributes_figure)):
         render(lambda used, build=build: mark_timeline(build(communities, used), timeline_events(model.config, used), used),
                tmp / name, lang)
         digests[name] = hashlib.sha256((tmp / name).read_bytes()).hexdigest()

@@ -797,7 +797,7 @@ def shock_as_entry(shock: dict) -> dict:
 Language = Literal[LANGUAGES]
 #: a place's name as people read it, by language: `{en: Xinhua Lane, zh: 新华里}`
 Titles = dict[Language, Annotated[str, Field(min_length=1, max_length=80)]]
-TITLE_HELP = ("the name shown in the workshop and classroom, by language (en, zh); default: `name`, which "
+TITLE_HELP = ("the name shown in the workshop, the classroom and the city figures, by language (en, zh); default: `name`, which "
               "stays what timelines and tables use")
 
 

@@ -18,7 +18,7 @@ from ..scenario.schema import Scenario, Site
 @dataclass(frozen=True)
 class Place:
     """A community, street or district: its name, which timelines and tables use, and the titles
-    people read in the workshop and classroom (`title:` in a city scenario)."""
+    people read in the workshop, the classroom and the city figures (`title:` in a city scenario)."""
 
     name: str
     titles: tuple[tuple[str, str], ...] = ()
