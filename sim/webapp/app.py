@@ -165,7 +165,7 @@ def TickerFilter(follow: Follow, lang: str):
 
 
 @solara.component
-def LiveView(frame: solara.Reactive[Frame | None], lang: str, big: bool, colour: solara.Reactive[str],
+def LiveView(frame: solara.Reactive[Frame | None], lang: str, big: bool, colour: solara.Reactive[Colouring],
              names: tuple[str, str], on_select, on_dismiss, follow: Follow, building: bool = False):
     f = frame.value
     if building and f is not None:
@@ -187,7 +187,7 @@ def LiveView(frame: solara.Reactive[Frame | None], lang: str, big: bool, colour:
         _live(f, lang, big, colour, names, on_select, follow)
 
 
-def _live(f: Frame, lang: str, big: bool, colour: solara.Reactive[str], names: tuple[str, str], on_select, follow: Follow):
+def _live(f: Frame, lang: str, big: bool, colour: solara.Reactive[Colouring], names: tuple[str, str], on_select, follow: Follow):
     a, b = f.a, f.b
     rate = t("workshop.measured", lang, rate=f"{f.days_per_second:.1f}") if f.days_per_second is not None else ""
     solara.HTML(tag="div", classes=["cg-dayline"], unsafe_innerHTML=(
