@@ -305,6 +305,16 @@ def test_on_a_1920_projector_the_six_charts_fit_and_the_panel_can_hide(server, b
     page.screenshot(path=str(shots / "workshop_1920_presentation_hidden_panel.png"))
     page.click(".cg-panel-toggle")
     page.wait_for_selector(".cg-side", state="visible")
+    # A/B in presentation mode on the 1920 projector: both maps whole and all six charts in the
+    # stage (the tickers below the maps are what that column scrolls to)
+    page.click(".cg-ab-switch")
+    page.wait_for_selector(".cg-map-img-b", timeout=60_000)
+    page.wait_for_timeout(1000)
+    stage, maps, charts = page.evaluate("""() => [document.querySelector('.cg-stage').getBoundingClientRect().bottom,
+        [...document.querySelectorAll('.cg-map-img-a, .cg-map-img-b')].map(e => e.getBoundingClientRect().bottom),
+        [...document.querySelectorAll('.cg-chart')].map(e => e.getBoundingClientRect().bottom)]""")
+    assert len(maps) == 2 and max(maps) <= stage and len(charts) == 6 and max(charts) <= stage + 1, (stage, maps, charts)
+    page.screenshot(path=str(shots / "workshop_1920_ab_presentation.png"))
     context.close()
 
 

@@ -20,7 +20,7 @@ from sim.running import RUN_FILES
 from sim.scenario.schema import Policies
 from sim.space.geography import Place
 from sim.webapp import levers as lv
-from sim.webapp.charts import CHARTS, _tick_level, chart_plot, tiles_html
+from sim.webapp.charts import CHARTS, KEEP, _tick_level, chart_plot, tick_css, tiles_html
 from sim.webapp.inputs import HeldInput
 from sim.webapp.mapview import MARK, CityGrid, Colouring, dispute_at, map_geometry, markers, render_map
 from sim.webapp.session import Session, find_presets, make_setup
@@ -320,10 +320,14 @@ def test_a_click_on_a_marker_finds_its_dispute_and_a_click_beside_the_markers_no
 def test_a_short_plot_thins_its_value_labels_to_evenly_spaced_ones_never_fewer_than_two():
     for n in range(2, 14):
         levels = [_tick_level(i, n) for i in range(n)]
-        for k in range(max(levels) + 1):
+        cap = (n - 1).bit_length() - 1  # thinned as far as two labels allow, no further
+        for k in range(cap + 1):
             kept = [i for i, level in enumerate(levels) if level >= k]
             assert len(kept) >= 2 and kept == list(range(0, kept[-1] + 1, 2 ** k)), (n, k, kept)
-        assert 2 ** (max(levels) + 1) > n - 1  # thinned as far as two labels allow, no further
+        assert len([level for level in levels if level == KEEP]) >= 2
+    # the last two labels are never hidden, however many steps the axis spans beyond its ticks
+    css = tick_css()
+    assert "cg-tl0" in css and f"cg-tl{KEEP}" not in css
 
 
 def test_charts_draw_a_and_b(played):

@@ -205,8 +205,8 @@ def _live(f: Frame, lang: str, big: bool, colour: solara.Reactive[Colouring], na
                 solara.ToggleButtonsSingle(value=colour.value, on_value=colour.set,
                                            children=[solara.Button(t("workshop.by_participation", lang), value=Colouring.PARTICIPATION, classes=["cg-by-participation"]),
                                                      solara.Button(t("workshop.by_trust", lang), value=Colouring.TRUST, classes=["cg-by-trust"])])
+                TickerFilter(follow, lang)  # beside the colouring, not below the legend: a row more for the maps
             MapLegend(colour.value, lang)
-            TickerFilter(follow, lang)
             map_title = t("workshop.map", lang) + (f" · {a.map.name.shown(lang)}" if a.city is not None else "")
             with solara.Row(classes=["cg-live-row"], gap="10px"):
                 if b is None:

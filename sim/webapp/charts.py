@@ -140,13 +140,17 @@ FONT_PX = {False: 13, True: 16}
 TICK_GAP_EM = 1.3
 #: plots classed by how many tick steps their value axis spans (`cg-r6`: up to six), for `tick_css`
 MAX_STEPS = 12
+#: the level of the labels no container query hides: thinning stops at two labels
+KEEP = MAX_STEPS.bit_length()
 
 
 def _tick_level(i: int, n: int) -> int:
     """How far a value label survives thinning: level k is kept while ticks 2**k steps apart fit.
-    Tick 0 has the highest level, capped so that at least two labels always stay."""
+    The ticks 2**cap apart, the fewest that still leave two labels, are never thinned (`KEEP`): the
+    axis can span more steps than it has ticks, and thinning by its span must not empty it."""
     cap = max(0, (n - 1).bit_length() - 1)
-    return min(cap, (i & -i).bit_length() - 1) if i else cap
+    level = (i & -i).bit_length() - 1 if i else cap
+    return KEEP if level >= cap else level
 
 
 def tick_css() -> str:

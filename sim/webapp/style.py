@@ -114,7 +114,10 @@ CSS = """
   .cg-stage .cg-live-row > .cg-map img { max-height: 100%; }
   .cg-stage .cg-live-row > .cg-ticker-box { flex: 0 1 300px !important; min-width: 240px !important; min-height: 0; }
   .cg-stage .cg-side-by-side .cg-map { flex: 0 0 auto; }
+  /* each run's map titled on one line (the runs' legend above the charts names them in full) */
+  .cg-stage .cg-side-by-side .cg-map .cg-h3 { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
   .cg-stage .cg-side-by-side .cg-map img { max-height: 34vh; }
+  .cg-present .cg-stage .cg-side-by-side .cg-map img { max-height: 26vh; }  /* whole below the larger type */
   .cg-stage .cg-side-by-side .cg-ticker-box { flex: 1 1 auto !important; min-width: 0 !important; min-height: 0; }
   .cg-stage .cg-side-by-side .cg-ticker { max-height: calc(100vh - 56px - 330px - 34vh); min-height: 100px; }
   .cg-stage .cg-live-row .cg-ticker { max-height: calc(100vh - 56px - 460px); overflow-y: auto; }
@@ -122,13 +125,13 @@ CSS = """
   .cg-stage-charts > div { flex: 1 1 0; min-height: 0; overflow-y: auto; }
   /* a chart is never squeezed below a readable plot: on a screen too short for six, the charts scroll */
   .cg-stage .cg-charts { flex: 1 1 0; min-height: 0; grid-template-columns: repeat(2, minmax(0, 1fr));
-                         grid-template-rows: repeat(3, minmax(180px, 1fr)); gap: 8px; }
+                         grid-template-rows: repeat(3, minmax(min-content, 1fr)); gap: 8px; }
   .cg-stage .cg-chart { display: flex; flex-direction: column; min-height: 0; overflow: hidden; }
   /* six charts on one screen: a title on one line, a legend in smaller type, the rest for the plot */
   .cg-stage .cg-chart .cg-h3 { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; flex: none; }
   .cg-stage .cg-chart .cg-chart-legend { font-size: .75rem; flex: none; display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); }
   .cg-stage .cg-chart .cg-legend-item { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-  .cg-stage .cg-chart-body { flex: 1 1 0; min-height: 0; display: flex; flex-direction: column; }
+  .cg-stage .cg-chart-body { flex: 1 1 0; min-height: 100px; display: flex; flex-direction: column; }
   .cg-stage .cg-plot { aspect-ratio: auto; flex: 1 1 0; min-height: 0; }
   .cg-stage .cg-h2 { margin: 0; }
 }
