@@ -726,3 +726,14 @@ def test_a_box_keeps_what_is_typed_while_the_page_re_renders_and_hands_it_over_o
     field.v_model = "45"
     field.fire_event("focusout", None)  # leaving the box hands it over too
     assert got == ["3", "45"]
+
+
+def test_a_count_axis_is_labelled_in_whole_cases_on_day_0_and_when_few(played):
+    import dataclasses
+
+    backlog = next(spec for spec in CHARTS if spec.key == "backlog")
+    f = played.frame()
+    for values in ([], [0.0, 1.0, 1.0, 0.0], [0.0, 0.0]):
+        a = dataclasses.replace(f.a, series={**f.a.series, "backlog": np.asarray(values, dtype=float)})
+        labels = re.findall(r'class="cg-tick cg-tick-y[^"]*" style="[^"]*">([^<]+)</span>', chart_plot(backlog, a, None, "en"))
+        assert len(labels) >= 2 and all(label.replace(",", "").isdigit() for label in labels), (values, labels)

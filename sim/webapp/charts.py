@@ -80,22 +80,30 @@ def _nice(x: float) -> float:
     return 10 * e
 
 
+#: the top of an axis with nothing above zero yet (day 0): a share or an index runs to 1, anything
+#: else to 10, so that a count of cases is never labelled 0.25
+EMPTY_TOP = {Kind.SHARE: 1.0, Kind.INDEX: 1.0}
+
+
 def y_range(spec: ChartSpec, lines: list[np.ndarray]) -> tuple[float, float]:
     if spec.fixed is not None:
         return spec.fixed
     values = np.concatenate([v[np.isfinite(v)] for v in lines]) if lines else np.empty(0)
+    empty = EMPTY_TOP.get(spec.kind, 10.0)
     if not len(values):
-        return (0.0, 1.0)
+        return (0.0, empty)
     hi = float(values.max())
     if spec.kind == Kind.INDEX:
         lo = float(values.min())
         lo, hi = math.floor(lo * 10 - 0.5) / 10, math.ceil(hi * 10 + 0.5) / 10
         return (max(0.0, lo), min(1.0, hi))
-    return (0.0, _nice(hi * 1.1) if hi > 0 else 1.0)
+    return (0.0, _nice(hi * 1.1) if hi > 0 else empty)
 
 
-def _ticks(lo: float, hi: float, n: int = 4) -> list[float]:
+def _ticks(lo: float, hi: float, n: int = 4, whole: bool = False) -> list[float]:
     step = _nice((hi - lo) / n)
+    if whole and not float(step).is_integer():  # below 1, or 2.5: the nice whole step above it
+        step = 1.0 if step < 1 else 5.0
     first = math.ceil(lo / step - 1e-9) * step
     return [first + i * step for i in range(int((hi - first) / step + 1e-9) + 1)]
 
@@ -106,9 +114,10 @@ def _decimals(step: float) -> int:
     return next((d for d in range(7) if abs(round(step, d) - step) <= 1e-9 * max(1.0, abs(step))), 6)
 
 
-def _y_ticks(lo: float, hi: float) -> tuple[list[float], float]:
-    """A value axis's ticks and their step; the SVG charts and the exported PNG share them."""
-    ticks = _ticks(lo, hi)
+def _y_ticks(lo: float, hi: float, kind: Kind) -> tuple[list[float], float]:
+    """A value axis's ticks and their step; the SVG charts and the exported PNG share them. A count
+    steps by whole things (no "2.5 cases")."""
+    ticks = _ticks(lo, hi, whole=kind == Kind.COUNT)
     return ticks, (ticks[1] - ticks[0] if len(ticks) > 1 else 1.0)
 
 
@@ -204,7 +213,7 @@ def chart_plot(spec: ChartSpec, a: SimFrame, b: SimFrame | None, lang: str, big:
            f'xmlns="http://www.w3.org/2000/svg" style="left:{left}px;top:{top}px;width:calc(100% - {left + right}px);'
            f'height:calc(100% - {top + bottom}px)">']
     labels = []
-    ticks, tick_step = _y_ticks(lo, hi)
+    ticks, tick_step = _y_ticks(lo, hi, spec.kind)
     steps = min(MAX_STEPS, max(1, math.ceil(span / tick_step - 1e-9)))  # the axis's length in tick steps
     for i, v in enumerate(ticks):
         y = float(fy(v))
@@ -341,7 +350,7 @@ def charts_png(frame: Frame, lang: str, names: tuple[str, str]) -> bytes:
                 ax.axvline(entry.day, color=CHANGE_COLOUR, ls="--", lw=1.2)
                 ax.annotate(entry_label(entry, lang), xy=(entry.day, 1.0), xycoords=("data", "axes fraction"),
                             xytext=(3, -3 - 11 * j), textcoords="offset points", fontsize=8, color=CHANGE_COLOUR, va="top")
-            ticks, step = _y_ticks(lo, hi)
+            ticks, step = _y_ticks(lo, hi, spec.kind)
             ax.set_yticks(ticks, [_tick_label(v, spec.kind, step) for v in ticks])
             ax.set_title(spec.title(lang), fontsize=15, loc="left")
             ax.set_xlabel(t("dashboard.axis.day", lang))
