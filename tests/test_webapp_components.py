@@ -737,3 +737,10 @@ def test_a_count_axis_is_labelled_in_whole_cases_on_day_0_and_when_few(played):
         a = dataclasses.replace(f.a, series={**f.a.series, "backlog": np.asarray(values, dtype=float)})
         labels = re.findall(r'class="cg-tick cg-tick-y[^"]*" style="[^"]*">([^<]+)</span>', chart_plot(backlog, a, None, "en"))
         assert len(labels) >= 2 and all(label.replace(",", "").isdigit() for label in labels), (values, labels)
+
+
+def test_a_box_reads_only_whole_numbers_and_never_raises_on_other_digits():
+    from sim.webapp.inputs import whole_number
+
+    assert [whole_number(x) for x in ("12", " 7 ", "0", "３")] == [12, 7, 0, 3]
+    assert [whole_number(x) for x in ("-4", "2.5", "²", "", "1e3")] == [None] * 5  # "²".isdigit() is True, int("²") raises

@@ -29,7 +29,7 @@ import solara
 from ..i18n import LANGUAGES, format_value, t
 from ..webapp.app import TabMemory, _in_browser
 from ..webapp.charts import Charts, Tiles
-from ..webapp.inputs import HeldInput
+from ..webapp.inputs import HeldInput, whole_number
 from ..webapp.mapview import Colouring, CommunityMap, MapLegend
 from ..webapp.session import Frame
 from ..webapp.style import CSS
@@ -426,9 +426,9 @@ def Console(cfg: ClassroomConfig, room: Room, on_new_room, on_debrief):
                 with solara.Row(gap="10px"):
                     # the countdown re-renders the console every second: these boxes keep what is typed
                     HeldInput(t("classroom.console.round_days", L), value=str(f.round_days), classes=["cr-round-days"],
-                              on_commit=lambda s: room.set_round_days(int(s)) if s.strip().isdigit() and int(s) > 0 else None)
+                              on_commit=lambda s: room.set_round_days(n) if (n := whole_number(s)) else None)
                     HeldInput(t("classroom.console.decide_seconds", L), value=str(int(room.decide_seconds)), classes=["cr-decide-seconds"],
-                              on_commit=lambda s: room.set_decide_seconds(int(s)) if s.strip().isdigit() and 0 < int(s) <= 86400 else None)
+                              on_commit=lambda s: room.set_decide_seconds(n) if (n := whole_number(s)) and n <= 86400 else None)
                 solara.Text(t("classroom.console.inject", L), classes=["cg-h3"])
                 with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
                     for ev in EVENTS:

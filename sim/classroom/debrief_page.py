@@ -20,7 +20,7 @@ from ..i18n import t
 from ..metrics import METRICS
 from ..scenario.schema import CATEGORIES
 from ..webapp.charts import Charts, Tiles
-from ..webapp.inputs import HeldInput
+from ..webapp.inputs import HeldInput, whole_number
 from ..webapp.mapview import Colouring, CommunityMap, MapLegend
 from ..webapp.journey import journey_html, status_after
 from ..webapp.session import Frame, Journey, MapData, Sim, SimFrame, TickerItem
@@ -131,7 +131,7 @@ def Debrief(room: Room, on_back):
                     solara.Text(t("classroom.debrief.no_dispute", L), classes=["cg-muted"])
                 else:
                     HeldInput("#", value=str(dispute), classes=["cr-dispute"],
-                              on_commit=lambda s: set_dispute(int(np.clip(int(s), 0, len(a.escalations) - 1))) if s.strip().isdigit() else None)
+                              on_commit=lambda s: set_dispute(int(np.clip(n, 0, len(a.escalations) - 1))) if (n := whole_number(s)) is not None else None)
                     solara.HTML(tag="div", classes=["cr-journey-lines"],
                                 unsafe_innerHTML=journey_html(journey_at(a, dispute, day), names[0], L))
             Charts(frame, L, False, names)

@@ -36,9 +36,6 @@ def _place(spec) -> Place:
 @dataclass
 class CommunityLayout:
     index: int
-    name: str
-    district: str
-    street: str
     place: Place  # its name and titles, and those of its street and district
     street_place: Place
     district_place: Place
@@ -53,6 +50,18 @@ class CommunityLayout:
     grids: int
     building_xy: np.ndarray  # (buildings, 2) positions on the community's square
     building_grid: np.ndarray  # (buildings,) global grid index
+
+    @property
+    def name(self) -> str:
+        return self.place.name
+
+    @property
+    def street(self) -> str:
+        return self.street_place.name
+
+    @property
+    def district(self) -> str:
+        return self.district_place.name
 
 
 @dataclass
@@ -110,8 +119,7 @@ def build_geography(scenario: Scenario) -> Geography:
         side = int(np.ceil(np.sqrt(nb)))
         xy = np.stack([np.arange(nb) % side, np.arange(nb) // side], axis=1).astype(np.float64)
         layouts.append(CommunityLayout(
-            index=ci, name=site.name, district=district, street=key.split("/", 1)[1],
-            place=place, street_place=street_place, district_place=district_place,
+            index=ci, place=place, street_place=street_place, district_place=district_place,
             street_index=streets.index(key), district_index=districts.index(district), site=site,
             first_household=n_hh, households=site.households, building_offset=n_b, buildings=nb,
             grid_offset=n_g, grids=ng, building_xy=xy, building_grid=local_grid + n_g,

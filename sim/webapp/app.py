@@ -33,7 +33,7 @@ import traitlets
 from ..i18n import LANGUAGES, t
 from .charts import Charts, Tiles, charts_png
 from .controls import ABPanel, ExportPanel, LeverPanel, RunPanel, ScenarioPanel, preset_label
-from .inputs import HeldInput
+from .inputs import HeldInput, whole_number
 from .mapview import CityGrid, Colouring, CommunityMap, MapLegend
 from .levers import LEVERS
 from .session import SESSIONS, Frame, Session, find_presets, load_preset, make_setup, scenario_for
@@ -160,7 +160,7 @@ def TickerFilter(follow: Follow, lang: str):
                       classes=["cg-ticker-show"], style={"max-width": "220px"})
         if follow.show.value == Show.BUILDING:
             HeldInput(t("workshop.journey.building", lang), value=str(follow.building.value),
-                      on_commit=lambda s: follow.building.set(max(1, int(s))) if s.strip().isdigit() else None,
+                      on_commit=lambda s: follow.building.set(max(1, n)) if (n := whole_number(s)) is not None else None,
                       classes=["cg-ticker-building"], style={"max-width": "110px"})
 
 

@@ -274,7 +274,7 @@ def chart_plot(spec: ChartSpec, a: SimFrame, b: SimFrame | None, lang: str, big:
             f'{"".join(svg)}{"".join(labels)}</div>')
 
 
-def legend_items(spec: ChartSpec, b: SimFrame | None, lang: str) -> list[tuple[str, str, bool]]:
+def legend_items(spec: ChartSpec, lang: str) -> list[tuple[str, str, bool]]:
     """(label, colour, dashed) for a chart's own legend: the series of a chart of several. The
     runs are named once, by `runs_legend` (A solid, B dashed, on every chart), so that a chart
     keeps its height for the plot."""
@@ -370,7 +370,7 @@ def charts_png(frame: Frame, lang: str, names: tuple[str, str]) -> bytes:
 
 
 def chart_html(spec: ChartSpec, a: SimFrame, b: SimFrame | None, lang: str, big: bool) -> str:
-    items = legend_items(spec, b, lang)
+    items = legend_items(spec, lang)
     legend = f'<div class="cg-chart-legend">{_legend_html(items)}</div>' if items else ""
     return (f'<div class="cg-chart cg-chart-{spec.key}"><span class="cg-h3">{escape(spec.title(lang))}</span>{legend}'
             f'<div class="cg-chart-body">{chart_plot(spec, a, b, lang, big)}</div></div>')

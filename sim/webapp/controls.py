@@ -25,7 +25,7 @@ with warnings.catch_warnings():  # solara's hook checker flags a Mesa component 
 from ..i18n import scenario_title, t
 from ..scenario import Scenario
 from ..scenario.schema import SEED_MAX
-from .inputs import HeldInput
+from .inputs import HeldInput, whole_number
 from .levers import GROUPS, LeverSpec, SectionSpec, fmt_number, sections_in
 from .session import Preset
 
@@ -70,12 +70,12 @@ def ScenarioPanel(presets: list[Preset], preset: str, on_preset: Callable[[str],
     def on_seed(text):
         """The box holds text: anything but a whole number >= 0 ("abc", "-4", "2.5") is refused
         with a message in the page's language, never ignored."""
-        text = str(text).strip()
-        if not text.isdigit() or int(text) > SEED_MAX:
+        number = whole_number(text)
+        if number is None or number > SEED_MAX:
             seed_error.set(True)
             return
         seed_error.set(False)
-        seed.set(int(text))
+        seed.set(number)
 
     with solara.Column(classes=["cg-section", "cg-scenario"], gap="4px"):
         solara.Text(t("workshop.scenario", lang), classes=["cg-h2"])

@@ -17,6 +17,12 @@ import solara
 COMMIT_EVENTS = ("focusout", "keyup.enter")
 
 
+def whole_number(text: str) -> int | None:
+    """A box's text as a whole number >= 0 ("12", " 7 "); None for anything else ("-4", "2.5", "²")."""
+    text = str(text).strip()
+    return int(text) if text.isdecimal() else None
+
+
 @solara.component
 def HeldInput(label: str, value: str, on_commit: Callable[[str], None], classes: list[str] | None = None,
               style: dict | None = None, error: bool = False):
@@ -43,4 +49,4 @@ def HeldInput(label: str, value: str, on_commit: Callable[[str], None], classes:
     return field
 
 
-__all__ = ["HeldInput"]
+__all__ = ["HeldInput", "whole_number"]
