@@ -15,7 +15,7 @@ from matplotlib.ticker import MaxNLocator
 
 from ..i18n import metric_label, t
 from ..scenario.schema import LATENT_ATTRIBUTES
-from ..space.geography import Geography
+from ..space.geography import Geography, Place, street_title
 
 TYPE_COLOURS = {"old_compound": "#b5651d", "commodity_estate": "#1f5fa8", "resettlement": "#2e8b57", "mixed": "#7b5ea7"}
 
@@ -78,8 +78,7 @@ def _titles(geography: Geography | None, lang: str) -> tuple[dict[str, str], dic
     if geography is None:
         return {}, {}
     communities = {c.name: c.place.shown(lang) for c in geography.communities}
-    streets = {(c.district, c.street): f"{c.district_place.shown(lang)} · {c.street_place.shown(lang)}"
-               for c in geography.communities}
+    streets = {(c.district, c.street): street_title(c.district_place, c.street_place, lang) for c in geography.communities}
     return communities, streets
 
 
@@ -96,7 +95,7 @@ def heatmap_figure(communities: pd.DataFrame, lang: str = "en", metric: str = "r
     ax = fig.subplots()
     image = ax.imshow(np.ma.masked_invalid(grid), cmap="RdYlGn", vmin=np.nanmin(grid), vmax=np.nanmax(grid), aspect="auto")
     street_titles = _titles(geography, lang)[1]
-    ax.set_yticks(range(len(streets)), [street_titles.get((d, s), f"{d} · {s}") for d, s in streets],
+    ax.set_yticks(range(len(streets)), [street_titles.get((d, s)) or street_title(Place(d), Place(s), lang) for d, s in streets],
                   fontsize=7 if len(streets) > 12 else 9)
     ax.set_xticks(range(width), [str(i + 1) for i in range(width)], fontsize=8)
     ax.set_xlabel(t("city.community_in_street", lang))

@@ -29,6 +29,11 @@ class Place:
         return titles.get(lang) or titles.get(DEFAULT_LANG) or self.name
 
 
+def street_title(district: Place, street: Place, lang: str) -> str:
+    """A street office as the workshop and the city figures name it: "城东区 · 新华街道"."""
+    return f"{district.shown(lang)} · {street.shown(lang)}"
+
+
 def _place(spec) -> Place:
     return Place(spec.name, tuple(sorted(spec.title.items())))
 

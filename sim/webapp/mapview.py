@@ -25,6 +25,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ..i18n import t
 from ..scenario.schema import CATEGORIES
+from ..space.geography import street_title
 from .session import ABANDONED, ESCALATED, IN_SERVICE, LATENT, MAP_STATUSES, NEGOTIATING, RESOLVED, WAITING, CityData, MapData
 
 CATEGORY_COLOURS = {
@@ -332,7 +333,7 @@ def CityGrid(city: CityData, selected: int, on_select, lang: str):
             streets.setdefault((d, s), []).append(c)
         for (d, s), members in streets.items():
             with solara.Row(gap="4px", style={"flex-wrap": "wrap", "align-items": "center"}):
-                solara.Text(f"{d.shown(lang)} · {s.shown(lang)}", classes=["cg-street"])
+                solara.Text(street_title(d, s, lang), classes=["cg-street"])
                 for c in members:
                     rate = float(city.resolution_rate[c])
                     value = f"{100 * rate:.0f}%" if np.isfinite(rate) else "—"
