@@ -108,3 +108,42 @@ def test_the_city_figures_name_places_by_their_titles_in_the_figures_language(mo
     assert rows["en"] == ["District 1 · Street 1-1", "District 1 · Street 1-2", "District 2 · Street 2-1", "District 2 · Street 2-2"]
     assert bars and all(b.endswith("社区") for b in bars)
     assert plain[0] == "district 1 · street 1-1"
+
+
+def test_the_tallies_kept_as_disputes_are_noticed_and_closed_equal_a_count_over_the_book(city_file):
+    """The daily metrics over closed and noticed disputes read counts kept as each dispute is
+    noticed or closed (`sim.disputes.book.Tallies`), not a scan of the book; in every community,
+    with the warm-up's noticed cases carried in, and with red cells and grid workers noticing,
+    they must be what a scan of the book finds."""
+    from sim.disputes.book import Notice, Status
+    from sim.disputes.ladder import COMMUNITY_CHANNELS
+    from sim.metrics.definitions import Scope, community_share, days_to_notice, mean_days_to_resolution, resolution_rate
+
+    m = CoGovModel(scenario=city_file, rng=5, days=150, overrides={
+        "policies.grid_management.enabled": True, "policies.red_cells.enabled": True})
+    m.run()
+    b = m.disputes.book
+    assert b.carried_in and np.isfinite(b.noticed_time[: b.carried_in]).any()  # the warm-up's noticed cases are in
+    assert (b.notice == int(Notice.GRID_WORKER)).any() and (b.notice == int(Notice.RED_CELL)).any()
+    for c in range(len(m.geography.communities)):
+        s = Scope(m, [c])
+        here = b.community == c
+        resolved = here & (b.status == int(Status.RESOLVED))
+        noticed = here & np.isfinite(b.noticed_time)
+        in_community = np.isin(b.resolved_channel, [int(ch) for ch in COMMUNITY_CHANNELS])
+        assert resolved.sum() > 10
+        assert s.tally("resolved") == resolved.sum()
+        assert s.tally("abandoned_after_acting") == (here & (b.status == int(Status.ABANDONED)) & (b.notice != int(Notice.NONE))).sum()
+        assert s.tally("resolved_noticed") == (resolved & noticed).sum()
+        assert s.tally("resolved_noticed_in_community") == (resolved & noticed & in_community).sum()
+        assert s.tally("noticed") == noticed.sum()
+        days = (b.closed_time - b.arisen_day)[resolved]
+        assert s.tally("days_to_resolution") == pytest.approx(days.sum(), rel=1e-12)
+        assert s.tally("days_to_notice") == pytest.approx((b.noticed_time - b.arisen_day)[noticed].sum(), rel=1e-12)
+        assert mean_days_to_resolution(s) == pytest.approx(days.mean(), rel=1e-12)
+        assert resolution_rate(s) == resolved.sum() / (resolved.sum() + s.tally("abandoned_after_acting"))
+        assert community_share(s) == (resolved & noticed & in_community).sum() / (resolved & noticed).sum()
+        assert days_to_notice(s) == pytest.approx((b.noticed_time - b.arisen_day)[noticed].mean(), rel=1e-12)
+    # the whole city's figure is its communities' counts added up
+    whole = Scope(m)
+    assert whole.tally("resolved") == (b.status == int(Status.RESOLVED)).sum()

@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..mathx import read_only
-from .ladder import CATEGORIES, CHANNEL_NAMES, LEVELS, PARTY_NAMES
+from .ladder import CATEGORIES, CHANNEL_NAMES, COMMUNITY_CHANNELS, LEVELS, PARTY_NAMES
 
 
 class Status(IntEnum):
@@ -169,11 +169,33 @@ _NEW = {"noticed_time": np.nan, "notice": Notice.NONE, "status": Status.LATENT, 
         "act_time": np.nan, "ready_time": np.nan}
 
 
+class Tallies:
+    """Disputes counted by community as they are noticed (`DisputeBook.mark_noticed`) and closed
+    (`DisputeBook.close`), so the daily metrics over them (resolution rate, community share, mean
+    days to resolution and to notice) add a few numbers instead of scanning the whole book each
+    day. Being noticed and being closed happen once to a dispute, so the counts only grow."""
+
+    def __init__(self, communities: int):
+        self.noticed = [0] * communities
+        self.days_to_notice = [0.0] * communities  # summed over the noticed
+        self.resolved = [0] * communities
+        self.abandoned_after_acting = [0] * communities  # abandoned once someone acted (not lumped)
+        self.resolved_noticed = [0] * communities  # resolved, and an institution knew of it
+        self.resolved_noticed_in_community = [0] * communities  # ... by a channel inside the community
+        self.days_to_resolution = [0.0] * communities  # summed over the resolved
+
+    def total(self, tally: str, communities: range | list[int]) -> float:
+        counts = getattr(self, tally)
+        return sum(counts) if len(communities) == len(counts) else sum(counts[c] for c in communities)
+
+
 class DisputeBook:
     """All disputes of a run, with running counters the metrics read each day."""
 
-    def __init__(self, capacity: int = 1024):
+    def __init__(self, communities: int = 1, capacity: int = 1024):
         self.n = 0
+        self.communities = communities
+        self.tallies = Tallies(communities)
         self.carried_in = 0  # disputes open at the end of the warm-up (the first rows)
         self._cap = capacity
         self.cols = {k: np.empty(capacity, dtype=t) for k, t in _COLUMNS.items()}
@@ -257,17 +279,36 @@ class DisputeBook:
         self.log_detail.append(int(detail))
         self.today[event] += 1
 
+    def mark_noticed(self, i: int, time: float, how: Notice, detail: Detail) -> None:
+        """An institution learns of dispute `i` (reported, or found by a grid worker or red cell)."""
+        c = self.cols
+        c["noticed_time"][i] = time
+        c["notice"][i] = how
+        self.log(i, time, Event.NOTICE, -1, detail)
+        community = int(c["community"][i])
+        self.tallies.noticed[community] += 1
+        self.tallies.days_to_notice[community] += time - int(c["arisen_day"][i])
+
     def close(self, i: int, time: float, status: Status, channel: int, detail: Detail = Detail.NONE) -> None:
         """Resolve or abandon a dispute. Abandoning one nobody ever acted on is lumping it."""
         c = self.cols
         c["status"][i] = status
         c["closed_time"][i] = time
         c["act_time"][i] = np.nan
+        tally, community = self.tallies, int(c["community"][i])
         if status == Status.RESOLVED:
             c["resolved_channel"][i] = channel
             self.log(i, time, Event.RESOLVE, channel, detail)
+            tally.resolved[community] += 1
+            tally.days_to_resolution[community] += time - int(c["arisen_day"][i])
+            if c["noticed_time"][i] == c["noticed_time"][i]:  # not NaN: noticed
+                tally.resolved_noticed[community] += 1
+                tally.resolved_noticed_in_community[community] += channel in COMMUNITY_CHANNELS
+        elif int(c["notice"][i]) == Notice.NONE:
+            self.log(i, time, Event.LUMP, channel, detail)
         else:
-            self.log(i, time, Event.LUMP if int(c["notice"][i]) == Notice.NONE else Event.ABANDON, channel, detail)
+            self.log(i, time, Event.ABANDON, channel, detail)
+            tally.abandoned_after_acting[community] += 1
 
     @property
     def version(self) -> tuple[int, int]:
@@ -307,6 +348,12 @@ class DisputeBook:
         self._blank(len(keep), self.n)
         self.n = self.carried_in = len(keep)
         self._views()
+        # every closed dispute is dropped; the open ones noticed in the warm-up stay noticed
+        self.tallies = Tallies(self.communities)
+        for i in np.flatnonzero(self.noticed_time == self.noticed_time).tolist():
+            community = int(self.community[i])
+            self.tallies.noticed[community] += 1
+            self.tallies.days_to_notice[community] += float(self.noticed_time[i]) - int(self.arisen_day[i])
         ids = new_id[_copy(self.log_id)]
         kept = np.flatnonzero(ids >= 0)
         self.log_id = array("q", ids[kept].tobytes())

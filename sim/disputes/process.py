@@ -50,7 +50,7 @@ class DisputeProcess:
 
     def __init__(self, model):
         self.m = model
-        self.book = DisputeBook()
+        self.book = DisputeBook(communities=len(model.geography.communities))
         hs = model.config.handlers
         self.community_handlers: list[dict[Channel, Handler]] = []
         start = float(model.day)  # servers are free from the first day simulated
@@ -147,8 +147,7 @@ class DisputeProcess:
                 self.negotiate(i, t, Detail.CHOSEN)
             else:
                 to = REPORT_TO[choice]
-                b.set(i, noticed_time=t, notice=Notice.REPORTED)
-                b.log(i, t, Event.NOTICE, -1, Detail.CHOSEN)
+                b.mark_noticed(i, t, Notice.REPORTED, Detail.CHOSEN)
                 self.route(i, RUNG[to], t, Detail.CHOSEN, to=to)
         return latent[~chosen]
 
@@ -240,8 +239,7 @@ class DisputeProcess:
             i = int(latent[j])
             how = Notice.GRID_WORKER if by_grid[j] else Notice.RED_CELL
             t = day + 0.5
-            book.set(i, noticed_time=t, notice=how)
-            book.log(i, t, Event.NOTICE, -1, NOTICE_DETAIL[how])
+            book.mark_noticed(i, t, how, NOTICE_DETAIL[how])
             if how == Notice.GRID_WORKER and book.severity[i] < SMALL_DISPUTE and rng.random() < fx[int(community[j])].early_mediation_success:
                 book.set(i, rung=RUNG[Channel.MEDIATION], highest_rung=RUNG[Channel.MEDIATION], channel=Channel.MEDIATION)
                 book.log(i, t, Event.ROUTE, Channel.MEDIATION, Detail.ON_THE_SPOT)
@@ -281,8 +279,7 @@ class DisputeProcess:
                     b.set(i, notice=Notice.NEGOTIATED)
                     self.negotiate(i, t)
                 else:
-                    b.set(i, noticed_time=t, notice=Notice.REPORTED)
-                    b.log(i, t, Event.NOTICE, -1, Detail.REPORTED)
+                    b.mark_noticed(i, t, Notice.REPORTED, Detail.REPORTED)
                     self.route(i, 1, t, Detail.REPORTED)
         talks = b.with_status(Status.NEGOTIATING)
         for i in talks[b.act_time[talks] < day + 1]:
@@ -425,8 +422,7 @@ class DisputeProcess:
         b.cols["escalations"][i] += 1
         b.log(i, t, Event.ESCALATE, failed, detail)
         if np.isnan(b.noticed_time[i]):
-            b.set(i, noticed_time=t, notice=Notice.REPORTED)
-            b.log(i, t, Event.NOTICE, -1, Detail.REPORTED)
+            b.mark_noticed(i, t, Notice.REPORTED, Detail.REPORTED)
         self.route(i, rung, t, Detail.ESCALATED)
 
     def give_up(self, i: int, t: float, channel: int, detail: Detail = Detail.NONE) -> None:

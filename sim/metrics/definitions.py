@@ -79,6 +79,11 @@ class Scope:
             self._memo[key] = compute()
         return self._memo[key]
 
+    def tally(self, name: str) -> float:
+        """A count (or sum) over the disputes in scope, kept as they are noticed and closed
+        (`sim.disputes.book.Tallies`)."""
+        return self.book.tallies.total(name, self.communities)
+
     def handlers(self) -> list:
         if isinstance(self._d, slice):
             return self.model.disputes.all_handlers()
@@ -147,8 +152,7 @@ def resolution_rate(x) -> float:
     """Dispute resolution rate: resolved ÷ (resolved + abandoned after acting), over disputes
     closed so far. Lumped grievances and open cases are outside it."""
     s = scope(x)
-    r = np.count_nonzero(resolved_mask(s))
-    a = np.count_nonzero(acted_abandoned_mask(s))
+    r, a = s.tally("resolved"), s.tally("abandoned_after_acting")
     return r / (r + a) if r + a else float("nan")
 
 
@@ -158,8 +162,8 @@ def community_share(x) -> float:
     red-cell volunteer helped). Comparable with published 'resolved at the grassroots' shares,
     which count only cases that reached the dispute-resolution system."""
     s = scope(x)
-    ch = s.disputes("resolved_channel")[resolved_mask(s) & noticed_mask(s)]
-    return _nan_mean(IN_COMMUNITY[ch])
+    noticed = s.tally("resolved_noticed")
+    return s.tally("resolved_noticed_in_community") / noticed if noticed else float("nan")
 
 
 def days_to_resolution(x) -> np.ndarray:
@@ -175,7 +179,9 @@ def days_to_resolution(x) -> np.ndarray:
 
 def mean_days_to_resolution(x) -> float:
     """Mean days from arising to resolution, over the disputes resolved so far."""
-    return _nan_mean(days_to_resolution(x))
+    s = scope(x)
+    resolved = s.tally("resolved")
+    return s.tally("days_to_resolution") / resolved if resolved else float("nan")
 
 
 def median_days_to_resolution(x) -> float:
@@ -193,8 +199,8 @@ def share_resolved_within_30_days(x) -> float:
 def days_to_notice(x) -> float:
     """Mean delay from arising to being noticed by an institution."""
     s = scope(x)
-    m = noticed_mask(s)
-    return _nan_mean(s.disputes("noticed_time")[m] - s.disputes("arisen_day")[m])
+    noticed = s.tally("noticed")
+    return s.tally("days_to_notice") / noticed if noticed else float("nan")
 
 
 def reported_share(x) -> float:
