@@ -305,15 +305,21 @@ def test_on_a_1920_projector_the_six_charts_fit_and_the_panel_can_hide(server, b
     page.screenshot(path=str(shots / "workshop_1920_presentation_hidden_panel.png"))
     page.click(".cg-panel-toggle")
     page.wait_for_selector(".cg-side", state="visible")
-    # A/B in presentation mode on the 1920 projector: both maps whole and all six charts in the
-    # stage (the tickers below the maps are what that column scrolls to)
+    # A/B in presentation mode on the 1920 projector: the headline tiles in one row, and below them
+    # both maps whole, both tickers and all six charts in the stage, which does not scroll
     page.click(".cg-ab-switch")
     page.wait_for_selector(".cg-map-img-b", timeout=60_000)
     page.wait_for_timeout(1000)
-    stage, maps, charts = page.evaluate("""() => [document.querySelector('.cg-stage').getBoundingClientRect().bottom,
+    tiles = page.evaluate("() => [...document.querySelectorAll('.cg-tile-metric')].map(e => Math.round(e.getBoundingClientRect().top))")
+    assert len(tiles) == 7 and len(set(tiles)) == 1, tiles
+    stage, maps, tickers, charts, scrolls = page.evaluate("""() => [document.querySelector('.cg-stage').getBoundingClientRect().bottom,
         [...document.querySelectorAll('.cg-map-img-a, .cg-map-img-b')].map(e => e.getBoundingClientRect().bottom),
-        [...document.querySelectorAll('.cg-chart')].map(e => e.getBoundingClientRect().bottom)]""")
+        [...document.querySelectorAll('.cg-side-by-side .cg-ticker-box')].map(e => { const r = e.getBoundingClientRect(); return [r.bottom, r.height]; }),
+        [...document.querySelectorAll('.cg-chart')].map(e => e.getBoundingClientRect().bottom),
+        (e => e.scrollHeight - e.clientHeight)(document.querySelector('.cg-stage-map'))]""")
     assert len(maps) == 2 and max(maps) <= stage and len(charts) == 6 and max(charts) <= stage + 1, (stage, maps, charts)
+    assert len(tickers) == 2 and all(bottom <= stage + 1 and height >= 100 for bottom, height in tickers), (stage, tickers)
+    assert scrolls <= 1, scrolls
     page.screenshot(path=str(shots / "workshop_1920_ab_presentation.png"))
     context.close()
 

@@ -2,6 +2,7 @@
 projectors. Fonts are the system's (no web fonts are fetched): a CJK sans-serif is listed for
 Chinese on Windows, macOS and Linux."""
 
+from ..metrics import METRICS
 from .charts import tick_css
 
 FONT = ('system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans CJK SC", "Noto Sans SC", '
@@ -156,6 +157,13 @@ CSS = """
 .cg-present .cg-tile-metric, .cg-present .cg-city { border: 2px solid #222; }
 .cg-present .cg-charts { grid-template-columns: repeat(2, minmax(0, 1fr)); }
 .cg-present .v-label, .cg-present .v-btn__content { font-size: 1.05rem !important; }
+/* a wide projector: the headline tiles in one row, so the maps, their tickers and the six charts
+   below them fit the screen (two rows of tiles left the A/B tickers below the fold) */
+@container (min-width: 1400px) {
+  .cg-present .cg-tiles { grid-template-columns: repeat(__TILES__, minmax(0, 1fr)); }
+  .cg-present .cg-tile-value { font-size: 2.3rem; }
+  .cg-present .cg-tile-b { font-size: 1.2rem; }
+}
 /* a phone: the panel above the live view, one column, nothing wider than the screen */
 @media (max-width: 760px) {
   .cg-root { height: auto; min-height: 100vh; }
@@ -171,6 +179,6 @@ CSS = """
   .cg-header .cg-header-tools { flex-wrap: wrap; row-gap: 4px; min-width: 0; max-width: 100%; }
   .cg-header .cg-presentation .v-label { white-space: nowrap; }
 }
-""".replace("__FONT__", FONT) + tick_css()
+""".replace("__FONT__", FONT).replace("__TILES__", str(len(METRICS.headline()))) + tick_css()
 
 __all__ = ["CSS", "FONT"]
