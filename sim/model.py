@@ -28,7 +28,6 @@ from .disputes.book import Status
 from .disputes.choices import Choice, HouseholdRule
 from .disputes.ladder import Channel
 from .disputes.process import DisputeProcess
-from .metrics.collector import DailyCollector
 from .metrics.definitions import daily_reporters
 from .metrics.residents import resident_reporters
 from .policies.effects import CommunityEffects, Effects
@@ -177,7 +176,7 @@ class CoGovModel(mesa.Model):
         self.last_inspection = np.full(n_comm, -(10**6), dtype=np.int64)
         self.supervision_effort = np.zeros(n_comm)
         self.household_rules: dict[int, HouseholdRule] = {}  # building → what its households decided
-        self.datacollector = DailyCollector(
+        self.datacollector = mesa.DataCollector(
             model_reporters=daily_reporters(None if record is None else list(record)),
             agent_reporters=resident_reporters(list(record_agents)))
         self.running = True
