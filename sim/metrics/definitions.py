@@ -14,6 +14,7 @@ anyone acted are the base of the dispute pyramid and are not in the resolution r
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,9 +34,6 @@ INSTITUTION_WORDS = {"party": "the community party organisation", "residents_com
                      "property_company": "the property-service company", "government": "government (street, district, city)"}
 
 
-WHOLE = slice(None)  # every dispute or resident
-
-
 class Scope:
     """The disputes, residents and institutions of some communities (all when `communities` is None).
 
@@ -48,25 +46,29 @@ class Scope:
         self.book = model.disputes.book
         self.pop = model.population
         self._memo: dict[str, Any] = {}
-        if communities is None:
-            self.communities = range(len(model.geography.communities))
-            self._d = self._r = WHOLE
-        else:
-            # rows in scope as ascending indices (what a mask selects, in the same order): each
-            # column is then gathered at the scope's size, not scanned at the whole city's
-            self.communities = list(communities)
-            self._d = np.flatnonzero(np.isin(self.book.community, self.communities))
-            self._r = np.sort(np.concatenate([model.community_rows[c] for c in self.communities]))
+        self.whole = communities is None
+        self.communities = range(len(model.geography.communities)) if self.whole else list(communities)
+
+    # rows in scope as ascending indices (what a mask selects, in the same order): each column is
+    # then gathered at the scope's size, not scanned at the whole city's. Found when first read, so
+    # a metric that reads only the tallies (a community's resolution rate) never looks for them.
+    @functools.cached_property
+    def _d(self) -> np.ndarray:
+        return np.flatnonzero(np.isin(self.book.community, self.communities))
+
+    @functools.cached_property
+    def _r(self) -> np.ndarray:
+        return np.sort(np.concatenate([self.model.community_rows[c] for c in self.communities]))
 
     def disputes(self, column: str) -> np.ndarray:
         """A column of the dispute book, for the disputes in scope."""
         col = getattr(self.book, column)
-        return col if self._d is WHOLE else col[self._d]
+        return col if self.whole else col[self._d]
 
     def residents(self, array: str) -> np.ndarray:
         """An array of the population, for the residents in scope."""
         values = getattr(self.pop, array)
-        return values if self._r is WHOLE else values[self._r]
+        return values if self.whole else values[self._r]
 
     def each(self, attribute: str) -> list:
         """The model's per-community institutions (e.g. `property_companies`) in scope."""
@@ -85,7 +87,7 @@ class Scope:
         return self.book.tallies.total(name, self.communities)
 
     def handlers(self) -> list:
-        if isinstance(self._d, slice):
+        if self.whole:
             return self.model.disputes.all_handlers()
         return [h for c in self.communities for h in self.model.disputes.community_handlers[c].values()]
 
@@ -329,7 +331,7 @@ def money_spent(x) -> float:
 def _log(s: Scope) -> dict[str, np.ndarray]:
     """The case log as arrays (id, time, event, channel, detail) for the disputes in scope."""
     arrays = s.book.log_arrays()
-    if isinstance(s._d, slice):
+    if s.whole:
         return arrays
 
     def mine() -> dict[str, np.ndarray]:
@@ -524,7 +526,7 @@ def daily_mean(name: str) -> Callable[[Any, Period], float]:
     def in_period(x, p: Period) -> float:
         s = scope(x)
         recorded = s.model.datacollector.model_vars.get(name)
-        if recorded is None or not isinstance(s._d, slice):
+        if recorded is None or not s.whole:
             return float("nan")
         values = np.asarray(recorded[p.start:p.stop], dtype=float)  # row k: the end of day k
         values = values[np.isfinite(values)]
@@ -711,8 +713,7 @@ def summary(x) -> dict[str, float | int]:
     """End-of-run figures for `summary.json`: every end-of-run metric of the model; of a scope of
     some communities (the city tables), those that exist per community."""
     s = scope(x)
-    whole = isinstance(s._d, slice)
-    out = {m.name: m.compute(s) for m in (METRICS.end() if whole else METRICS.per_community())}
+    out = {m.name: m.compute(s) for m in (METRICS.end() if s.whole else METRICS.per_community())}
     return {k: (round(v, 10) if isinstance(v, float) else v) for k, v in out.items()}
 
 
