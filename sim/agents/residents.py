@@ -9,6 +9,7 @@ community fast while every resident stays a real agent.
 from __future__ import annotations
 
 import mesa
+import numba
 import numpy as np
 from scipy import sparse
 
@@ -23,6 +24,22 @@ NEVER = -(10**6)  # "last took part" for someone who never did
 def _beta(rng: np.random.Generator, mean: np.ndarray | float, concentration: float, size: int) -> np.ndarray:
     mean = np.clip(mean, 1e-3, 1 - 1e-3)
     return rng.beta(mean * concentration, (1 - mean) * concentration, size=size)
+
+
+@numba.njit(cache=True)
+def _move_active_ties(last_any, cutoff, active, indptr, indices, degree, counts, share):  # pragma: no cover (compiled)
+    """Bring `active` (took part after `cutoff`) up to date, and with it the counts and shares of
+    active ties of the ties of each resident who changed (who gain +1 or lose −1 an active tie).
+    Compiled: a pass over the residents, where NumPy needed a dozen calls a day."""
+    for r in range(len(active)):
+        now = last_any[r] > cutoff
+        if now != active[r]:
+            active[r] = now
+            step = 1.0 if now else -1.0
+            for j in range(indptr[r], indptr[r + 1]):
+                tied = indices[j]
+                counts[tied] += step
+                share[tied] = counts[tied] / degree[tied]  # has a tie: to r
 
 
 class Population:
@@ -51,10 +68,6 @@ class Population:
             raise ValueError("residents must be stored community by community (households numbered that way)")
         #: community c's residents are rows community_bounds[c]:community_bounds[c + 1]
         self.community_bounds = np.concatenate([[0], np.cumsum(self.community_sizes)])
-        #: working space of the daily trust and aspiration drift, one community at a time (as trust:
-        #: residents × institutions, column-major); a temporary of a community's size would be larger
-        #: than glibc's threshold for handing memory back, and be mapped again every community every day
-        self.drift_scratch = np.empty((int(self.community_sizes.max(initial=0)), len(INSTITUTION_NAMES)), order="F")
 
         # per-community attributes drawn with that community's site
         self.age_band = np.empty(n, dtype=np.int8)
@@ -155,20 +168,14 @@ class Population:
         community of 5,000, against a product over every tie; only their ties' shares are divided
         again. The counts are whole numbers, so they, and the shares, are exactly the product's,
         whatever was called before."""
-        act = self.active(day, window)
         if self._active_ties is None:
+            act = self.active(day, window)
             counts = self.ties @ act.astype(np.float64)
             share = np.divide(counts, self.degree, out=np.zeros(self.n), where=self._has_ties)
         else:
-            _, before, counts, share = self._active_ties
-            changed = (act != before).nonzero()[0]
-            if len(changed):
-                start = self.ties.indptr[changed]
-                k = self.ties.indptr[changed + 1] - start
-                # the ties of each changed resident, who gain (+1) or lose (−1) an active tie
-                tied = self.ties.indices[(start - k.cumsum() + k).repeat(k) + np.arange(k.sum())]
-                np.add.at(counts, tied, np.where(act[changed], 1.0, -1.0).repeat(k))
-                share[tied] = counts[tied] / self.degree[tied]  # each has a tie, to a changed resident
+            _, act, counts, share = self._active_ties
+            _move_active_ties(self.last_any, day - window, act, self.ties.indptr, self.ties.indices,
+                              self.degree, counts, share)
         self._active_ties = ((day, window), act, counts, share)
         return read_only(share)
 
