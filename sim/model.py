@@ -167,8 +167,9 @@ class CoGovModel(mesa.Model):
         self.dispute_specs = [self.config.disputes] * n_comm
         self.effects = CommunityEffects([Effects.from_policies(self.config.policies)] * n_comm)
         self.population = Population(self.config, self.geography, self.rng)
-        for i in range(self.population.n):
-            Resident(self, i)
+        self.population.first_agent_id = Resident(self).unique_id
+        for _ in range(self.population.n - 1):
+            Resident(self)
         self._index_rows()
         self._build_institutions()
         self.disputes = DisputeProcess(self)

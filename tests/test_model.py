@@ -73,6 +73,11 @@ def test_resident_agent_reads_its_row():
     assert r.building == m.population.building[i]
     assert r.participating == bool(m.population.active(m.day - 1, 30)[i])
     assert set(r.ties) == set(m.population.ties[i].indices)
+    # each resident's row is worked out from its Mesa id: every row once, in the order made, also
+    # in a second model of the same process (Mesa numbers each model's agents from its own start)
+    assert [a.index for a in m.agents_by_type[Resident]] == list(range(m.population.n))
+    other = run(3, days=1)
+    assert [a.index for a in other.agents_by_type[Resident]] == list(range(other.population.n))
 
 
 def test_run_stops_after_the_scenario_days():

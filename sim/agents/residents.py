@@ -117,6 +117,8 @@ class Population:
         self.degree = np.asarray(self.ties.sum(axis=1)).ravel()
         self._has_ties = self.degree > 0
         self._active_ties: tuple | None = None  # ((day, window), active, active ties, their share) of the last call
+        #: the Mesa `unique_id` of row 0's `Resident` (set by the model as it makes them, in row order)
+        self.first_agent_id = 0
 
     def _make_ties(self, rng, p, factor: np.ndarray) -> sparse.csr_matrix:
         """Household members, plus random neighbours in the building and the community (their
@@ -211,11 +213,16 @@ class SocialCapital:
 
 
 class Resident(mesa.Agent):
-    """A resident: one row of the population's arrays, readable (and drawable) as an agent."""
+    """A resident: one row of the population's arrays, readable (and drawable) as an agent.
 
-    def __init__(self, model: mesa.Model, index: int):
-        super().__init__(model)
-        self.index = index
+    Residents are made in row order, and Mesa numbers a model's agents one after another, so a
+    resident's row is its `unique_id` less the first resident's: worked out, not stored (a
+    million stored rows are 36 MB of Python ints)."""
+
+    @property
+    def index(self) -> int:
+        """This resident's row in the population's arrays."""
+        return self.unique_id - self.model.population.first_agent_id
 
     @property
     def _pop(self) -> Population:

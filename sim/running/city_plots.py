@@ -93,18 +93,21 @@ def heatmap_figure(communities: pd.DataFrame, lang: str = "en", metric: str = "r
         grid[r, : len(values)] = values * 100
     fig = Figure(figsize=(max(9, 0.5 * width + 4), max(3.5, 0.3 * len(streets) + 1.8)), dpi=120)
     ax = fig.subplots()
-    image = ax.imshow(np.ma.masked_invalid(grid), cmap="RdYlGn", vmin=np.nanmin(grid), vmax=np.nanmax(grid), aspect="auto")
+    # a cell per community, drawn as a mesh: an image would be resampled to the figure's pixels
+    # in floating point (some 50 MB for a city of 36 streets, its run folder's peak memory)
+    image = ax.pcolormesh(np.ma.masked_invalid(grid), cmap="RdYlGn", vmin=np.nanmin(grid), vmax=np.nanmax(grid))
+    ax.invert_yaxis()  # the first street on top, as in the tables
     street_titles = _titles(geography, lang)[1]
-    ax.set_yticks(range(len(streets)), [street_titles.get((d, s)) or street_title(Place(d), Place(s), lang) for d, s in streets],
+    ax.set_yticks(np.arange(len(streets)) + 0.5, [street_titles.get((d, s)) or street_title(Place(d), Place(s), lang) for d, s in streets],
                   fontsize=7 if len(streets) > 12 else 9)
-    ax.set_xticks(range(width), [str(i + 1) for i in range(width)], fontsize=8)
+    ax.set_xticks(np.arange(width) + 0.5, [str(i + 1) for i in range(width)], fontsize=8)
     ax.set_xlabel(t("city.community_in_street", lang))
     bar = fig.colorbar(image, ax=ax, fraction=0.03)
     bar.set_label(metric_label(metric, lang) + " (%)")
     if width * len(streets) <= 400:  # small enough to print each community's value
         for (r, c), v in np.ndenumerate(grid):
             if not np.isnan(v):
-                ax.text(c, r, f"{v:.0f}", ha="center", va="center", fontsize=7, color="#222222")
+                ax.text(c + 0.5, r + 0.5, f"{v:.0f}", ha="center", va="center", fontsize=7, color="#222222")
     fig.suptitle(t("city.heatmap_title", lang, metric=metric_label(metric, lang)), x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
     return fig

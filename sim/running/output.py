@@ -11,6 +11,7 @@ and never touches an existing one.
 
 from __future__ import annotations
 
+import ctypes
 import datetime as _dt
 import errno
 import functools
@@ -105,11 +106,15 @@ def series_frame(model) -> pd.DataFrame:
     return df
 
 
+#: every Parquet file cogov writes: fixed settings, so that equal tables give equal bytes
+PARQUET = dict(compression="zstd", compression_level=3, version="2.6", use_dictionary=True,
+               write_statistics=True, data_page_version="1.0")
+
+
 def parquet_bytes(table: pa.Table) -> bytes:
-    """A Parquet file of `table`, with fixed settings so equal tables give equal bytes."""
+    """A Parquet file of `table` (PARQUET's settings)."""
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd", compression_level=3, version="2.6",
-                   use_dictionary=True, write_statistics=True, data_page_version="1.0")
+    pq.write_table(table, sink, **PARQUET)
     data = sink.getvalue().to_pybytes()
     del sink
     pa.default_memory_pool().release_unused()  # Arrow's allocator keeps what it freed; a city's peak would carry it
@@ -282,6 +287,32 @@ def _write(path: Path, data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def hand_back_memory() -> None:
+    """Return freed memory to the system (glibc keeps it otherwise); nothing elsewhere."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _write_parquet(path: Path, table: pa.Table) -> str:
+    """`table` as a Parquet file written straight to `path` (inside the run folder's temporary
+    folder): the file's bytes are never held in memory, twice, beside the table, which in a city
+    was the run's peak. Returns the file's SHA-256."""
+    with open(path, "wb") as f:
+        pq.write_table(table, f, **PARQUET)
+        f.flush()
+        os.fsync(f.fileno())
+    del table
+    pa.default_memory_pool().release_unused()
+    hand_back_memory()  # what encoding freed, before the figures are drawn on top of it
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def write_run_folder(model, out_dir: str | os.PathLike[str], *, scenario_path: str | os.PathLike[str] | None,
                      command_line: str | None, wall_time: float | None, lang: str = "en",
                      force: bool = False, _before_commit: Callable[[Path], None] | None = None) -> dict[str, Any]:
@@ -298,13 +329,13 @@ def write_run_folder(model, out_dir: str | os.PathLike[str], *, scenario_path: s
         book = model.disputes.book
         series = series_frame(model)
         digests: dict[str, str] = {}
-        digests["series.parquet"] = _write(tmp / "series.parquet", parquet_bytes(pa.Table.from_pandas(series.reset_index(), preserve_index=False)))
+        digests["series.parquet"] = _write_parquet(tmp / "series.parquet", pa.Table.from_pandas(series.reset_index(), preserve_index=False))
         digests["series.csv"] = _write(tmp / "series.csv", series_csv(series))
-        digests["case_log.parquet"] = _write(tmp / "case_log.parquet", parquet_bytes(book.event_table(names)))
-        digests["cases.parquet"] = _write(tmp / "cases.parquet", parquet_bytes(book.case_table(names)))
+        digests["case_log.parquet"] = _write_parquet(tmp / "case_log.parquet", book.event_table(names))
+        digests["cases.parquet"] = _write_parquet(tmp / "cases.parquet", book.case_table(names))
         digests["summary.json"] = _write(tmp / "summary.json", json_bytes(summary_document(model)))
         periods = periods_table(model)
-        digests["periods.parquet"] = _write(tmp / "periods.parquet", parquet_bytes(pa.Table.from_pandas(periods, preserve_index=False)))
+        digests["periods.parquet"] = _write_parquet(tmp / "periods.parquet", pa.Table.from_pandas(periods, preserve_index=False))
         digests["periods.csv"] = _write(tmp / "periods.csv", table_csv(periods))
         digests["scenario.yaml"] = _write(tmp / "scenario.yaml", scenario_to_yaml(what_ran(model)).encode("utf-8"))
         versions = package_versions()
@@ -351,7 +382,7 @@ def _write_city(model, tmp: Path, lang: str) -> dict[str, str]:
 
     communities = community_table(model)
     digests = {
-        "communities.parquet": _write(tmp / "communities.parquet", parquet_bytes(pa.Table.from_pandas(communities, preserve_index=False))),
+        "communities.parquet": _write_parquet(tmp / "communities.parquet", pa.Table.from_pandas(communities, preserve_index=False)),
         "communities.csv": _write(tmp / "communities.csv", table_csv(communities)),
         "streets.csv": _write(tmp / "streets.csv", table_csv(street_table(model))),
         "districts.csv": _write(tmp / "districts.csv", table_csv(district_league(model))),

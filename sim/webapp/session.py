@@ -13,7 +13,6 @@ Every number shown comes from the model's DataCollector (the daily metrics of th
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import gc
 import math
@@ -35,6 +34,7 @@ from ..metrics import METRICS
 from ..metrics.definitions import Scope, resolution_rate
 from ..model import CoGovModel, forget, resolve_scenario
 from ..resources import shipped
+from ..running.output import hand_back_memory
 from ..scenario import Scenario, ScenarioError, load_scenario
 from ..scenario.schema import CATEGORIES, TimelineEntry
 from ..space.geography import Place
@@ -666,7 +666,7 @@ class Sessions:
             session.release()
         if freed:
             gc.collect()  # models hold reference cycles (agents ↔ model): collect them now
-            _trim()  # and hand the freed heap back to the system
+            hand_back_memory()  # and hand the freed heap back to the system
         return len(freed)
 
     def _start_janitor(self) -> None:
@@ -680,14 +680,6 @@ class Sessions:
         while True:
             time.sleep(max(1.0, self.linger / 4))
             self.sweep()
-
-
-def _trim() -> None:
-    """Return freed memory to the system (glibc keeps it otherwise); nothing elsewhere."""
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def _gone(page: Any) -> bool:
