@@ -27,7 +27,7 @@ def _beta(rng: np.random.Generator, mean: np.ndarray | float, concentration: flo
 
 
 @numba.njit(cache=True)
-def _move_active_ties(last_any, cutoff, active, indptr, indices, degree, counts, share):  # pragma: no cover (compiled)
+def _move_active_ties(last_any, cutoff, active, indptr, indices, degree, counts, share):
     """Bring `active` (took part after `cutoff`) up to date, and with it the counts and shares of
     active ties of the ties of each resident who changed (who gain +1 or lose −1 an active tie).
     Compiled: a pass over the residents, where NumPy needed a dozen calls a day."""

@@ -62,14 +62,14 @@ def update_wellbeing(model, day: int) -> None:
     # record (partial adaptation), as far as they have seen the record
     w = dp.performance_weight
     level = (1 - asp.adaptation) * asp.anchors() * w + asp.adaptation * dp.performance
-    drift(pop.community_bounds, day, pop.grievance_until, quality, q0, fee_rise, analytics, security, record,
+    _drift(pop.community_bounds, day, pop.grievance_until, quality, q0, fee_rise, analytics, security, record,
           seen_weight, w, level, spec.drift_rate, asp.social_rate, pop.satisfaction, pop.security, pop.trust,
           pop.aspiration)
 
 
 @numba.njit(cache=True)
-def drift(bounds, day, grievance_until, quality, q0, fee_rise, analytics, security, record, seen_weight,
-          w, level, drift_rate, social_rate, satisfaction, sec, trust, aspiration):  # pragma: no cover (compiled)
+def _drift(bounds, day, grievance_until, quality, q0, fee_rise, analytics, security, record, seen_weight,
+           w, level, drift_rate, social_rate, satisfaction, sec, trust, aspiration):
     """The day's drift of satisfaction, security, trust and aspiration, in one pass per community
     and column (compiled: the NumPy form made some twenty passes over each, and its calls' fixed
     cost, not the arithmetic, was a 5,000-resident community's day). Each line computes what the
@@ -78,9 +78,9 @@ def drift(bounds, day, grievance_until, quality, q0, fee_rise, analytics, securi
     for c in range(len(bounds) - 1):
         rows = slice(bounds[c], bounds[c + 1])  # slices: the loops below then index from 0, unchecked
         q = quality[c]
-        _drift_wellbeing(grievance_until[rows] <= day, trust[rows, RESIDENTS_COMMITTEE], 0.35 * q,
-                         analytics[c], fee_rise[c] != 0, 0.15 * fee_rise[c], security[c],
-                         satisfaction[rows], sec[rows])
+        _satisfaction_and_security(grievance_until[rows], day, trust[rows, RESIDENTS_COMMITTEE], 0.35 * q,
+                                   analytics[c], fee_rise[c] != 0, 0.15 * fee_rise[c], security[c],
+                                   satisfaction[rows], sec[rows])
         # every institution (a column each; trust and aspiration are column-major):
         # trust += drift × (clip(seen record − seen weight × aspiration (+ for the property company
         # its service relative to where it started)) − trust);
@@ -102,14 +102,16 @@ def drift(bounds, day, grievance_until, quality, q0, fee_rise, analytics, securi
 
 
 @numba.njit(cache=True)
-def _drift_wellbeing(calm, trust_rc, base, analytic, rising, fee, security, satisfaction, sec):  # pragma: no cover
-    """One community's satisfaction and security (calm: carrying no abandoned grievance)."""
-    for i in range(len(calm)):
+def _satisfaction_and_security(grievance_until, day, trust_rc, base, analytic, rising, fee, security,
+                               satisfaction, sec):
+    """One community's satisfaction and security."""
+    for i in range(len(sec)):
+        calm = grievance_until[i] <= day  # carrying no abandoned grievance
         # satisfaction += rate × (clip(0.35 quality + 0.25 trust(residents' committee)
         #   + 0.2 security + 0.2 calm + need analytics − 0.15 fee rise) − satisfaction)
         target = base + 0.25 * trust_rc[i]
         target = target + 0.2 * sec[i]
-        if calm[i]:
+        if calm:
             target = target + 0.2
         if analytic:  # adding 0 changes nothing: the terms that are mostly 0 are skipped
             target = target + analytic
@@ -117,5 +119,5 @@ def _drift_wellbeing(calm, trust_rc, base, analytic, rising, fee, security, sati
             target = target - fee
         satisfaction[i] = satisfaction[i] + (min(max(target, 0.0), 1.0) - satisfaction[i]) * SATISFACTION_RATE
         # security += rate × (clip(initial + gain − 0.1 not calm) − security)
-        s = security if calm[i] else security - 0.1
+        s = security if calm else security - 0.1
         sec[i] = sec[i] + (min(max(s, 0.0), 1.0) - sec[i]) * SECURITY_RATE
