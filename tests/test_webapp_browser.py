@@ -321,6 +321,19 @@ def test_on_a_1920_projector_the_six_charts_fit_and_the_panel_can_hide(server, b
     assert len(tickers) == 2 and all(bottom <= stage + 1 and height >= 100 for bottom, height in tickers), (stage, tickers)
     assert scrolls <= 1, scrolls
     page.screenshot(path=str(shots / "workshop_1920_ab_presentation.png"))
+    # the same on a 1600 × 1000 laptop with the controls shown: still one row of tiles, none of
+    # them cut off, and the six charts in the stage without a scroll
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    page.wait_for_timeout(1000)
+    tiles, clipped, stage, charts, scroll = page.evaluate("""() => [
+        [...document.querySelectorAll('.cg-tile-metric')].map(e => Math.round(e.getBoundingClientRect().top)),
+        [...document.querySelectorAll('.cg-tile-metric')].filter(e => e.scrollWidth > e.clientWidth + 1).length,
+        document.querySelector('.cg-stage').getBoundingClientRect().bottom,
+        [...document.querySelectorAll('.cg-chart')].map(e => e.getBoundingClientRect().bottom),
+        (e => e.scrollHeight - e.clientHeight)(document.querySelector('.cg-stage-charts > div'))]""")
+    assert len(set(tiles)) == 1 and clipped == 0, (tiles, clipped)
+    assert len(charts) == 6 and max(charts) <= stage + 1 and scroll <= 1, (stage, charts, scroll)
+    page.screenshot(path=str(shots / "workshop_1600_ab_presentation.png"))
     context.close()
 
 

@@ -157,10 +157,15 @@ CSS = """
 .cg-present .cg-tile-metric, .cg-present .cg-city { border: 2px solid #222; }
 .cg-present .cg-charts { grid-template-columns: repeat(2, minmax(0, 1fr)); }
 .cg-present .v-label, .cg-present .v-btn__content { font-size: 1.05rem !important; }
-/* a wide projector: the headline tiles in one row, so the maps, their tickers and the six charts
-   below them fit the screen (two rows of tiles left the A/B tickers below the fold) */
-@container (min-width: 1400px) {
+/* a wide screen (a 1600-px laptop with the controls shown, a projector): the headline tiles in
+   one row, so the maps, their tickers and the six charts below them fit the screen (two rows of
+   tiles left the A/B tickers below the fold); larger figures from 1400 px */
+@container (min-width: 1100px) {
   .cg-present .cg-tiles { grid-template-columns: repeat(__TILES__, minmax(0, 1fr)); }
+  .cg-present .cg-tile-value { font-size: 1.9rem; }
+  .cg-present .cg-tile-b { font-size: 1.05rem; }
+}
+@container (min-width: 1400px) {
   .cg-present .cg-tile-value { font-size: 2.3rem; }
   .cg-present .cg-tile-b { font-size: 1.2rem; }
 }
