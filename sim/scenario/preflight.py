@@ -52,21 +52,21 @@ class Costs:
 #: Fitted by non-negative least squares on relative error, on 7 runs of `cogov run` (baseline for 365
 #: and 30 days, city_large, a generated city of 3.1 M residents, a city of 490,000 residents with
 #: dense ties, a 40,000-household estate at 20 times the dispute rates, 2,050 small communities) on
-#: the reference machine (2 cores, 24 GB, Python 3.11, Mesa 3.3.1), shared with other work (load
-#: average 3-6): peak resident memory (ru_maxrss) and CPU time of each whole command.
+#: the reference machine (2 cores, 24 GB, Python 3.11, Mesa 3.3.1), with another job on the other
+#: core (fitted again on 5 December 2026, with Numba): peak resident memory (ru_maxrss) and CPU time of each whole command.
 #: `.venv/bin/python bench/bench_preflight.py --fit` re-measures them and prints these numbers and
 #: estimate against measurement (docs/performance.md, "Resource preflight").
 COSTS = Costs(
-    base_bytes=2.644e8,
-    bytes_per_resident=723.8,
-    bytes_per_tie=28.51,
-    bytes_per_dispute=374.3,
-    base_seconds=4.241,
-    seconds_per_resident=3.407e-5,
-    seconds_per_resident_community=3.563e-8,
-    seconds_per_resident_day=2.466e-8,
-    seconds_per_tie_day=0.0,  # the ties' daily cost shows in the per-resident-day cost instead
-    seconds_per_dispute=7.798e-5,
+    base_bytes=3.486e8,  # with Numba and LLVM (about 115 MB of it) since 4 December
+    bytes_per_resident=612.1,
+    bytes_per_tie=28.27,
+    bytes_per_dispute=367.1,
+    base_seconds=3.261,
+    seconds_per_resident=8.937e-06,
+    seconds_per_resident_community=8.366e-09,
+    seconds_per_resident_day=3.637e-08,
+    seconds_per_tie_day=8.206e-10,
+    seconds_per_dispute=4.11e-05,
 )
 
 
