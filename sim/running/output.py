@@ -296,14 +296,13 @@ def hand_back_memory() -> None:
 
 
 def _write_parquet(path: Path, table: pa.Table) -> str:
-    """`table` as a Parquet file written straight to `path` (inside the run folder's temporary
-    folder): the file's bytes are never held in memory, twice, beside the table, which in a city
-    was the run's peak. Returns the file's SHA-256."""
+    """`table` as a Parquet file (PARQUET's settings) written straight to `path`, inside the run
+    folder's temporary folder: its bytes are not also held in memory beside the table (as Arrow's
+    buffer and a Python copy). Returns the file's SHA-256."""
     with open(path, "wb") as f:
         pq.write_table(table, f, **PARQUET)
         f.flush()
         os.fsync(f.fileno())
-    del table
     pa.default_memory_pool().release_unused()
     hand_back_memory()  # what encoding freed, before the figures are drawn on top of it
     digest = hashlib.sha256()
