@@ -184,6 +184,11 @@ class Tallies:
         self.resolved_noticed_in_community = [0] * communities  # ... by a channel inside the community
         self.days_to_resolution = [0.0] * communities  # summed over the resolved
 
+    def count_noticed(self, community: int, days: float) -> None:
+        """A dispute of `community` noticed `days` after it arose."""
+        self.noticed[community] += 1
+        self.days_to_notice[community] += days
+
     def total(self, tally: str, communities: range | list[int]) -> float:
         counts = getattr(self, tally)
         return sum(counts) if len(communities) == len(counts) else sum(counts[c] for c in communities)
@@ -285,9 +290,7 @@ class DisputeBook:
         c["noticed_time"][i] = time
         c["notice"][i] = how
         self.log(i, time, Event.NOTICE, -1, detail)
-        community = int(c["community"][i])
-        self.tallies.noticed[community] += 1
-        self.tallies.days_to_notice[community] += time - int(c["arisen_day"][i])
+        self.tallies.count_noticed(int(c["community"][i]), time - int(c["arisen_day"][i]))
 
     def close(self, i: int, time: float, status: Status, channel: int, detail: Detail = Detail.NONE) -> None:
         """Resolve or abandon a dispute. Abandoning one nobody ever acted on is lumping it."""
@@ -351,9 +354,7 @@ class DisputeBook:
         # every closed dispute is dropped; the open ones noticed in the warm-up stay noticed
         self.tallies = Tallies(self.communities)
         for i in np.flatnonzero(self.noticed_time == self.noticed_time).tolist():
-            community = int(self.community[i])
-            self.tallies.noticed[community] += 1
-            self.tallies.days_to_notice[community] += float(self.noticed_time[i]) - int(self.arisen_day[i])
+            self.tallies.count_noticed(int(self.community[i]), float(self.noticed_time[i]) - int(self.arisen_day[i]))
         ids = new_id[_copy(self.log_id)]
         kept = np.flatnonzero(ids >= 0)
         self.log_id = array("q", ids[kept].tobytes())

@@ -568,17 +568,17 @@ def disputes_carried_in(x) -> int:
 
 def disputes_noticed(x) -> int:
     """Disputes an institution noticed (reported, or found by a grid worker or red-cell volunteer)."""
-    return int(noticed_mask(scope(x)).sum())
+    return int(scope(x).tally("noticed"))
 
 
 def disputes_resolved(x) -> int:
     """Disputes resolved, through any channel."""
-    return int(resolved_mask(scope(x)).sum())
+    return int(scope(x).tally("resolved"))
 
 
 def disputes_abandoned(x) -> int:
     """Disputes abandoned after someone acted on them."""
-    return int(acted_abandoned_mask(scope(x)).sum())
+    return int(scope(x).tally("abandoned_after_acting"))
 
 
 def disputes_lumped(x) -> int:
