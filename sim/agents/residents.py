@@ -17,6 +17,7 @@ from ..disputes.ladder import INSTITUTION_NAMES
 from ..mathx import read_only
 from ..scenario.schema import ACTIVITIES, AGE_BANDS, Scenario
 from ..space.geography import Geography
+from .cores import by_community
 
 NEVER = -(10**6)  # "last took part" for someone who never did
 
@@ -26,12 +27,13 @@ def _beta(rng: np.random.Generator, mean: np.ndarray | float, concentration: flo
     return rng.beta(mean * concentration, (1 - mean) * concentration, size=size)
 
 
-@numba.njit(cache=True)
-def _move_active_ties(last_any, cutoff, active, indptr, indices, degree, counts, share):
+@numba.njit(cache=True, nogil=True)
+def _move_active_ties(first, stop, bounds, last_any, cutoff, active, indptr, indices, degree, counts, share):
     """Bring `active` (took part after `cutoff`) up to date, and with it the counts and shares of
     active ties of the ties of each resident who changed (who gain +1 or lose −1 an active tie).
-    Compiled: a pass over the residents, where NumPy needed a dozen calls a day."""
-    for r in range(len(active)):
+    Compiled: a pass over the residents, where NumPy needed a dozen calls a day. Communities
+    `first` to `stop` − 1 (`cores.by_community`: a resident's ties live in its community)."""
+    for r in range(bounds[first], bounds[stop]):
         now = last_any[r] > cutoff
         if now != active[r]:
             active[r] = now
@@ -176,8 +178,8 @@ class Population:
             share = np.divide(counts, self.degree, out=np.zeros(self.n), where=self._has_ties)
         else:
             _, act, counts, share = self._active_ties
-            _move_active_ties(self.last_any, day - window, act, self.ties.indptr, self.ties.indices,
-                              self.degree, counts, share)
+            by_community(_move_active_ties, self.community_bounds, self.last_any, day - window, act,
+                         self.ties.indptr, self.ties.indices, self.degree, counts, share)
         self._active_ties = ((day, window), act, counts, share)
         return read_only(share)
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..disputes.ladder import Institution
 from ..mathx import logistic
+from .cores import by_community
 
 BILLING_DAYS = 30
 SATISFACTION_RATE = 0.02
@@ -62,20 +63,20 @@ def update_wellbeing(model, day: int) -> None:
     # record (partial adaptation), as far as they have seen the record
     w = dp.performance_weight
     level = (1 - asp.adaptation) * asp.anchors() * w + asp.adaptation * dp.performance
-    _drift(pop.community_bounds, day, pop.grievance_until, quality, q0, fee_rise, analytics, security, record,
+    by_community(_drift, pop.community_bounds, day, pop.grievance_until, quality, q0, fee_rise, analytics, security, record,
           seen_weight, w, level, spec.drift_rate, asp.social_rate, pop.satisfaction, pop.security, pop.trust,
           pop.aspiration)
 
 
-@numba.njit(cache=True)
-def _drift(bounds, day, grievance_until, quality, q0, fee_rise, analytics, security, record, seen_weight,
+@numba.njit(cache=True, nogil=True)
+def _drift(first, stop, bounds, day, grievance_until, quality, q0, fee_rise, analytics, security, record, seen_weight,
            w, level, drift_rate, social_rate, satisfaction, sec, trust, aspiration):
     """The day's drift of satisfaction, security, trust and aspiration, in one pass per community
     and column (compiled: the NumPy form made some twenty passes over each, and its calls' fixed
     cost, not the arithmetic, was a 5,000-resident community's day). Each line computes what the
     formula in its comment says, operation by operation in the order NumPy did, so the results
-    are the same to the last bit."""
-    for c in range(len(bounds) - 1):
+    are the same to the last bit. Communities `first` to `stop` − 1 (`cores.by_community`)."""
+    for c in range(first, stop):
         rows = slice(bounds[c], bounds[c + 1])  # slices: the loops below then index from 0, unchecked
         q = quality[c]
         _satisfaction_and_security(grievance_until[rows], day, trust[rows, RESIDENTS_COMMITTEE], 0.35 * q,
@@ -101,7 +102,7 @@ def _drift(bounds, day, grievance_until, quality, q0, fee_rise, analytics, secur
                     a[i] = a[i] + (expect - weight * a[i]) * social_rate
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _satisfaction_and_security(grievance_until, day, trust_rc, base, analytic, rising, fee, security,
                                satisfaction, sec):
     """One community's satisfaction and security."""
